@@ -1,0 +1,404 @@
+// The catalogue of steps a thread may run: their shapes (positional words, flags, options,
+// `= VALUE`, `-> NAME`) and what each option value means. The parser's shape checks, hover,
+// completion and docs/ all read this one table; the micro-step expansion of each op lives in
+// micro-steps.ts and names the kernel functions.
+
+export interface OptionValueSpec {
+  readonly value: string;
+  readonly doc: string;
+}
+
+export interface OptionSpec {
+  readonly key: string;
+  /** Values, default first. */
+  readonly values: readonly OptionValueSpec[];
+  readonly doc: string;
+}
+
+export interface FlagSpec {
+  readonly name: string;
+  readonly doc: string;
+}
+
+/** One positional slot of a step form. */
+export type SlotSpec =
+  | { readonly kind: 'word'; readonly values: readonly string[]; readonly role: string }
+  | { readonly kind: 'addr' }
+  | { readonly kind: 'range' }
+  | { readonly kind: 'range-or-all' }
+  | { readonly kind: 'prot' }
+  | { readonly kind: 'ref' };
+
+export interface FormSpec {
+  readonly slots: readonly SlotSpec[];
+  /** Shown in messages and completion, e.g. `lock mmap read|write`. */
+  readonly synopsis: string;
+}
+
+export type TargetKind = 'reg' | 'ref' | 'mm';
+
+export interface OpSpec {
+  readonly name: string;
+  readonly group: 'access' | 'kernel' | 'lock';
+  readonly summary: string;
+  readonly forms: readonly FormSpec[];
+  readonly flags: readonly FlagSpec[];
+  readonly options: readonly OptionSpec[];
+  /** `= VALUE` after the positional part. */
+  readonly assign: 'none' | 'required';
+  /** `-> NAME`, what NAME names, and whether it is required. */
+  readonly target?: { readonly kind: TargetKind; readonly required: boolean; readonly doc: string };
+}
+
+const LOCK_OPTION = (dflt: 'read' | 'write'): OptionSpec => ({
+  key: 'lock',
+  doc: 'How the op holds mmap_lock (under `range`: a read or write range lock; under `pervma`: mmap_lock).',
+  values: (dflt === 'write' ? ['write', 'read'] : ['read', 'write']).map((value) => ({
+    value,
+    doc:
+      value === 'write'
+        ? 'mmap_write_lock(): excludes every fault and GUP (Linus: "if you hold mmap_sem for writing, you\'re always safe").'
+        : 'mmap_read_lock(): faults and GUP run concurrently (the read-lock optimisation of uffd-wp and NUMA hinting).',
+  })),
+});
+
+const FLUSH_OPTION: OptionSpec = {
+  key: 'flush',
+  doc: 'When the TLB flush for the changed PTEs runs relative to the page-table lock.',
+  values: [
+    { value: 'deferred', doc: 'flush_tlb_range() after the PTL is dropped (change_protection_range in 5.10; tlb_finish_mmu later).' },
+    { value: 'ptl', doc: 'flush while still holding the PTL (Peter Zijlstra\'s proposal; R7a, like ptep_clear_flush).' },
+  ],
+};
+
+const VMALOCK_OPTION = (dflt: 'on' | 'off', what: string): OptionSpec => ({
+  key: 'vmalock',
+  doc: what,
+  values: (dflt === 'on' ? ['on', 'off'] : ['off', 'on']).map((value) => ({
+    value,
+    doc:
+      value === 'on'
+        ? 'vma_start_write() on each VMA touched (pervma); vm_write_begin()/vm_write_end() around the change and its flush (spf).'
+        : 'no VMA write lock and no VMA sequence bracket: VMA-locked or speculative faults are not excluded.',
+  })),
+});
+
+const FAULT_OPTIONS: readonly OptionSpec[] = [
+  {
+    key: 'copy',
+    doc: 'Where wp_page_copy() copies the old page.',
+    values: [
+      { value: 'unlocked', doc: 'mainline: drop the PTL, allocate and copy, retake the PTL and re-check pte_same().' },
+      { value: 'ptl', doc: 'copy while holding the PTL (Peter Zijlstra\'s suggestion in the 2021 thread).' },
+    ],
+  },
+  {
+    key: 'pending',
+    doc: 'What do_wp_page() does when a TLB flush is pending on the mm.',
+    values: [
+      { value: 'ignore', doc: 'no check (5.10 before the fix).' },
+      {
+        value: 'flush',
+        doc: 'with the PTL held, once the PTE is found write-protected: if mm_tlb_flush_pending(), flush this address on every CPU before reusing or copying (6ce64428d620).',
+      },
+    ],
+  },
+];
+
+export const OPS: readonly OpSpec[] = [
+  {
+    name: 'load',
+    group: 'access',
+    summary: 'A user load through the CPU\'s TLB; a miss walks the page table with no lock; a missing or forbidding PTE enters the fault path.',
+    forms: [{ slots: [{ kind: 'addr' }], synopsis: 'load ADDR [-> REG]' }],
+    flags: [],
+    options: [],
+    assign: 'none',
+    target: { kind: 'reg', required: false, doc: 'a thread-local register that receives the value, for `check final`' },
+  },
+  {
+    name: 'store',
+    group: 'access',
+    summary: 'A user store through the CPU\'s TLB: a writable TLB entry is used without any lock or walk; otherwise walk, then fault and retry.',
+    forms: [{ slots: [{ kind: 'addr' }], synopsis: 'store ADDR = VALUE' }],
+    flags: [],
+    options: [],
+    assign: 'required',
+  },
+  {
+    name: 'fault',
+    group: 'kernel',
+    summary: 'handle_mm_fault(): anonymous fill, read fault on a file page, COW copy or reuse.',
+    forms: [{ slots: [{ kind: 'word', values: ['read', 'write'], role: 'access' }, { kind: 'addr' }], synopsis: 'fault read|write ADDR' }],
+    flags: [],
+    options: FAULT_OPTIONS,
+    assign: 'none',
+  },
+  {
+    name: 'cow',
+    group: 'kernel',
+    summary: 'Break COW now: a write fault that copies the frame into a new private frame mapped writable (or reuses it where the reuse rule allows).',
+    forms: [{ slots: [{ kind: 'addr' }], synopsis: 'cow ADDR' }],
+    flags: [],
+    options: FAULT_OPTIONS,
+    assign: 'none',
+  },
+  {
+    name: 'gup',
+    group: 'kernel',
+    summary: 'get_user_pages(): follow the page, faulting as needed, and take a reference (or a FOLL_PIN pin).',
+    forms: [{ slots: [{ kind: 'addr' }], synopsis: 'gup ADDR [write] [force] [pin] [fast] [-> REF]' }],
+    flags: [
+      { name: 'write', doc: 'FOLL_WRITE: the caller will write through the reference (a write fault breaks COW first).' },
+      { name: 'force', doc: 'FOLL_FORCE: may write through a read-only private mapping (ptrace, /proc/pid/mem).' },
+      { name: 'pin', doc: 'FOLL_PIN (pin_user_pages): a long-term DMA pin, counted with GUP_PIN_COUNTING_BIAS.' },
+      { name: 'fast', doc: 'GUP-fast: lockless walk with IRQs off, falling back to the slow path.' },
+    ],
+    options: [
+      {
+        key: 'retry',
+        doc: 'What the slow path does after a COW fault on a FOLL_WRITE lookup.',
+        values: [
+          { value: 'keep-write', doc: 'retry still with FOLL_WRITE (since 19be0eaffa3a).' },
+          { value: 'drop-write', doc: 'clear FOLL_WRITE and retry as a read lookup (before 2016: Dirty COW, CVE-2016-5195).' },
+        ],
+      },
+      {
+        key: 'seqcheck',
+        doc: 'Whether GUP-fast with FOLL_PIN checks fork\'s mm->write_protect_seq.',
+        values: [
+          { value: 'on', doc: 'sample write_protect_seq before the walk and fail to the slow path if it is odd or changed (57efa1fe5957, 5.11+).' },
+          { value: 'off', doc: 'no sequence check (before 5.11).' },
+        ],
+      },
+    ],
+    assign: 'none',
+    target: { kind: 'ref', required: false, doc: 'names the page reference for later `put`, `kread`, `kwrite`' },
+  },
+  {
+    name: 'kwrite',
+    group: 'kernel',
+    summary: 'The kernel writes the referenced frame directly (DMA, O_DIRECT): no TLB, no fault.',
+    forms: [{ slots: [{ kind: 'ref' }], synopsis: 'kwrite REF = VALUE' }],
+    flags: [],
+    options: [],
+    assign: 'required',
+  },
+  {
+    name: 'kread',
+    group: 'kernel',
+    summary: 'The kernel reads the referenced frame directly.',
+    forms: [{ slots: [{ kind: 'ref' }], synopsis: 'kread REF [-> REG]' }],
+    flags: [],
+    options: [],
+    assign: 'none',
+    target: { kind: 'reg', required: false, doc: 'a thread-local register that receives the value' },
+  },
+  {
+    name: 'put',
+    group: 'kernel',
+    summary: 'put_page() / unpin_user_page(): drop the reference or pin.',
+    forms: [{ slots: [{ kind: 'ref' }], synopsis: 'put REF' }],
+    flags: [],
+    options: [],
+    assign: 'none',
+  },
+  {
+    name: 'mprotect',
+    group: 'kernel',
+    summary: 'do_mprotect_pkey(): change the VMA protection and, when reducing it, the PTEs (mprotect_fixup + change_protection).',
+    forms: [{ slots: [{ kind: 'range' }, { kind: 'prot' }], synopsis: 'mprotect RANGE none|r|rw' }],
+    flags: [],
+    options: [LOCK_OPTION('write'), FLUSH_OPTION, VMALOCK_OPTION('on', 'Whether the writer write-locks the VMAs it changes.')],
+    assign: 'none',
+  },
+  {
+    name: 'wrprotect',
+    group: 'kernel',
+    summary: 'Write-protect PTEs only (UFFDIO_WRITEPROTECT, clear_refs soft-dirty): change_protection() without touching the VMA.',
+    forms: [{ slots: [{ kind: 'range' }], synopsis: 'wrprotect RANGE' }],
+    flags: [],
+    options: [
+      LOCK_OPTION('read'),
+      FLUSH_OPTION,
+      {
+        key: 'pending',
+        doc: 'Whether the walk is bracketed with inc_tlb_flush_pending()/dec_tlb_flush_pending().',
+        values: [
+          { value: 'on', doc: 'inc before the first PTE change, dec after the flush (change_protection_range in 5.10).' },
+          { value: 'off', doc: 'no pending count: consumers cannot tell a flush is outstanding.' },
+        ],
+      },
+      {
+        key: 'marker',
+        doc: 'Whether the write-protected PTE carries a marker that diverts write faults.',
+        values: [
+          { value: 'uffd', doc: 'set the uffd-wp bit: a write fault is handed to userfaultfd (the thread waits for `unprotect`), never to COW.' },
+          { value: 'none', doc: 'a plain read-only PTE (as left by a later unprotect, or by clear_refs): write faults take the COW path.' },
+        ],
+      },
+      VMALOCK_OPTION('off', 'Whether the write-protect excludes VMA-locked (pervma) and speculative (spf) faults.'),
+    ],
+    assign: 'none',
+  },
+  {
+    name: 'unprotect',
+    group: 'kernel',
+    summary: 'UFFDIO_WRITEPROTECT without MODE_WP: clear the uffd-wp bit; the PTE stays read-only and the next write fault takes the normal path.',
+    forms: [{ slots: [{ kind: 'range' }], synopsis: 'unprotect RANGE' }],
+    flags: [],
+    options: [LOCK_OPTION('read'), FLUSH_OPTION],
+    assign: 'none',
+  },
+  {
+    name: 'munmap',
+    group: 'kernel',
+    summary: '__do_munmap(): detach the VMAs, zap the PTEs, flush, then drop the mappings\' references and free page tables (mmu_gather).',
+    forms: [{ slots: [{ kind: 'range' }], synopsis: 'munmap RANGE' }],
+    flags: [],
+    options: [
+      {
+        key: 'downgrade',
+        doc: 'Whether the zap runs after mmap_write_downgrade() (dd2283f2605e, 4.20+).',
+        values: [
+          { value: 'on', doc: 'detach under the write lock, then downgrade and zap under the read lock.' },
+          { value: 'off', doc: 'everything under the write lock.' },
+        ],
+      },
+    ],
+    assign: 'none',
+  },
+  {
+    name: 'madvise',
+    group: 'kernel',
+    summary: 'madvise(MADV_DONTNEED): zap PTEs under mmap_lock read; flush, then drop the mappings\' references.',
+    forms: [{ slots: [{ kind: 'word', values: ['dontneed'], role: 'advice' }, { kind: 'range' }], synopsis: 'madvise dontneed RANGE' }],
+    flags: [],
+    options: [],
+    assign: 'none',
+  },
+  {
+    name: 'fork',
+    group: 'kernel',
+    summary: 'dup_mmap() under the parent\'s mmap_lock write: write-protect the parent\'s private PTEs, share their frames with the child, flush the parent\'s TLBs once before unlocking.',
+    forms: [{ slots: [], synopsis: 'fork [-> MM]' }],
+    flags: [],
+    options: [
+      VMALOCK_OPTION('on', 'Whether dup_mmap() write-locks every parent VMA (fb49c455323f; `off` is Linux 6.4.0).'),
+      {
+        key: 'pinned',
+        doc: 'What copy_present_pte() does with a possibly pinned anonymous page.',
+        values: [
+          { value: 'copy', doc: 'copy it for the child and leave the parent\'s PTE writable (70e806e4e645, 5.9+).' },
+          { value: 'share', doc: 'share and write-protect it like any other page (before 5.9: the pin can end up on the wrong side of COW).' },
+        ],
+      },
+      {
+        key: 'wpseq',
+        doc: 'Whether copy_page_range() brackets the write-protection with mm->write_protect_seq.',
+        values: [
+          { value: 'on', doc: 'raw_write_seqcount_begin/end around the copy (57efa1fe5957).' },
+          { value: 'off', doc: 'no sequence count for GUP-fast to check.' },
+        ],
+      },
+    ],
+    assign: 'none',
+    target: { kind: 'mm', required: false, doc: 'names the child address space, for threads `in` it and `check final MM:ADDR`' },
+  },
+  {
+    name: 'tlbi',
+    group: 'kernel',
+    summary: 'Invalidate TLB entries on every CPU (flush_tlb_range / flush_tlb_mm), or only this CPU with `local`.',
+    forms: [{ slots: [{ kind: 'range-or-all' }], synopsis: 'tlbi ADDR|RANGE|all [local]' }],
+    flags: [{ name: 'local', doc: 'only this CPU\'s TLB (local_flush_tlb_*): no shootdown.' }],
+    options: [],
+    assign: 'none',
+  },
+  {
+    name: 'lock',
+    group: 'lock',
+    summary: 'Take a lock by hand.',
+    forms: [
+      { slots: [{ kind: 'word', values: ['mmap'], role: 'lock' }, { kind: 'word', values: ['read', 'write'], role: 'mode' }], synopsis: 'lock mmap read|write' },
+      { slots: [{ kind: 'word', values: ['ptl'], role: 'lock' }, { kind: 'addr' }], synopsis: 'lock ptl ADDR' },
+      {
+        slots: [{ kind: 'word', values: ['range'], role: 'lock' }, { kind: 'range' }, { kind: 'word', values: ['read', 'write'], role: 'mode' }],
+        synopsis: 'lock range RANGE read|write',
+      },
+      { slots: [{ kind: 'word', values: ['vma'], role: 'lock' }, { kind: 'addr' }, { kind: 'word', values: ['read', 'write'], role: 'mode' }], synopsis: 'lock vma ADDR read|write' },
+    ],
+    flags: [],
+    options: [],
+    assign: 'none',
+  },
+  {
+    name: 'unlock',
+    group: 'lock',
+    summary: 'Release a lock by hand.',
+    forms: [
+      { slots: [{ kind: 'word', values: ['mmap'], role: 'lock' }], synopsis: 'unlock mmap' },
+      { slots: [{ kind: 'word', values: ['ptl'], role: 'lock' }, { kind: 'addr' }], synopsis: 'unlock ptl ADDR' },
+      { slots: [{ kind: 'word', values: ['range'], role: 'lock' }, { kind: 'range' }], synopsis: 'unlock range RANGE' },
+      { slots: [{ kind: 'word', values: ['vma'], role: 'lock' }, { kind: 'addr' }], synopsis: 'unlock vma ADDR' },
+    ],
+    flags: [],
+    options: [],
+    assign: 'none',
+  },
+  {
+    name: 'irq',
+    group: 'lock',
+    summary: 'local_irq_disable() / local_irq_enable(): with IRQs off this CPU does not answer TLB-shootdown IPIs (x86) and holds off RCU grace periods.',
+    forms: [{ slots: [{ kind: 'word', values: ['off', 'on'], role: 'state' }], synopsis: 'irq off|on' }],
+    flags: [],
+    options: [],
+    assign: 'none',
+  },
+];
+
+export type OpName = (typeof OPS)[number]['name'];
+
+const OPS_BY_NAME = new Map<string, OpSpec>(OPS.map((op) => [op.name, op]));
+
+export function findOp(name: string): OpSpec | undefined {
+  return OPS_BY_NAME.get(name);
+}
+
+export function optionDefault(op: OpSpec, key: string): string | undefined {
+  return op.options.find((o) => o.key === key)?.values[0]?.value;
+}
+
+export const PROTS = ['none', 'r', 'rw'] as const;
+export type Prot = (typeof PROTS)[number];
+
+export const DESIGNS = [
+  { value: 'classic', doc: 'mmap_lock: faults and GUP take it for read, VMA changes for write (Linux ~5.10).' },
+  { value: 'spf', doc: 'speculative page faults: no mmap_lock; VMA sequence count validated under the PTL, else fall back (Dufour v11).' },
+  { value: 'range', doc: 'range locks: faults take a read range on the page, VM changes a write range over what they touch (2017 RFC).' },
+  { value: 'pervma', doc: 'per-VMA locks: faults try lock_vma_under_rcu(), else mmap_lock read; writers add vma_start_write() (Linux 6.4+).' },
+] as const;
+export type Design = (typeof DESIGNS)[number]['value'];
+
+export const ARCHES = [
+  { value: 'x86', doc: 'TLB shootdown by IPI, which waits for CPUs with IRQs off: GUP-fast\'s IRQs-off walk keeps page tables alive.' },
+  { value: 'arm64', doc: 'broadcast TLBI without IPIs: page tables must be freed after an RCU grace period (rcu-table-free) for GUP-fast.' },
+] as const;
+export type Arch = (typeof ARCHES)[number]['value'];
+
+export const ARCH_OPTIONS: readonly OptionSpec[] = [
+  {
+    key: 'rcu-table-free',
+    doc: 'MMU_GATHER_RCU_TABLE_FREE: page-table pages are freed through tlb_remove_table() after an RCU grace period.',
+    values: [
+      { value: 'on', doc: 'page tables outlive every IRQs-off (RCU-sched) walker that could still see them.' },
+      { value: 'off', doc: 'page tables are freed right after the TLBI: a concurrent GUP-fast may walk a freed table.' },
+    ],
+  },
+];
+
+export const REUSE_RULES = [
+  { value: 'exclusive', doc: '5.19+: a write fault reuses an anonymous frame only if it is PageAnonExclusive.' },
+  { value: 'refcount', doc: '5.9-5.18 (09854ba94c6a): reuse only if page_count() == 1.' },
+  { value: 'mapcount', doc: 'before 5.8: reuse if page_mapcount() == 1 (reuse_swap_page), whatever other references exist.' },
+] as const;
+export type ReuseRule = (typeof REUSE_RULES)[number]['value'];
