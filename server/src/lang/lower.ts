@@ -5,6 +5,20 @@ import type { ScenarioModel } from './checks';
 import type { ShapedStep, SlotValue } from './step-shapes';
 
 export function lowerScenario(m: ScenarioModel): ScenarioSpec {
+  // A fork with no `-> MM` still creates a child address space: give it a name.
+  const implicit: { name: string; forkedBy: { thread: number; step: number } }[] = [];
+  m.threads.forEach((t, ti) =>
+    t.steps.forEach((s, si) => {
+      if (s.op.name === 'fork' && !s.target) implicit.push({ name: `child of ${t.name}#${si + 1}`, forkedBy: { thread: ti, step: si } });
+    }),
+  );
+  const mms = [...m.mms, ...implicit.map((c) => ({ name: c.name, span: undefined, forkedBy: c.forkedBy, vmas: [], ptes: [] }))];
+  const model: ScenarioModel = { ...m, mms };
+  return lowerModel(model, implicit);
+}
+
+function lowerModel(m: ScenarioModel, implicit: { name: string; forkedBy: { thread: number; step: number } }[]): ScenarioSpec {
+  void implicit;
   return {
     name: m.name,
     design: m.design,
@@ -113,7 +127,10 @@ function lowerStep(s: ShapedStep, origin: number, registers: readonly string[], 
     case 'madvise':
       return { origin, op: 'madvise', ...range() };
     case 'fork': {
-      const child = s.target ? m.mms.findIndex((mm) => mm.name === s.target!.text) : -1;
+      const thread = m.threads.findIndex((t) => t.steps.includes(s));
+      const child = s.target
+        ? m.mms.findIndex((mm) => mm.name === s.target!.text)
+        : m.mms.findIndex((mm) => mm.forkedBy?.thread === thread && mm.forkedBy.step === origin);
       return {
         origin,
         op: 'fork',

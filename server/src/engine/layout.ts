@@ -1,0 +1,333 @@
+// The static layout of a scenario's machine state: which pages, page tables, VMA slots,
+// frame slots and values exist, and where each field lives in the flat state vector
+// (machine.ts). Computed once per scenario; everything dynamic is in the vector.
+import { PAGE_SIZE, PT_SPAN, type ScenarioSpec, type StepSpec } from './scenario';
+
+/** Thread status values (field T_STATUS). */
+export const RUN = 0;
+export const DONE = 1;
+export const SEGV = 2;
+export const WAIT_MMAP = 3;
+export const WAIT_UFFD = 4;
+export const WAIT_RANGE = 5;
+
+/** PTE encoding: frame slot + 1 in the low bits (0 = no PTE), flags above. */
+export const PTE_FRAME_MASK = 0xffff;
+export const PTE_W = 1 << 16;
+export const PTE_UFFD = 1 << 17;
+export const PTE_DIRTY = 1 << 18;
+export const PTE_PROTNONE = 1 << 19;
+
+/** Frame flag bits (field F_FLAGS). */
+export const FR_LIVE = 1;
+export const FR_FREED = 2;
+export const FR_EXCL = 4; // PageAnonExclusive
+export const FR_CACHE = 8; // page-cache page (not anonymous)
+export const FR_RDONLY = 16; // page of a file the process may not write
+export const FR_SHARED = 32; // also mapped by an mm that is not modelled
+export const FR_ZERO = 64; // the shared zero page
+export const FR_INITSHARED = 128; // mapped by two modelled mms in the initial state
+
+/** VMA slot state (field V_STATE). */
+export const VMA_FREE = 0;
+export const VMA_LIVE = 1;
+export const VMA_DETACHED = 2; // unlinked by munmap, struct not yet freed
+export const VMA_GONE = 3; // freed (remove_vma)
+
+/** VMA flag bits (field V_FLAGS). */
+export const VF_FILE = 1;
+export const VF_SHARED = 2;
+export const VF_GROWSDOWN = 4;
+export const VF_UFFD = 8;
+
+/** Page table state (field PT_STATE). */
+export const PT_NONE = 0;
+export const PT_PRESENT = 1;
+
+/** Previous page table generation status (field PT_OLD). */
+export const OLD_FREED = 0;
+export const OLD_RCU = 1; // freed through RCU; still valid for IRQs-off walkers in PT_RCUMASK
+
+export interface Layout {
+  readonly spec: ScenarioSpec;
+  /** Tracked page addresses, sorted: the only pages that can ever have a PTE. */
+  readonly pages: readonly number[];
+  /** 2 MiB regions with tracked pages, sorted (region index = addr / PT_SPAN). */
+  readonly regions: readonly number[];
+  /** Region slot of each page. */
+  readonly pageRegion: readonly number[];
+  /** VMA boundary addresses, sorted; VMA slots store indices into this. */
+  readonly bounds: readonly number[];
+  readonly nMm: number;
+  readonly nPage: number;
+  readonly nRegion: number;
+  readonly nVma: number; // slots per mm
+  readonly nCpu: number;
+  readonly nThread: number;
+  readonly nFrame: number; // total frame slots
+  readonly nFixedFrames: number; // declared frames + the zero page; the rest are fresh
+  readonly zeroFrame: number;
+  readonly nRegs: number; // per thread
+  readonly nRefs: number; // per thread
+  readonly nLocals: number; // per thread
+  readonly nGather: number; // per thread: zapped pages whose references wait for the flush
+  readonly tagWords: number;
+  /** Values that frames and registers can hold; fields store indices into this. */
+  readonly values: readonly number[];
+  /** Per op instance bit: its thread and step (ops that change PTEs or share frames). */
+  readonly tagOps: readonly { readonly thread: number; readonly step: number }[];
+  /** tagBit[thread][step] = bit index or -1. */
+  readonly tagBit: readonly (readonly number[])[];
+  /** Page-cache frame slot for (mm, page), or -1. */
+  readonly cacheFrame: readonly (readonly number[])[];
+  /** CPU of each thread, thread on each CPU (-1 if none). */
+  readonly threadOnCpu: readonly number[];
+  /** mm whose translations each CPU caches. */
+  readonly cpuMm: readonly number[];
+  readonly size: number;
+  readonly off: Offsets;
+}
+
+export interface Offsets {
+  readonly thread: number;
+  readonly threadSize: number;
+  readonly mm: number;
+  readonly mmSize: number;
+  readonly frame: number;
+  readonly frameSize: number;
+  readonly tlb: number;
+  readonly tlbEntrySize: number;
+  readonly global: number;
+}
+
+// Per-thread fields (relative to thread base).
+export const T_PC = 0;
+export const T_STATUS = 1;
+export const T_MMAP_R = 2; // read holds of its mm's mmap_lock (recursive reads count)
+export const T_MMAP_W = 3; // 1 if it holds its mm's mmap_lock for write (fork: the parent's)
+export const T_PTLS = 4; // bitmask of held PTLs (global page-table index, see ptIndex)
+export const T_VMA_R = 5; // bitmask of VMA slots of its mm it holds read-locked
+export const T_IRQ = 6; // 1 if IRQs are off on its CPU
+export const T_LOCALS = 7; // op-local registers follow, then gather list, registers, refs
+
+// Per-mm fields.
+export const M_EXISTS = 0;
+export const M_READERS = 1;
+export const M_WRITER = 2; // thread + 1
+export const M_PENDING = 3; // tlb_flush_pending
+export const M_WPSEQ = 4; // write_protect_seq
+export const M_QUEUE = 5; // FIFO of waiting threads (thread+1, negative = writer), nThread entries
+// then VMA slots, page tables, PTEs
+
+export const V_STATE = 0;
+export const V_START = 1;
+export const V_END = 2;
+export const V_PROT = 3; // 0 none, 1 r, 2 rw
+export const V_FLAGS = 4;
+export const V_READERS = 5; // VMA read lock holders
+export const V_WRITER = 6; // thread + 1 holding vma_start_write
+export const V_SEQ = 7; // SPF sequence count
+export const V_SIZE = 8;
+
+export const PT_STATE = 0;
+export const PT_GEN = 1;
+export const PT_OLD = 2;
+export const PT_RCUMASK = 3; // CPUs (bitmask) whose IRQs-off section began before the RCU free
+export const PT_PTL = 4; // thread + 1
+export const PT_SIZE = 5;
+
+// Per-frame fields.
+export const F_VALUE = 0;
+export const F_REFS = 1;
+export const F_PINS = 2;
+export const F_FLAGS = 3;
+export const F_SHAREDBY = 4; // fork op bits, tagWords entries
+
+// Global fields.
+export const G_PTL_ORDER = 0; // bitmask words over (a, b) pairs seen: PTL b taken while holding a
+
+/** Op tag bits per 32-bit tag word; word 0 also carries the two "initial" tags. */
+export const TAG_BITS_PER_WORD = 27;
+/** A TLB entry that, in the initial state, maps another frame than its PTE (removed earlier). */
+export const TAG_INITIAL_REMOVAL = 1 << 28;
+/** A TLB entry that, in the initial state, is writable over a read-only PTE. */
+export const TAG_INITIAL_WP = 1 << 27;
+
+/** Ops that can change PTEs or share frames get a tag bit. */
+function isTagging(s: StepSpec): boolean {
+  switch (s.op) {
+    case 'load':
+    case 'kwrite':
+    case 'kread':
+    case 'put':
+    case 'tlbi':
+    case 'lock':
+    case 'unlock':
+    case 'irq':
+      return false;
+    default:
+      return true;
+  }
+}
+
+function stepPages(s: StepSpec): number[] {
+  switch (s.op) {
+    case 'load':
+    case 'store':
+    case 'fault':
+    case 'cow':
+    case 'gup':
+      return [s.addr];
+    case 'lock':
+    case 'unlock':
+      return s.lock === 'ptl' || s.lock === 'vma' ? [s.addr] : [];
+    default:
+      return [];
+  }
+}
+
+function stepBounds(s: StepSpec): number[] {
+  switch (s.op) {
+    case 'mprotect':
+    case 'munmap':
+    case 'wrprotect':
+    case 'unprotect':
+    case 'madvise':
+      return [s.start, s.end];
+    default:
+      return [];
+  }
+}
+
+export function buildLayout(spec: ScenarioSpec): Layout {
+  const pageSet = new Set<number>();
+  for (const mm of spec.mms) for (const p of mm.ptes) pageSet.add(p.addr);
+  for (const t of spec.tlbs) pageSet.add(t.addr);
+  for (const th of spec.threads) for (const s of th.steps) for (const a of stepPages(s)) pageSet.add(a);
+  const visitCond = (c: ScenarioSpec['checks'][number]['cond']): void => {
+    if (c.kind === 'cmp') {
+      for (const o of [c.left, c.right]) if (o.kind === 'mem') pageSet.add(o.addr);
+    } else {
+      visitCond(c.left);
+      visitCond(c.right);
+    }
+  };
+  for (const c of spec.checks) visitCond(c.cond);
+  const pages = [...pageSet].sort((a, b) => a - b);
+  const regionSet = new Set(pages.map((p) => Math.floor(p / PT_SPAN)));
+  const regions = [...regionSet].sort((a, b) => a - b);
+  const pageRegion = pages.map((p) => regions.indexOf(Math.floor(p / PT_SPAN)));
+
+  const boundSet = new Set<number>();
+  for (const mm of spec.mms) for (const v of mm.vmas) boundSet.add(v.start).add(v.end);
+  for (const th of spec.threads) for (const s of th.steps) for (const b of stepBounds(s)) boundSet.add(b);
+  const bounds = [...boundSet].sort((a, b) => a - b);
+
+  // VMA slots: the most VMAs any mm can have = initial VMAs of all mms (fork copies) plus
+  // two per splitting op.
+  let splits = 0;
+  for (const th of spec.threads) for (const s of th.steps) if (s.op === 'mprotect' || s.op === 'munmap') splits += 2;
+  const maxInitial = Math.max(1, ...spec.mms.map((m) => m.vmas.length));
+  const nVma = maxInitial + splits;
+
+  const nCpu = Math.max(0, ...spec.threads.map((t) => t.cpu + 1), ...spec.tlbs.map((t) => t.cpu + 1));
+  const threadOnCpu = new Array<number>(nCpu).fill(-1);
+  spec.threads.forEach((t, i) => (threadOnCpu[t.cpu] = i));
+  const cpuMm = threadOnCpu.map((t) => (t >= 0 ? spec.threads[t]!.mm : 0));
+
+  const nMm = spec.mms.length;
+  const nPage = pages.length;
+  const nRegion = regions.length;
+  const nThread = spec.threads.length;
+  // Frame slots: declared frames, the zero page, then fresh frames (copies, anonymous fills).
+  const zeroFrame = spec.frames.length;
+  const nFixedFrames = spec.frames.length + 1;
+  const nFresh = nMm * nPage + 2 * nThread + 2;
+  const nFrame = nFixedFrames + nFresh;
+
+  const values = [...new Set([0, ...spec.frames.map((f) => f.value), ...spec.threads.flatMap((t) => t.steps.flatMap((s) => (s.op === 'store' || s.op === 'kwrite' ? [s.value] : [])))])].sort((a, b) => a - b);
+
+  const tagOps: { thread: number; step: number }[] = [];
+  const tagBit = spec.threads.map((t, ti) =>
+    t.steps.map((s, si) => {
+      if (!isTagging(s)) return -1;
+      tagOps.push({ thread: ti, step: si });
+      return tagOps.length - 1;
+    }),
+  );
+  const tagWords = Math.max(1, Math.ceil(tagOps.length / TAG_BITS_PER_WORD));
+
+  // Page-cache frames per (mm, page): from the file VMAs of each mm; a forked mm inherits
+  // its parent's.
+  const cacheFrame: number[][] = spec.mms.map(() => new Array<number>(nPage).fill(-1));
+  spec.mms.forEach((mm, mi) => {
+    for (const v of mm.vmas) {
+      if (!v.file) continue;
+      pages.forEach((p, pi) => {
+        if (p >= v.start && p < v.end) {
+          const f = v.cache[(p - v.start) / PAGE_SIZE];
+          if (f !== undefined) cacheFrame[mi]![pi] = f;
+        }
+      });
+    }
+  });
+  spec.mms.forEach((mm, mi) => {
+    if (mm.forkedBy) {
+      const parent = spec.threads[mm.forkedBy.thread]!.mm;
+      cacheFrame[mi] = [...cacheFrame[parent]!];
+    }
+  });
+
+  const maxSteps = (pred: (s: StepSpec) => boolean): number => Math.max(0, ...spec.threads.map((t) => t.steps.filter(pred).length));
+  void maxSteps;
+  const nRegs = Math.max(0, ...spec.threads.map((t) => t.registers.length));
+  const nRefs = Math.max(0, ...spec.threads.map((t) => t.refs.length));
+  const nGather = Math.max(
+    1,
+    ...spec.threads.flatMap((t) => t.steps.map((s) => (s.op === 'munmap' || s.op === 'madvise' ? pages.filter((p) => p >= s.start && p < s.end).length : 0))),
+  );
+  const nLocals = 10;
+
+  const threadSize = T_LOCALS + nLocals + nGather + nRegs + nRefs * 3;
+  const mmSize = M_QUEUE + nThread + nVma * V_SIZE + nRegion * PT_SIZE + nPage;
+  const frameSize = F_SHAREDBY + tagWords;
+  const tlbEntrySize = 2 + tagWords;
+  const thread = 0;
+  const mm = thread + nThread * threadSize;
+  const frame = mm + nMm * mmSize;
+  const tlb = frame + nFrame * frameSize;
+  const global = tlb + nCpu * nPage * tlbEntrySize;
+  const nPt = nMm * nRegion;
+  const orderWords = Math.max(1, Math.ceil((nPt * nPt) / 31));
+  const size = global + orderWords;
+
+  return {
+    spec,
+    pages,
+    regions,
+    pageRegion,
+    bounds,
+    nMm,
+    nPage,
+    nRegion,
+    nVma,
+    nCpu,
+    nThread,
+    nFrame,
+    nFixedFrames,
+    zeroFrame,
+    nRegs,
+    nRefs,
+    nLocals,
+    nGather,
+    tagWords,
+    values,
+    tagOps,
+    tagBit,
+    cacheFrame,
+    threadOnCpu,
+    cpuMm,
+    size,
+    off: { thread, threadSize, mm, mmSize, frame, frameSize, tlb, tlbEntrySize, global },
+  };
+}

@@ -1,0 +1,374 @@
+// The machine state: one flat Int32Array per state, laid out by layout.ts. This module
+// holds the accessors, the initial state, and canonicalization (fresh frames renumbered in
+// order of first reference, unreferenced ones dropped; VMA slots sorted), so that two
+// states differing only in the naming of fresh frames are one state.
+import * as L from './layout';
+import { PAGE_SIZE } from './scenario';
+
+export type State = Int32Array;
+
+// Op-local registers (offsets within a thread's locals).
+export const L_ORIG = 0; // PTE snapshot
+export const L_NEW = 1; // frame + 1: page allocated by this op
+export const L_OLD = 2; // frame + 1: page this op holds a reference on (COW source, page cache)
+export const L_COPY = 3; // 1 while a copy of L_OLD taken for this op's (mm, page) is not yet installed
+export const L_DIRTY = 4; // store origin + 1 that landed on L_OLD after the copy
+export const L_FLAGS = 5;
+export const L_SEQ = 6;
+export const L_TABLE = 7; // GUP-fast: page-table generation + 1 read from the PMD
+export const L_GRAB = 8; // GUP-fast: frame + 1 grabbed
+export const L_AUX = 9;
+
+// Bits of L_FLAGS.
+export const LF_CHANGED = 1; // PTEs changed: the op must flush
+export const LF_NOWRITE = 2; // GUP: FOLL_WRITE dropped (Dirty COW)
+export const LF_COW = 4; // GUP: FOLL_COW set after a COW fault
+export const LF_UNFLUSHED = 8; // write permission removed in the current table, not yet flushed
+export const LF_PENDING = 16; // this op raised tlb_flush_pending
+export const LF_FASTFAIL = 32; // GUP-fast fell back
+export const LF_EFAULT = 64; // GUP failed
+export const LF_CLEARED = 128; // zap cleared PTEs (mmu_gather has something to flush)
+export const LF_TABLES = 256; // zap freed page tables
+export const LF_SEQODD = 512; // fork: write_protect_seq is odd because of this op
+
+// Ref slot fields.
+export const R_FRAME = 0; // frame + 1
+export const R_PIN = 1; // 1 = FOLL_PIN
+export const R_PAGE = 2; // page index + 1 it was taken at
+
+export class Machine {
+  readonly L: L.Layout;
+  readonly threadBase: Int32Array;
+  readonly mmBase: Int32Array;
+  readonly vmaBase: Int32Array; // per mm
+  readonly ptBase: Int32Array; // per mm
+  readonly pteBase: Int32Array; // per mm
+  readonly frameBase: Int32Array;
+  readonly tlbBase: Int32Array; // per cpu
+  readonly localsOff: number;
+  readonly gatherOff: number;
+  readonly regsOff: number;
+  readonly refsOff: number;
+  /** Offsets of every field that holds frame + 1 in its low 16 bits, in canonical scan order. */
+  readonly frameFields: Int32Array;
+  readonly frameFieldsThreadStart: number;
+
+  constructor(layout: L.Layout) {
+    this.L = layout;
+    const o = layout.off;
+    this.threadBase = new Int32Array(layout.nThread).map((_, t) => o.thread + t * o.threadSize);
+    this.mmBase = new Int32Array(layout.nMm).map((_, m) => o.mm + m * o.mmSize);
+    this.vmaBase = this.mmBase.map((b) => b + L.M_QUEUE + layout.nThread);
+    this.ptBase = this.vmaBase.map((b) => b + layout.nVma * L.V_SIZE);
+    this.pteBase = this.ptBase.map((b) => b + layout.nRegion * L.PT_SIZE);
+    this.frameBase = new Int32Array(layout.nFrame).map((_, f) => o.frame + f * o.frameSize);
+    this.tlbBase = new Int32Array(layout.nCpu).map((_, c) => o.tlb + c * layout.nPage * o.tlbEntrySize);
+    this.localsOff = L.T_LOCALS;
+    this.gatherOff = L.T_LOCALS + layout.nLocals;
+    this.regsOff = this.gatherOff + layout.nGather;
+    this.refsOff = this.regsOff + layout.nRegs;
+    const ff: number[] = [];
+    for (let m = 0; m < layout.nMm; m++) for (let p = 0; p < layout.nPage; p++) ff.push(this.pteBase[m]! + p);
+    for (let c = 0; c < layout.nCpu; c++) for (let p = 0; p < layout.nPage; p++) ff.push(this.tlbBase[c]! + p * o.tlbEntrySize);
+    this.frameFieldsThreadStart = ff.length;
+    for (let t = 0; t < layout.nThread; t++) {
+      const b = this.threadBase[t]!;
+      ff.push(b + this.localsOff + L_ORIG, b + this.localsOff + L_NEW, b + this.localsOff + L_OLD, b + this.localsOff + L_GRAB);
+      for (let g = 0; g < layout.nGather; g++) ff.push(b + this.gatherOff + g);
+      for (let r = 0; r < layout.nRefs; r++) ff.push(b + this.refsOff + r * 3 + R_FRAME);
+    }
+    this.frameFields = Int32Array.from(ff);
+  }
+
+  // ---- addressing --------------------------------------------------------------------
+
+  th(t: number, field: number): number {
+    return this.threadBase[t]! + field;
+  }
+  loc(t: number, local: number): number {
+    return this.threadBase[t]! + this.localsOff + local;
+  }
+  pte(m: number, p: number): number {
+    return this.pteBase[m]! + p;
+  }
+  pt(m: number, r: number, field: number): number {
+    return this.ptBase[m]! + r * L.PT_SIZE + field;
+  }
+  vma(m: number, v: number, field: number): number {
+    return this.vmaBase[m]! + v * L.V_SIZE + field;
+  }
+  mm(m: number, field: number): number {
+    return this.mmBase[m]! + field;
+  }
+  fr(f: number, field: number): number {
+    return this.frameBase[f]! + field;
+  }
+  tlb(c: number, p: number): number {
+    return this.tlbBase[c]! + p * this.L.off.tlbEntrySize;
+  }
+  reg(t: number, r: number): number {
+    return this.threadBase[t]! + this.regsOff + r;
+  }
+  ref(t: number, r: number, field: number): number {
+    return this.threadBase[t]! + this.refsOff + r * 3 + field;
+  }
+  gather(t: number, g: number): number {
+    return this.threadBase[t]! + this.gatherOff + g;
+  }
+
+  /** Global page-table index of (mm, region), for PTL bitmasks. */
+  ptIndex(m: number, r: number): number {
+    return m * this.L.nRegion + r;
+  }
+
+  valueIndex(v: number): number {
+    const i = this.L.values.indexOf(v);
+    if (i < 0) throw new Error(`value ${v} not in the value table`);
+    return i;
+  }
+
+  pageIndex(addr: number): number {
+    return this.L.pages.indexOf(addr);
+  }
+
+  /** The VMA slot of mm m that is live and covers page p, or -1. */
+  vmaAt(s: State, m: number, addr: number): number {
+    const b = this.L.bounds;
+    for (let v = 0; v < this.L.nVma; v++) {
+      const o = this.vma(m, v, 0);
+      if (s[o + L.V_STATE] === L.VMA_LIVE && b[s[o + L.V_START]!]! <= addr && addr < b[s[o + L.V_END]!]!) return v;
+    }
+    return -1;
+  }
+
+  // ---- initial state -----------------------------------------------------------------
+
+  initial(): State {
+    const Ly = this.L;
+    const spec = Ly.spec;
+    const s = new Int32Array(Ly.size);
+    const boundIdx = (a: number): number => Ly.bounds.indexOf(a);
+    // frames
+    spec.frames.forEach((f, i) => {
+      s[this.fr(i, L.F_VALUE)] = this.valueIndex(f.value);
+      // the page cache holds a reference, and so does the unmodelled mm mapping a `shared` frame
+      s[this.fr(i, L.F_REFS)] = f.refs + (f.pageCache ? 1 : 0) + (f.shared ? 1 : 0);
+      let flags = L.FR_LIVE;
+      if (f.pageCache) flags |= L.FR_CACHE;
+      if (f.readonly) flags |= L.FR_RDONLY;
+      if (f.shared) flags |= L.FR_SHARED;
+      s[this.fr(i, L.F_FLAGS)] = flags;
+    });
+    const z = Ly.zeroFrame;
+    s[this.fr(z, L.F_VALUE)] = this.valueIndex(0);
+    s[this.fr(z, L.F_FLAGS)] = L.FR_LIVE | L.FR_ZERO;
+    // mms
+    spec.mms.forEach((mm, m) => {
+      s[this.mm(m, L.M_EXISTS)] = mm.forkedBy ? 0 : 1;
+      mm.vmas.forEach((v, vi) => {
+        s[this.vma(m, vi, L.V_STATE)] = L.VMA_LIVE;
+        s[this.vma(m, vi, L.V_START)] = boundIdx(v.start);
+        s[this.vma(m, vi, L.V_END)] = boundIdx(v.end);
+        s[this.vma(m, vi, L.V_PROT)] = v.prot === 'none' ? 0 : v.prot === 'r' ? 1 : 2;
+        s[this.vma(m, vi, L.V_FLAGS)] = (v.file ? L.VF_FILE : 0) | (v.shared ? L.VF_SHARED : 0) | (v.growsdown ? L.VF_GROWSDOWN : 0) | (v.uffd ? L.VF_UFFD : 0);
+      });
+      for (const p of mm.ptes) {
+        const pi = this.pageIndex(p.addr);
+        s[this.pte(m, pi)] = (p.frame + 1) | (p.writable ? L.PTE_W | L.PTE_DIRTY : 0);
+        s[this.fr(p.frame, L.F_REFS)]!++;
+        s[this.pt(m, Ly.pageRegion[pi]!, L.PT_STATE)] = L.PT_PRESENT;
+      }
+    });
+    // exclusivity and initial sharing
+    spec.frames.forEach((f, i) => {
+      let maps = 0;
+      const mmsMapping = new Set<number>();
+      spec.mms.forEach((mm, m) =>
+        mm.ptes.forEach((p) => {
+          if (p.frame === i) {
+            maps++;
+            mmsMapping.add(m);
+          }
+        }),
+      );
+      if (!f.pageCache && !f.shared && maps === 1) s[this.fr(i, L.F_FLAGS)]! |= L.FR_EXCL;
+      if (mmsMapping.size > 1) s[this.fr(i, L.F_FLAGS)]! |= L.FR_INITSHARED;
+    });
+    // TLBs
+    for (const t of spec.tlbs) {
+      const pi = this.pageIndex(t.addr);
+      s[this.tlb(t.cpu, pi)] = (t.frame + 1) | (t.writable ? L.PTE_W : 0);
+    }
+    // An entry that does not match its PTE is stale from an op that returned before the
+    // scenario began: mark it with an "initial" tag.
+    for (const t of spec.tlbs) {
+      const pi = this.pageIndex(t.addr);
+      const m = Ly.cpuMm[t.cpu]!;
+      const pte = s[this.pte(m, pi)]!;
+      const e = s[this.tlb(t.cpu, pi)]!;
+      if ((pte & L.PTE_FRAME_MASK) !== (e & L.PTE_FRAME_MASK)) s[this.tlb(t.cpu, pi) + 2] = L.TAG_INITIAL_REMOVAL;
+      else if ((e & L.PTE_W) !== 0 && (pte & L.PTE_W) === 0) s[this.tlb(t.cpu, pi) + 2] = L.TAG_INITIAL_WP;
+    }
+    // threads
+    spec.threads.forEach((th, t) => {
+      for (let r = 0; r < Ly.nRegs; r++) s[this.reg(t, r)] = this.valueIndex(0);
+      void th;
+    });
+    return s;
+  }
+
+  // ---- frames ------------------------------------------------------------------------
+
+  /** Allocate a fresh frame slot (value 0, refcount 1, exclusive anon). -1 if none is free. */
+  allocFrame(s: State): number {
+    for (let f = this.L.nFixedFrames; f < this.L.nFrame; f++) {
+      const o = this.frameBase[f]!;
+      if (s[o + L.F_FLAGS] === 0) {
+        for (let k = 0; k < this.L.off.frameSize; k++) s[o + k] = 0;
+        s[o + L.F_VALUE] = this.valueIndex(0);
+        s[o + L.F_REFS] = 1;
+        s[o + L.F_FLAGS] = L.FR_LIVE | L.FR_EXCL;
+        return f;
+      }
+    }
+    return -1;
+  }
+
+  /** Number of present PTEs mapping frame f, across existing mms, plus 1 if `shared`. */
+  mapcount(s: State, f: number): number {
+    let n = (s[this.fr(f, L.F_FLAGS)]! & L.FR_SHARED) !== 0 ? 1 : 0;
+    const key = f + 1;
+    for (let m = 0; m < this.L.nMm; m++) {
+      if (s[this.mm(m, L.M_EXISTS)] === 0) continue;
+      const b = this.pteBase[m]!;
+      for (let p = 0; p < this.L.nPage; p++) if ((s[b + p]! & L.PTE_FRAME_MASK) === key) n++;
+    }
+    return n;
+  }
+
+  // ---- canonical form ----------------------------------------------------------------
+
+  private remap: Int32Array = new Int32Array(0);
+  private scratch: Int32Array = new Int32Array(0);
+
+  /**
+   * Renumber fresh frames by first reference (PTEs, TLBs, thread locals, gathers, refs),
+   * drop unreferenced fresh frames, and sort VMA slots. In place.
+   */
+  canonicalize(s: State): void {
+    const Ly = this.L;
+    const nFixed = Ly.nFixedFrames;
+    const nFresh = Ly.nFrame - nFixed;
+    if (this.remap.length !== Ly.nFrame) {
+      this.remap = new Int32Array(Ly.nFrame);
+      this.scratch = new Int32Array(nFresh * Ly.off.frameSize);
+    }
+    const remap = this.remap;
+    remap.fill(-1);
+    let next = nFixed;
+    const ff = this.frameFields;
+    for (let i = 0; i < ff.length; i++) {
+      const v = s[ff[i]!]! & L.PTE_FRAME_MASK;
+      if (v === 0) continue;
+      const f = v - 1;
+      if (f < nFixed || remap[f] !== -1) continue;
+      remap[f] = next++;
+    }
+    let identity = true;
+    for (let f = nFixed; f < Ly.nFrame; f++) {
+      const want = remap[f] === -1 ? -1 : remap[f];
+      if (want !== f && !(want === -1 && s[this.frameBase[f]! + L.F_FLAGS] === 0)) {
+        identity = false;
+        break;
+      }
+    }
+    if (!identity) {
+      for (let i = 0; i < ff.length; i++) {
+        const o = ff[i]!;
+        const v = s[o]!;
+        const fv = v & L.PTE_FRAME_MASK;
+        if (fv === 0) continue;
+        const f = fv - 1;
+        if (f < nFixed) continue;
+        s[o] = (v & ~L.PTE_FRAME_MASK) | (remap[f]! + 1);
+      }
+      const fs = Ly.off.frameSize;
+      const base = this.frameBase[nFixed]!;
+      const sc = this.scratch;
+      sc.fill(0);
+      for (let f = nFixed; f < Ly.nFrame; f++) {
+        const to = remap[f]!;
+        if (to < 0) continue;
+        const src = this.frameBase[f]!;
+        const dst = (to - nFixed) * fs;
+        for (let k = 0; k < fs; k++) sc[dst + k] = s[src + k]!;
+      }
+      s.set(sc, base);
+    }
+    this.canonicalizeVmas(s);
+  }
+
+  private canonicalizeVmas(s: State): void {
+    const Ly = this.L;
+    if (Ly.nVma < 2) return;
+    for (let m = 0; m < Ly.nMm; m++) {
+      // insertion sort slots by (free last, start, end); remap VMA read-lock bits of threads
+      const order: number[] = [];
+      for (let v = 0; v < Ly.nVma; v++) order.push(v);
+      const key = (v: number): number => {
+        const o = this.vma(m, v, 0);
+        if (s[o + L.V_STATE] === L.VMA_FREE) return 1e9 + v;
+        return s[o + L.V_START]! * 4096 + s[o + L.V_END]! * 4 + s[o + L.V_STATE]!;
+      };
+      const keys = order.map(key);
+      let sorted = true;
+      for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) sorted = false;
+      if (sorted) continue;
+      order.sort((a, b) => keys[a]! - keys[b]!);
+      const copy = s.slice(this.vmaBase[m]!, this.vmaBase[m]! + Ly.nVma * L.V_SIZE);
+      order.forEach((from, to) => {
+        for (let k = 0; k < L.V_SIZE; k++) s[this.vma(m, to, k)] = copy[from * L.V_SIZE + k]!;
+      });
+      const newIndex = new Int32Array(Ly.nVma);
+      order.forEach((from, to) => (newIndex[from] = to));
+      for (let t = 0; t < Ly.nThread; t++) {
+        if (Ly.spec.threads[t]!.mm !== m) continue;
+        const o = this.th(t, L.T_VMA_R);
+        const bits = s[o]!;
+        if (bits === 0) continue;
+        let nb = 0;
+        for (let v = 0; v < Ly.nVma; v++) if (bits & (1 << v)) nb |= 1 << newIndex[v]!;
+        s[o] = nb;
+      }
+    }
+  }
+
+  // ---- helpers for checks and docs ---------------------------------------------------
+
+  frameName(f: number): string {
+    if (f < this.L.spec.frames.length) return this.L.spec.frames[f]!.name;
+    if (f === this.L.zeroFrame) return 'zero page';
+    return `new#${f - this.L.nFixedFrames + 1}`;
+  }
+
+  pageAddr(p: number): number {
+    return this.L.pages[p]!;
+  }
+
+  /** Value at address in mm m (for `check final`): the PTE's frame, else zero/page cache; undefined outside VMAs. */
+  valueAt(s: State, m: number, addr: number): number | undefined {
+    if (s[this.mm(m, L.M_EXISTS)] === 0) return undefined;
+    const p = this.pageIndex(addr);
+    const pte = p >= 0 ? s[this.pte(m, p)]! : 0;
+    if ((pte & L.PTE_FRAME_MASK) !== 0) return this.L.values[s[this.fr((pte & L.PTE_FRAME_MASK) - 1, L.F_VALUE)]!];
+    const v = this.vmaAt(s, m, addr);
+    if (v < 0) return undefined;
+    if ((s[this.vma(m, v, L.V_FLAGS)]! & L.VF_FILE) !== 0) {
+      const cf = p >= 0 ? this.L.cacheFrame[m]![p]! : -1;
+      return cf >= 0 ? this.L.values[s[this.fr(cf, L.F_VALUE)]!] : 0;
+    }
+    return 0;
+  }
+}
+
+export { PAGE_SIZE };

@@ -1,0 +1,43 @@
+// Traces: the interleaving that leads to a finding, as the micro-steps each thread ran.
+// Built by replaying the thread choices on a fresh engine, so a trace is always one the
+// engine can reproduce.
+import { Exec } from '../engine/exec';
+import { MICRO } from '../engine/micro-steps';
+import type { ScenarioSpec } from '../engine/scenario';
+
+export interface TraceStep {
+  readonly thread: number;
+  /** The step (op) of the thread, an index into its steps. */
+  readonly step: number;
+  readonly kind: string;
+  /** Short description, e.g. "lock ptl 0x1000". */
+  readonly text: string;
+  /** The kernel function(s) the micro-step stands for. */
+  readonly kernel: string;
+}
+
+export function buildTrace(spec: ScenarioSpec, path: readonly number[]): TraceStep[] {
+  const exec = new Exec(spec);
+  const s = exec.initial();
+  const out: TraceStep[] = [];
+  for (const t of path) {
+    const ins = exec.instr(s, t);
+    if (!ins || !exec.enabled(s, t)) throw new Error(`trace replay: thread ${spec.threads[t]?.name} cannot move`);
+    out.push({ thread: t, step: ins.step, kind: ins.kind, text: ins.text, kernel: MICRO[ins.kind].kernel });
+    exec.step(s, t);
+  }
+  return out;
+}
+
+/** Replay a path and return the state it reaches together with the events it reported. */
+export function replay(spec: ScenarioSpec, path: readonly number[]): { state: Int32Array; exec: Exec; events: import('../engine/events').FindingEvent[] } {
+  const exec = new Exec(spec);
+  const events: import('../engine/events').FindingEvent[] = [];
+  exec.setSink((e) => events.push(e));
+  const s = exec.initial();
+  for (const t of path) {
+    if (!exec.enabled(s, t)) throw new Error(`replay: thread ${spec.threads[t]?.name} cannot move`);
+    exec.step(s, t);
+  }
+  return { state: s, exec, events };
+}
