@@ -8,4 +8,5 @@ if (!fs.existsSync(cli)) {
   process.stderr.write('vmscen: dist/cli.js is missing; run `npm run build` (or `npm ci`) first\n');
   process.exit(2);
 }
-require(cli);
+const code = require(cli).main(process.argv.slice(2));
+if (code >= 0) process.exitCode = code;

@@ -1,0 +1,161 @@
+// analyze(text) -> FileAnalysis: what the CLI and the language server share. Parses and
+// checks, explores every scenario that has no errors (once per requested design), judges
+// the `expect` lines, and maps every finding and trace step back to source positions.
+// Plain, serializable objects in editor terms (1-based lines and columns).
+import type { Design } from '../engine/ops';
+import type { ScenarioSpec } from '../engine/scenario';
+import { DEFAULT_MAX_STATES, type StopReason } from '../explore/budget';
+import { explore, type ExploreResult, type Finding } from '../explore/explore';
+import type { CheckedScenario } from '../lang/checks';
+import type { LangDiagnostic } from '../lang/diagnostic';
+import { lowerScenario } from '../lang/lower';
+import type { Span } from '../lang/span';
+import { checkFile, isExplorable, type CheckedFile } from './check-file';
+import { judgeExpectations, type ExpectationResult } from './expectations';
+
+export interface Position {
+  readonly line: number;
+  readonly col: number;
+  readonly endLine: number;
+  readonly endCol: number;
+}
+
+export interface ErrorView extends Position {
+  readonly severity: 'error' | 'warning' | 'info';
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface TraceStepView {
+  readonly thread: string;
+  readonly line: number;
+  readonly col: number;
+  /** The micro-step, e.g. "lock ptl 0x1000". */
+  readonly step: string;
+  readonly kernel: string;
+}
+
+export interface FindingView extends Position {
+  readonly type: 'race' | 'violation';
+  readonly code: string;
+  readonly thread: string;
+  readonly message: string;
+  /** Covered by an `expect` line. */
+  readonly expected: boolean;
+  readonly trace: readonly TraceStepView[];
+  /** Other steps involved (the op that returned, the other side of a cycle). */
+  readonly related: readonly (Position & { readonly thread: string })[];
+}
+
+export interface ScenarioAnalysis extends Position {
+  readonly name: string;
+  readonly locking: Design;
+  /** Explored (false when the scenario has errors). */
+  readonly explored: boolean;
+  readonly complete: boolean;
+  readonly reason?: StopReason;
+  readonly error?: string;
+  readonly stats: { readonly states: number; readonly transitions: number; readonly ms: number; readonly terminal: number; readonly maxDepth: number; readonly bytesPerState: number };
+  readonly races: readonly FindingView[];
+  readonly violations: readonly FindingView[];
+  readonly expectations: readonly ExpectationResult[];
+}
+
+export interface FileAnalysis {
+  readonly errors: readonly ErrorView[];
+  readonly scenarios: readonly ScenarioAnalysis[];
+}
+
+export interface AnalyzeOptions {
+  readonly maxStates?: number;
+  readonly maxMs?: number;
+  readonly now?: () => number;
+  readonly cancelled?: () => boolean;
+  /** Run every scenario under these designs instead of its own `locking` line. */
+  readonly designs?: readonly Design[];
+  /** Only explore scenarios whose name is listed. */
+  readonly only?: readonly string[];
+}
+
+export function toPosition(s: Span): Position {
+  return { line: s.line, col: s.col, endLine: s.endLine, endCol: s.endCol };
+}
+
+export function toErrorView(d: LangDiagnostic): ErrorView {
+  return { ...toPosition(d.span), severity: d.severity, code: d.code, message: d.message };
+}
+
+export function analyze(text: string, options: AnalyzeOptions = {}): FileAnalysis {
+  const file = checkFile(text);
+  return analyzeChecked(file, options);
+}
+
+export function analyzeChecked(file: CheckedFile, options: AnalyzeOptions = {}): FileAnalysis {
+  const scenarios: ScenarioAnalysis[] = [];
+  for (const sc of file.scenarios) {
+    if (options.only && !options.only.includes(sc.model.name)) continue;
+    const designs = options.designs ?? [sc.model.design];
+    for (const design of designs) scenarios.push(analyzeScenario(file, sc, design, options));
+  }
+  return { errors: file.diagnostics.map(toErrorView), scenarios };
+}
+
+const NO_STATS = { states: 0, transitions: 0, ms: 0, terminal: 0, maxDepth: 0, bytesPerState: 0 };
+
+export function analyzeScenario(file: CheckedFile, sc: CheckedScenario, design: Design, options: AnalyzeOptions): ScenarioAnalysis {
+  const head = { ...toPosition(sc.ast.headSpan), name: sc.model.name, locking: design };
+  if (!isExplorable(file, sc)) {
+    return { ...head, explored: false, complete: false, stats: NO_STATS, races: [], violations: [], expectations: [] };
+  }
+  let spec: ScenarioSpec;
+  try {
+    spec = { ...lowerScenario(sc.model), design };
+  } catch (e) {
+    return { ...head, explored: false, complete: false, reason: 'error', error: `internal lowering failure: ${(e as Error).message}`, stats: NO_STATS, races: [], violations: [], expectations: [] };
+  }
+  const limitStates = Math.min(sc.model.limits.states ?? Infinity, options.maxStates ?? DEFAULT_MAX_STATES);
+  const limitMs = Math.min(sc.model.limits.ms ?? Infinity, options.maxMs ?? Infinity);
+  const result: ExploreResult = explore(spec, {
+    maxStates: limitStates,
+    ...(Number.isFinite(limitMs) ? { maxMs: limitMs } : {}),
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.cancelled ? { cancelled: options.cancelled } : {}),
+  });
+  const views = result.findings.map((f) => toFindingView(sc, spec, f));
+  const judged = judgeExpectations(sc.model.expectations, views, result.complete, result.reason, result.stats.states);
+  const marked = views.map((v, i) => ({ ...v, expected: judged.covered[i]! }));
+  return {
+    ...head,
+    explored: true,
+    complete: result.complete,
+    ...(result.reason ? { reason: result.reason } : {}),
+    ...(result.error ? { error: result.error } : {}),
+    stats: { states: result.stats.states, transitions: result.stats.transitions, ms: result.stats.ms, terminal: result.stats.terminal, maxDepth: result.stats.maxDepth, bytesPerState: result.stats.bytesPerState },
+    races: marked.filter((f) => f.type === 'race'),
+    violations: marked.filter((f) => f.type === 'violation'),
+    expectations: judged.results,
+  };
+}
+
+function stepSpan(sc: CheckedScenario, thread: number, step: number): Span {
+  const th = sc.model.threads[thread];
+  const s = th?.steps[step] ?? th?.steps[th.steps.length - 1];
+  return s?.node.span ?? th?.span ?? sc.ast.headSpan;
+}
+
+function toFindingView(sc: CheckedScenario, spec: ScenarioSpec, f: Finding): FindingView {
+  const placeSpan = f.place.thread < 0 ? (sc.model.checks[f.place.step]?.span ?? sc.ast.headSpan) : stepSpan(sc, f.place.thread, f.place.step);
+  return {
+    ...toPosition(placeSpan),
+    type: f.type,
+    code: f.code,
+    thread: f.place.thread < 0 ? '' : (spec.threads[f.place.thread]?.name ?? ''),
+    message: f.message,
+    expected: false,
+    trace: f.trace.map((t) => {
+      const sp = stepSpan(sc, t.thread, t.step);
+      return { thread: spec.threads[t.thread]!.name, line: sp.line, col: sp.col, step: t.text, kernel: t.kernel };
+    }),
+    related: f.related.map((r) => ({ ...toPosition(stepSpan(sc, r.thread, r.step)), thread: spec.threads[r.thread]?.name ?? '' })),
+  };
+}

@@ -1,0 +1,98 @@
+// The text output of `vmscen check`: `file:line:col: severity: [code] message`, each finding
+// followed by its interleaving, one micro-step a line.
+import type { FileAnalysis, FindingView, ScenarioAnalysis } from '../analysis/analyze';
+
+export interface TextOptions {
+  /** Leave out interleavings. */
+  readonly brief: boolean;
+  /** Leave out information lines (met expectations, expected findings, scenario summaries). */
+  readonly quiet: boolean;
+  /** Include wall-clock times (they make output differ between runs). */
+  readonly timing: boolean;
+}
+
+export function formatFindingTrace(f: FindingView, indent = '    '): string[] {
+  if (f.trace.length === 0) return [];
+  const tw = Math.max(6, ...f.trace.map((t) => t.thread.length));
+  const sw = Math.max(...f.trace.map((t) => t.step.length));
+  const nw = String(f.trace.length).length;
+  const out = [`${indent}interleaving (${f.trace.length} step${f.trace.length === 1 ? '' : 's'}):`];
+  f.trace.forEach((t, i) => {
+    out.push(`${indent}  ${String(i + 1).padStart(nw)}  ${t.thread.padEnd(tw)}  line ${String(t.line).padEnd(4)} ${t.step.padEnd(sw)}  ${t.kernel}`);
+  });
+  return out;
+}
+
+function scenarioLines(path: string, sc: ScenarioAnalysis, o: TextOptions): string[] {
+  const out: string[] = [];
+  const at = (l: number, c: number): string => `${path}:${l}:${c}`;
+  if (!sc.explored) {
+    if (sc.error) out.push(`${at(sc.line, sc.col)}: error: [explore] scenario ${sc.name} (${sc.locking}): ${sc.error}`);
+    else if (!o.quiet) out.push(`${at(sc.line, sc.col)}: info: [scenario] ${sc.name}: not explored (fix the errors above first)`);
+    return out;
+  }
+  const stats = `${sc.stats.states} states, ${sc.stats.transitions} transitions${o.timing ? `, ${sc.stats.ms} ms` : ''}`;
+  if (sc.error) out.push(`${at(sc.line, sc.col)}: error: [explore] scenario ${sc.name} (${sc.locking}): exploration failed: ${sc.error}`);
+  else if (!sc.complete) out.push(`${at(sc.line, sc.col)}: warning: [incomplete] scenario ${sc.name} (${sc.locking}): exploration stopped (${sc.reason}) after ${stats}; nothing below proves the absence of races`);
+  else if (!o.quiet) {
+    const met = sc.expectations.filter((e) => e.status === 'met').length;
+    out.push(`${at(sc.line, sc.col)}: info: [scenario] ${sc.name} (${sc.locking}): complete, ${stats}; ${met}/${sc.expectations.length} expectations met`);
+  }
+  const findings = [...sc.races, ...sc.violations].sort((a, b) => a.line - b.line || a.col - b.col || a.code.localeCompare(b.code));
+  for (const f of findings) {
+    const sev = f.expected ? 'info' : f.type === 'race' ? 'error' : 'warning';
+    if (f.expected && o.quiet) continue;
+    out.push(`${at(f.line, f.col)}: ${sev}: [${f.code}] ${f.type}${f.expected ? ' (expected)' : ''}: ${f.message}`);
+    if (!o.brief) out.push(...formatFindingTrace(f));
+  }
+  for (const e of sc.expectations) {
+    if (e.status === 'met' && o.quiet) continue;
+    const sev = e.status === 'met' ? 'info' : e.status === 'failed' ? 'error' : 'warning';
+    out.push(`${at(e.line, e.col)}: ${sev}: [${e.status}] ${e.text}: ${e.message}`);
+  }
+  return out;
+}
+
+export function formatFileText(path: string, fa: FileAnalysis, o: TextOptions): string[] {
+  const out: string[] = [];
+  for (const e of fa.errors) {
+    if (e.severity === 'info' && o.quiet) continue;
+    out.push(`${path}:${e.line}:${e.col}: ${e.severity}: [${e.code}] ${e.message}`);
+  }
+  for (const sc of fa.scenarios) out.push(...scenarioLines(path, sc, o));
+  return out;
+}
+
+export interface Tally {
+  files: number;
+  scenarios: number;
+  errors: number;
+  warnings: number;
+  met: number;
+  failed: number;
+  inconclusive: number;
+  unexpected: number;
+}
+
+export function tally(files: readonly FileAnalysis[]): Tally {
+  const t: Tally = { files: files.length, scenarios: 0, errors: 0, warnings: 0, met: 0, failed: 0, inconclusive: 0, unexpected: 0 };
+  for (const f of files) {
+    for (const e of f.errors) {
+      if (e.severity === 'error') t.errors++;
+      else if (e.severity === 'warning') t.warnings++;
+    }
+    for (const sc of f.scenarios) {
+      t.scenarios++;
+      if (sc.error) t.errors++;
+      if (sc.explored && !sc.complete) t.warnings++;
+      for (const x of [...sc.races, ...sc.violations]) if (!x.expected) t.unexpected++;
+      for (const e of sc.expectations) t[e.status === 'met' ? 'met' : e.status === 'failed' ? 'failed' : 'inconclusive']++;
+    }
+  }
+  return t;
+}
+
+export function summaryLine(t: Tally): string {
+  const ok = t.errors === 0 && t.failed === 0 && t.unexpected === 0 && t.inconclusive === 0;
+  return `${ok ? 'ok' : 'FAILED'}: ${t.files} file${t.files === 1 ? '' : 's'}, ${t.scenarios} scenario${t.scenarios === 1 ? '' : 's'}; expectations: ${t.met} met, ${t.failed} failed, ${t.inconclusive} inconclusive; ${t.unexpected} unexpected finding${t.unexpected === 1 ? '' : 's'}; ${t.errors} error${t.errors === 1 ? '' : 's'}`;
+}
