@@ -126,9 +126,9 @@ export class Exec {
       case K['fork-end']:
         return this.ipiOk(s, t, mm);
       case K['change-end']:
-        return (s[m.loc(t, L_FLAGS)]! & LF_CHANGED) === 0 || (ins.op.op !== 'unprotect' && ins.op.op !== 'mprotect' && ins.op.op !== 'wrprotect') || ins.op.flush === 'ptl' || this.ipiOk(s, t, mm);
+        return (s[m.loc(t, L_FLAGS)]! & LF_CHANGED) === 0 || (ins.op.op !== 'unprotect' && ins.op.op !== 'mprotect' && ins.op.op !== 'wrprotect') || ins.op.flush !== 'deferred' || this.ipiOk(s, t, mm);
       case K['tlb-finish']:
-        return !this.tlbFinishNeedsFlush(s, t) || this.ipiOk(s, t, mm);
+        return !this.tlbFinishNeedsFlush(s, t, ins) || this.ipiOk(s, t, mm);
       case K['tlbi']:
         return (ins.op.op === 'tlbi' && ins.op.local) || this.ipiOk(s, t, mm);
       case K['zap-ptes']:
@@ -643,9 +643,16 @@ export class Exec {
     return undefined;
   }
 
-  private tlbFinishNeedsFlush(s: State, t: number): boolean {
+  private tlbFinishNeedsFlush(s: State, t: number, ins: Instr): boolean {
     const fl = s[this.m.loc(t, L_FLAGS)]!;
-    return (fl & (LF_CLEARED | LF_TABLES)) !== 0 || s[this.m.mm(this.tMm[t]!, L.M_PENDING)]! > 1;
+    return (fl & (LF_CLEARED | LF_TABLES)) !== 0 || this.nestedFlush(s, t, ins);
+  }
+
+  /** tlb_finish_mmu(): mm_tlb_flush_nested() forces a flush (99baac21e458), unless modelled away. */
+  private nestedFlush(s: State, t: number, ins: Instr): boolean {
+    const o = ins.op;
+    if (o.op === 'madvise' && o.nested === 'ignore') return false;
+    return s[this.m.mm(this.tMm[t]!, L.M_PENDING)]! > 1;
   }
 
   private forkChild(ins: Instr): number {
@@ -1005,10 +1012,15 @@ export class Exec {
         const write = o.write && (fl & LF_NOWRITE) === 0;
         const f = (pte & F) - 1;
         if (write && (pte & L.PTE_W) === 0) {
+          // can_follow_write_pte(): before 19be0eaffa3a only a writable PTE (the retry then drops
+          // FOLL_WRITE); until 5.19 FOLL_FORCE+FOLL_COW on a dirty PTE; since 5535be309971 an
+          // exclusive anonymous page
           const canFollow =
-            this.spec.reuse === 'exclusive'
-              ? o.force && (this.frameFlags(s, f) & (L.FR_EXCL | L.FR_CACHE)) === L.FR_EXCL
-              : o.force && (fl & LF_COW) !== 0 && (pte & L.PTE_DIRTY) !== 0;
+            o.retry === 'drop-write'
+              ? false
+              : this.spec.reuse === 'exclusive'
+                ? o.force && (this.frameFlags(s, f) & (L.FR_EXCL | L.FR_CACHE)) === L.FR_EXCL
+                : o.force && (fl & LF_COW) !== 0 && (pte & L.PTE_DIRTY) !== 0;
           if (!canFollow) {
             unlock();
             return ins.jumps['fault'];
@@ -1166,7 +1178,7 @@ export class Exec {
       case K['change-end']: {
         const o = ins.op;
         const fl = s[lo(L_FLAGS)]!;
-        if ((o.op === 'mprotect' || o.op === 'wrprotect' || o.op === 'unprotect') && o.flush !== 'ptl' && (fl & LF_CHANGED)) this.flushRange(s, mm, o.start, o.end);
+        if ((o.op === 'mprotect' || o.op === 'wrprotect' || o.op === 'unprotect') && o.flush === 'deferred' && (fl & LF_CHANGED)) this.flushRange(s, mm, o.start, o.end);
         if (fl & LF_PENDING) s[m.mm(mm, L.M_PENDING)]!--;
         if (!ins.inheritMmap) this.mmapRelease(s, t);
         return ins.next;
@@ -1244,7 +1256,7 @@ export class Exec {
       }
       case K['tlb-finish']: {
         const o = ins.op;
-        const nested = s[m.mm(mm, L.M_PENDING)]! > 1;
+        const nested = this.nestedFlush(s, t, ins);
         const fl = s[lo(L_FLAGS)]!;
         if (nested) this.flushPages(s, mm, () => true);
         else if ((fl & (LF_CLEARED | LF_TABLES)) !== 0 && (o.op === 'munmap' || o.op === 'madvise')) this.flushRange(s, mm, o.start, o.end);
@@ -1530,7 +1542,7 @@ export class Exec {
       if (old === OLD_PENDING) return true; // unhooked, not yet freed
       if (old === L.OLD_RCU && (s[m.pt(mm, region, L.PT_RCUMASK)]! & (1 << this.tCpu[t]!)) !== 0) return true;
     }
-    this.race('use-after-free', `GUP-fast by ${this.tn(t)} reads a PTE from the page table of ${hex(this.L.regions[region]! * 0x200000)}, which was freed under it`);
+    this.race('use-after-free', `GUP-fast by ${this.tn(t)} reads a PTE from the page table for ${hex(this.L.regions[region]! * 0x200000)}..${hex((this.L.regions[region]! + 1) * 0x200000)}, which was freed under it`);
     return false;
   }
 

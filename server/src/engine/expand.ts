@@ -30,6 +30,8 @@ export interface Instr {
   readonly jumps: Readonly<Record<string, number>>;
   /** Short human description for traces, e.g. "lock ptl 0x1000". */
   readonly text: string;
+  /** The kernel function(s), when more specific than the micro-step table's. */
+  readonly kernel: string;
 }
 
 export const MICRO_CODES: Readonly<Record<MicroKind, number>> = Object.fromEntries(Object.keys(MICRO).map((k, i) => [k, i])) as Record<MicroKind, number>;
@@ -59,6 +61,7 @@ interface Draft {
   next: Label | number | undefined;
   jumps: Record<string, Label | number>;
   text: string;
+  kernel?: string;
 }
 
 class Builder {
@@ -74,7 +77,7 @@ class Builder {
     this.positions.set(l.id, this.drafts.length);
   }
 
-  emit(d: Omit<Draft, 'next' | 'jumps'> & { next?: Label | number; jumps?: Record<string, Label | number> }): void {
+  emit(d: Omit<Draft, 'next' | 'jumps' | 'kernel'> & { next?: Label | number; jumps?: Record<string, Label | number>; kernel?: string }): void {
     this.drafts.push({ ...d, next: d.next, jumps: d.jumps ?? {} });
   }
 
@@ -105,6 +108,7 @@ class Builder {
         next: this.resolve(d.next, fall),
         jumps,
         text: d.text,
+        kernel: d.kernel ?? MICRO[d.kind].kernel,
       };
     });
   }
@@ -130,6 +134,12 @@ function rangeText(start: number, end: number): string {
   return end - start === 0x1000 ? hex(start) : `${hex(start)}..${hex(end)}`;
 }
 
+/** The first tracked page of the range inside region r: how a table is named in traces. */
+function tableText(L: Layout, r: number, start: number, end: number): string {
+  const p = L.pages.find((a, i) => L.pageRegion[i] === r && a >= start && a < end);
+  return hex(p ?? L.regions[r]! * PT_SPAN);
+}
+
 /** Regions (page tables) with tracked pages inside [start, end), in address order. */
 function regionsIn(L: Layout, start: number, end: number): number[] {
   const out: number[] = [];
@@ -153,7 +163,7 @@ export function compileThread(L: Layout, spec: ScenarioSpec, thread: number): Th
     stepStart.push(b.drafts.length);
     b.place(starts[i]!);
     const opEnd = i + 1 < th.steps.length ? starts[i + 1]! : endLabel;
-    expandStep(b, L, op, i, held, opEnd);
+    expandStep(b, L, op, i, held, opEnd, th.refs);
   });
   b.place(endLabel);
   return { instrs: b.finish(), stepStart };
@@ -167,7 +177,7 @@ function regionOf(L: Layout, addr: number): number {
   return L.regions.indexOf(Math.floor(addr / PT_SPAN));
 }
 
-function expandStep(b: Builder, L: Layout, op: StepSpec, step: number, held: Held, opEnd: Label): void {
+function expandStep(b: Builder, L: Layout, op: StepSpec, step: number, held: Held, opEnd: Label, refNames: readonly string[]): void {
   const base = (ctx: Ctx = 'explicit'): Pick<Draft, 'step' | 'op' | 'ctx' | 'page' | 'region' | 'arg' | 'inheritMmap' | 'inheritPtl'> => ({
     step,
     op,
@@ -244,13 +254,13 @@ function expandStep(b: Builder, L: Layout, op: StepSpec, step: number, held: Hel
       return;
     }
     case 'kwrite':
-      b.emit({ ...base(), kind: 'kwrite', text: `kwrite ${op.ref} = ${op.value}` });
+      b.emit({ ...base(), kind: 'kwrite', text: `kwrite ${refNames[op.ref] ?? op.ref} = ${op.value}` });
       return;
     case 'kread':
-      b.emit({ ...base(), kind: 'kread', text: `kread` });
+      b.emit({ ...base(), kind: 'kread', text: `kread ${refNames[op.ref] ?? op.ref}` });
       return;
     case 'put':
-      b.emit({ ...base(), kind: 'put', text: `put` });
+      b.emit({ ...base(), kind: 'put', text: `put ${refNames[op.ref] ?? op.ref}` });
       return;
     case 'mprotect':
     case 'wrprotect':
@@ -258,24 +268,31 @@ function expandStep(b: Builder, L: Layout, op: StepSpec, step: number, held: Hel
       const mode = op.op === 'unprotect' ? op.lock : op.lock;
       const what = op.op === 'mprotect' ? `mprotect ${rangeText(op.start, op.end)} ${op.prot}` : `${op.op} ${rangeText(op.start, op.end)}`;
       const endL = b.label();
-      if (!held.mmap) b.emit({ ...base(), kind: 'mmap-lock', arg: mode === 'write' ? 1 : 0, text: `${what}: lock mmap ${mode}` });
+      if (!held.mmap) b.emit({ ...base(), kind: 'mmap-lock', arg: mode === 'write' ? 1 : 0, text: `${what}: lock mmap ${mode}`, kernel: `mmap_${mode}_lock()` });
       if (op.op === 'mprotect') b.emit({ ...base(), kind: 'mprotect-fixup', text: `${what}: change vma`, jumps: { fail: endL } });
       else b.emit({ ...base(), kind: 'wp-begin', text: `${what}: begin`, jumps: { fail: endL } });
       const underPtl = op.flush === 'ptl';
       for (const r of regionsIn(L, op.start, op.end)) {
         const inh = held.ptl.has(r);
-        if (!inh) b.emit({ ...base(), kind: 'ptl-lock', region: r, text: `lock ptl ${hex(L.regions[r]! * PT_SPAN)}` });
+        if (!inh) b.emit({ ...base(), kind: 'ptl-lock', region: r, text: `lock ptl ${tableText(L, r, op.start, op.end)}` });
         b.emit({ ...base(), kind: 'change-ptes', region: r, arg: underPtl ? 1 : 0, inheritPtl: inh, text: `${what}: change ptes${underPtl || inh ? '' : ', unlock ptl'}` });
         if (underPtl) b.emit({ ...base(), kind: 'flush-under-ptl', region: r, inheritPtl: inh, text: `${what}: flush tlb${inh ? '' : ', unlock ptl'}` });
       }
       b.place(endL);
-      b.emit({ ...base(), kind: 'change-end', text: `${what}: ${underPtl ? '' : 'flush tlb, '}end${held.mmap ? '' : ', unlock mmap'}`, next: opEnd });
+      b.emit({
+        ...base(),
+        kind: 'change-end',
+        text: `${what}: ${underPtl || op.flush === 'none' ? '' : 'flush tlb, '}end${held.mmap ? '' : ', unlock mmap'}`,
+        kernel: `${underPtl || op.flush === 'none' ? '' : 'flush_tlb_range(); '}${op.op === 'wrprotect' && !op.pending ? '' : 'dec_tlb_flush_pending(); '}${held.mmap ? '' : `mmap_${mode}_unlock()`}`,
+        next: opEnd,
+      });
       return;
     }
     case 'munmap':
     case 'madvise': {
       const what = op.op === 'munmap' ? `munmap ${rangeText(op.start, op.end)}` : `madvise dontneed ${rangeText(op.start, op.end)}`;
-      if (!held.mmap) b.emit({ ...base(), kind: 'mmap-lock', arg: op.op === 'munmap' ? 1 : 0, text: `${what}: lock mmap ${op.op === 'munmap' ? 'write' : 'read'}` });
+      const mmode = op.op === 'munmap' ? 'write' : 'read';
+      if (!held.mmap) b.emit({ ...base(), kind: 'mmap-lock', arg: op.op === 'munmap' ? 1 : 0, text: `${what}: lock mmap ${mmode}`, kernel: `mmap_${mmode}_lock()` });
       if (op.op === 'munmap') {
         b.emit({ ...base(), kind: 'munmap-detach', text: `${what}: detach vmas` });
         if (op.downgrade && !held.mmap) b.emit({ ...base(), kind: 'mmap-downgrade', text: `${what}: downgrade mmap to read` });
@@ -283,7 +300,7 @@ function expandStep(b: Builder, L: Layout, op: StepSpec, step: number, held: Hel
       b.emit({ ...base(), kind: 'gather-begin', text: `${what}: tlb_gather_mmu` });
       for (const r of regionsIn(L, op.start, op.end)) {
         const inh = held.ptl.has(r);
-        if (!inh) b.emit({ ...base(), kind: 'ptl-lock', region: r, text: `lock ptl ${hex(L.regions[r]! * PT_SPAN)}` });
+        if (!inh) b.emit({ ...base(), kind: 'ptl-lock', region: r, text: `lock ptl ${tableText(L, r, op.start, op.end)}` });
         b.emit({ ...base(), kind: 'zap-ptes', region: r, inheritPtl: inh, text: `${what}: zap ptes${inh ? '' : ', unlock ptl'}` });
       }
       if (op.op === 'munmap') b.emit({ ...base(), kind: 'free-pgtables', text: `${what}: free page tables` });
@@ -293,11 +310,11 @@ function expandStep(b: Builder, L: Layout, op: StepSpec, step: number, held: Hel
     }
     case 'fork': {
       const what = 'fork';
-      if (!held.mmap) b.emit({ ...base(), kind: 'mmap-lock', arg: 1, text: `fork: lock mmap write` });
+      if (!held.mmap) b.emit({ ...base(), kind: 'mmap-lock', arg: 1, text: `fork: lock mmap write`, kernel: 'dup_mmap(): mmap_write_lock_killable(oldmm)' });
       b.emit({ ...base(), kind: 'fork-dup', text: `fork: dup_mmap` });
       const regions = [...new Set(L.pages.map((_, i) => L.pageRegion[i]!))].sort((a, c) => L.regions[a]! - L.regions[c]!);
       regions.forEach((r, ri) => {
-        b.emit({ ...base(), kind: 'fork-ptl', region: r, inheritPtl: held.ptl.has(r), text: `fork: lock ptl ${hex(L.regions[r]! * PT_SPAN)} (child, parent)` });
+        b.emit({ ...base(), kind: 'fork-ptl', region: r, inheritPtl: held.ptl.has(r), text: `fork: lock ptl ${tableText(L, r, 0, Infinity)} (child, parent)` });
         L.pages.forEach((addr, p) => {
           if (L.pageRegion[p] !== r) return;
           const after = b.label();
@@ -326,7 +343,7 @@ function expandStep(b: Builder, L: Layout, op: StepSpec, step: number, held: Hel
       switch (op.lock) {
         case 'mmap':
           if (lock) {
-            b.emit({ ...base(), kind: 'lock-mmap', arg: op.mode === 'write' ? 1 : 0, text: `lock mmap ${op.mode}` });
+            b.emit({ ...base(), kind: 'lock-mmap', arg: op.mode === 'write' ? 1 : 0, text: `lock mmap ${op.mode}`, kernel: `mmap_${op.mode}_lock()` });
             if (!held.mmap) held.mmap = op.mode;
           } else {
             b.emit({ ...base(), kind: 'unlock-mmap', text: 'unlock mmap' });

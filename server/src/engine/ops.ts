@@ -220,7 +220,13 @@ export const OPS: readonly OpSpec[] = [
     flags: [],
     options: [
       LOCK_OPTION('read'),
-      FLUSH_OPTION,
+      {
+        ...FLUSH_OPTION,
+        values: [
+          ...FLUSH_OPTION.values,
+          { value: 'none', doc: 'no TLB flush at all (clear_refs soft-dirty after 0758cd830494, before 912efa17e512).' },
+        ],
+      },
       {
         key: 'pending',
         doc: 'Whether the walk is bracketed with inc_tlb_flush_pending()/dec_tlb_flush_pending().',
@@ -274,7 +280,16 @@ export const OPS: readonly OpSpec[] = [
     summary: 'madvise(MADV_DONTNEED): zap PTEs under mmap_lock read; flush, then drop the mappings\' references.',
     forms: [{ slots: [{ kind: 'word', values: ['dontneed'], role: 'advice' }, { kind: 'range' }], synopsis: 'madvise dontneed RANGE' }],
     flags: [],
-    options: [],
+    options: [
+      {
+        key: 'nested',
+        doc: 'What tlb_finish_mmu() does when another thread also has a TLB flush pending on the mm (mm_tlb_flush_nested).',
+        values: [
+          { value: 'flush', doc: 'flush the whole range even if this zap cleared nothing itself (99baac21e458, 4.13+).' },
+          { value: 'ignore', doc: 'flush only what this zap cleared: a concurrent zapper can return while a stale TLB entry is live (before 99baac21e458).' },
+        ],
+      },
+    ],
     assign: 'none',
   },
   {

@@ -120,14 +120,14 @@ export type StepSpec = { readonly origin: number } & (
       readonly start: number;
       readonly end: number;
       readonly lock: LockMode;
-      readonly flush: 'deferred' | 'ptl';
+      readonly flush: 'deferred' | 'ptl' | 'none';
       readonly pending: boolean;
       readonly marker: boolean;
       readonly vmalock: boolean;
     }
   | { readonly op: 'unprotect'; readonly start: number; readonly end: number; readonly lock: LockMode; readonly flush: 'deferred' | 'ptl' }
   | { readonly op: 'munmap'; readonly start: number; readonly end: number; readonly downgrade: boolean }
-  | { readonly op: 'madvise'; readonly start: number; readonly end: number }
+  | { readonly op: 'madvise'; readonly start: number; readonly end: number; readonly nested: 'flush' | 'ignore' }
   | { readonly op: 'fork'; readonly child: number | undefined; readonly vmalock: boolean; readonly pinned: 'copy' | 'share'; readonly wpseq: boolean }
   | { readonly op: 'tlbi'; readonly start: number; readonly end: number; readonly all: boolean; readonly local: boolean }
   | { readonly op: 'lock'; readonly lock: 'mmap'; readonly mode: LockMode }

@@ -20,7 +20,8 @@ export function evalCond(c: CondSpec, exec: Exec, s: Int32Array): { ok: boolean;
       const b = operand(c.right, exec, s);
       if (a.value === undefined || b.value === undefined) return { ok: false, detail: `${a.value === undefined ? a.name : b.name} is not mapped` };
       const ok = compare(c.op, a.value, b.value);
-      return { ok, detail: `${a.name} is ${a.value}, ${b.name} is ${b.value} (${c.op} expected)` };
+      const shown = (x: { value: number | undefined; name: string }): string => (x.name === String(x.value) ? x.name : `${x.name} (${x.value})`);
+      return { ok, detail: `${shown(a)} ${c.op} ${shown(b)} is false` };
     }
   }
 }

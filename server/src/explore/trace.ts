@@ -2,7 +2,6 @@
 // Built by replaying the thread choices on a fresh engine, so a trace is always one the
 // engine can reproduce.
 import { Exec } from '../engine/exec';
-import { MICRO } from '../engine/micro-steps';
 import type { ScenarioSpec } from '../engine/scenario';
 
 export interface TraceStep {
@@ -23,7 +22,7 @@ export function buildTrace(spec: ScenarioSpec, path: readonly number[]): TraceSt
   for (const t of path) {
     const ins = exec.instr(s, t);
     if (!ins || !exec.enabled(s, t)) throw new Error(`trace replay: thread ${spec.threads[t]?.name} cannot move`);
-    out.push({ thread: t, step: ins.step, kind: ins.kind, text: ins.text, kernel: MICRO[ins.kind].kernel });
+    out.push({ thread: t, step: ins.step, kind: ins.kind, text: ins.text, kernel: ins.kernel });
     exec.step(s, t);
   }
   return out;

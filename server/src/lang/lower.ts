@@ -125,7 +125,7 @@ function lowerStep(s: ShapedStep, origin: number, registers: readonly string[], 
     case 'munmap':
       return { origin, op: 'munmap', ...range(), downgrade: opt('downgrade') === 'on' };
     case 'madvise':
-      return { origin, op: 'madvise', ...range() };
+      return { origin, op: 'madvise', ...range(), nested: opt('nested') as 'flush' | 'ignore' };
     case 'fork': {
       const thread = m.threads.findIndex((t) => t.steps.includes(s));
       const child = s.target

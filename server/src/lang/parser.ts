@@ -6,13 +6,35 @@
 // `= VALUE`, `-> NAME`); their shapes are checked against the op catalogue in
 // step-shapes.ts, which gives better messages than a grammar error could and lets a new op
 // be added without touching the grammar.
-import { CstParser, EMPTY_ALT, type CstNode, type IToken, type TokenType } from 'chevrotain';
+import { CstParser, EMPTY_ALT, EOF, tokenMatcher, type CstNode, type IToken, type TokenType } from 'chevrotain';
 import * as T from './tokens';
 
 class VmscenParser extends CstParser {
   constructor() {
     super(T.ALL_TOKENS, { recoveryEnabled: true, maxLookahead: 3 });
     this.performSelfAnalysis();
+  }
+
+  /**
+   * Chevrotain's re-sync recovery (after single-token insertion and deletion have failed)
+   * resumes at the first token that may follow any rule on the stack. Here that is nearly
+   * any token, since a declaration may follow a declaration and the terminator may be empty:
+   * a stray `->` in a step resumed at the scenario level, closed the thread early and turned
+   * its remaining steps into unknown declarations. Resume only at a line or block boundary
+   * (a token outside the Inline category: newline, `;`, a brace, the end), so a mistake
+   * costs the rest of its line and nothing more. Overrides an internal method of Chevrotain
+   * 11's Recoverable trait (same contract: return a token type from the follow stack).
+   */
+  findReSyncTokenType(): TokenType {
+    const internals = this as unknown as { flattenFollowSet(): TokenType[] };
+    const follows = internals.flattenFollowSet();
+    for (let k = 1; ; k++) {
+      const tok = this.LA(k);
+      if (tok.tokenType === EOF) return EOF; // EOF is always in the follow stack
+      if (tokenMatcher(tok, T.Inline)) continue;
+      const match = follows.find((f) => tokenMatcher(tok, f));
+      if (match) return match;
+    }
   }
 
   public scenario = this.RULE('scenario', () => {
@@ -309,7 +331,7 @@ class VmscenParser extends CstParser {
 
   /** Anything else up to the end of the line: reported as an unknown declaration. */
   private unknownDecl = this.RULE('unknownDecl', () => {
-    this.CONSUME(T.Inline, { LABEL: 'junk' });
+    this.CONSUME(T.NotDeclStart, { LABEL: 'junk' });
     this.MANY(() => this.CONSUME2(T.Inline, { LABEL: 'junk' }));
     this.OPTION(() => {
       // a stray block: skip it whole so its braces do not end the scenario

@@ -6,19 +6,26 @@ import { createToken, Lexer, type TokenType } from 'chevrotain';
 export const Word = createToken({ name: 'Word', pattern: Lexer.NA });
 /** Any token that may appear inside a line (everything but separators, braces and EOF). */
 export const Inline = createToken({ name: 'Inline', pattern: Lexer.NA });
+/**
+ * An inline token that cannot start a known declaration (every Inline token but the
+ * declaration keywords): the first token of an unknown declaration. A line that starts with
+ * a declaration keyword is always parsed by that declaration's rule, so a mistake in it is
+ * reported where it is, with the declaration's shape, not as an unknown declaration.
+ */
+export const NotDeclStart = createToken({ name: 'NotDeclStart', pattern: Lexer.NA });
 
 export const Identifier = createToken({
   name: 'Identifier',
   pattern: /[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*/,
-  categories: [Word, Inline],
+  categories: [Word, Inline, NotDeclStart],
 });
 
-function keyword(text: string): TokenType {
+function keyword(text: string, startsDeclaration = true): TokenType {
   return createToken({
     name: `Kw_${text}`,
     pattern: new RegExp(text),
     longer_alt: Identifier,
-    categories: [Word, Inline],
+    categories: startsDeclaration ? [Word, Inline] : [Word, Inline, NotDeclStart],
     label: `'${text}'`,
   });
 }
@@ -36,37 +43,37 @@ export const Thread = keyword('thread');
 export const Expect = keyword('expect');
 export const Check = keyword('check');
 export const Limit = keyword('limit');
-export const On = keyword('on');
-export const In = keyword('in');
-export const Final = keyword('final');
-export const Cache = keyword('cache');
+export const On = keyword('on', false);
+export const In = keyword('in', false);
+export const Final = keyword('final', false);
+export const Cache = keyword('cache', false);
 
 /** Keywords that start a declaration: a step can never start with one. */
 export const DECLARATION_KEYWORDS = ['scenario', 'locking', 'arch', 'mm', 'vma', 'frame', 'map', 'reuse', 'tlb', 'thread', 'expect', 'check', 'limit'];
 
 /** Digits followed by letters and digits; checked as decimal or hex when converted. */
-export const NumberLit = createToken({ name: 'Number', pattern: /[0-9][0-9A-Za-z_]*/, categories: [Inline], label: 'number' });
+export const NumberLit = createToken({ name: 'Number', pattern: /[0-9][0-9A-Za-z_]*/, categories: [Inline, NotDeclStart], label: 'number' });
 
 export const Newline = createToken({ name: 'Newline', pattern: /\n/, line_breaks: true, label: 'end of line' });
 export const Semi = createToken({ name: 'Semi', pattern: /;/, label: "';'" });
 export const LBrace = createToken({ name: 'LBrace', pattern: /\{/, label: "'{'" });
 export const RBrace = createToken({ name: 'RBrace', pattern: /\}/, label: "'}'" });
-export const LParen = createToken({ name: 'LParen', pattern: /\(/, categories: [Inline], label: "'('" });
-export const RParen = createToken({ name: 'RParen', pattern: /\)/, categories: [Inline], label: "')'" });
-export const DotDot = createToken({ name: 'DotDot', pattern: /\.\./, categories: [Inline], label: "'..'" });
-export const Dot = createToken({ name: 'Dot', pattern: /\./, categories: [Inline], label: "'.'" });
-export const Arrow = createToken({ name: 'Arrow', pattern: /->/, categories: [Inline], label: "'->'" });
-export const CmpOpTok = createToken({ name: 'CmpOp', pattern: Lexer.NA, categories: [Inline], label: 'comparison' });
-export const EqEq = createToken({ name: 'EqEq', pattern: /==/, categories: [CmpOpTok, Inline], label: "'=='" });
-export const NotEq = createToken({ name: 'NotEq', pattern: /!=/, categories: [CmpOpTok, Inline], label: "'!='" });
-export const LtEq = createToken({ name: 'LtEq', pattern: /<=/, categories: [CmpOpTok, Inline], label: "'<='" });
-export const GtEq = createToken({ name: 'GtEq', pattern: />=/, categories: [CmpOpTok, Inline], label: "'>='" });
-export const Lt = createToken({ name: 'Lt', pattern: /</, categories: [CmpOpTok, Inline], label: "'<'" });
-export const Gt = createToken({ name: 'Gt', pattern: />/, categories: [CmpOpTok, Inline], label: "'>'" });
-export const AndAnd = createToken({ name: 'AndAnd', pattern: /&&/, categories: [Inline], label: "'&&'" });
-export const OrOr = createToken({ name: 'OrOr', pattern: /\|\|/, categories: [Inline], label: "'||'" });
-export const Eq = createToken({ name: 'Eq', pattern: /=/, categories: [Inline], label: "'='" });
-export const Colon = createToken({ name: 'Colon', pattern: /:/, categories: [Inline], label: "':'" });
+export const LParen = createToken({ name: 'LParen', pattern: /\(/, categories: [Inline, NotDeclStart], label: "'('" });
+export const RParen = createToken({ name: 'RParen', pattern: /\)/, categories: [Inline, NotDeclStart], label: "')'" });
+export const DotDot = createToken({ name: 'DotDot', pattern: /\.\./, categories: [Inline, NotDeclStart], label: "'..'" });
+export const Dot = createToken({ name: 'Dot', pattern: /\./, categories: [Inline, NotDeclStart], label: "'.'" });
+export const Arrow = createToken({ name: 'Arrow', pattern: /->/, categories: [Inline, NotDeclStart], label: "'->'" });
+export const CmpOpTok = createToken({ name: 'CmpOp', pattern: Lexer.NA, categories: [Inline, NotDeclStart], label: 'comparison' });
+export const EqEq = createToken({ name: 'EqEq', pattern: /==/, categories: [CmpOpTok, Inline, NotDeclStart], label: "'=='" });
+export const NotEq = createToken({ name: 'NotEq', pattern: /!=/, categories: [CmpOpTok, Inline, NotDeclStart], label: "'!='" });
+export const LtEq = createToken({ name: 'LtEq', pattern: /<=/, categories: [CmpOpTok, Inline, NotDeclStart], label: "'<='" });
+export const GtEq = createToken({ name: 'GtEq', pattern: />=/, categories: [CmpOpTok, Inline, NotDeclStart], label: "'>='" });
+export const Lt = createToken({ name: 'Lt', pattern: /</, categories: [CmpOpTok, Inline, NotDeclStart], label: "'<'" });
+export const Gt = createToken({ name: 'Gt', pattern: />/, categories: [CmpOpTok, Inline, NotDeclStart], label: "'>'" });
+export const AndAnd = createToken({ name: 'AndAnd', pattern: /&&/, categories: [Inline, NotDeclStart], label: "'&&'" });
+export const OrOr = createToken({ name: 'OrOr', pattern: /\|\|/, categories: [Inline, NotDeclStart], label: "'||'" });
+export const Eq = createToken({ name: 'Eq', pattern: /=/, categories: [Inline, NotDeclStart], label: "'='" });
+export const Colon = createToken({ name: 'Colon', pattern: /:/, categories: [Inline, NotDeclStart], label: "':'" });
 
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\f\v\u00a0\ufeff]+/, group: Lexer.SKIPPED });
 export const LineComment = createToken({ name: 'LineComment', pattern: /\/\/[^\n]*/, group: 'comments' });
@@ -117,6 +124,7 @@ export const ALL_TOKENS: TokenType[] = [
   Identifier,
   Word,
   Inline,
+  NotDeclStart,
   CmpOpTok,
 ];
 
