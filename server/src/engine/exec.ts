@@ -32,6 +32,7 @@ export class Exec {
   private readonly nPt: number;
 
   constructor(spec: ScenarioSpec) {
+    if (spec.design !== 'classic') throw new Error(`locking ${spec.design} is not modelled yet (only classic)`);
     this.spec = spec;
     this.L = L.buildLayout(spec);
     this.m = new Machine(this.L);

@@ -1,0 +1,30 @@
+// Shared test helpers: load and lower scenarios from text, list the examples.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { checkFile, isExplorable } from '../server/src/analysis/check-file';
+import type { ScenarioSpec } from '../server/src/engine/scenario';
+import { lowerScenario } from '../server/src/lang/lower';
+
+export const ROOT = process.cwd();
+
+export function exampleFiles(): string[] {
+  return fs
+    .readdirSync(path.join(ROOT, 'examples'))
+    .filter((f) => f.endsWith('.vmscen'))
+    .sort()
+    .map((f) => path.join('examples', f));
+}
+
+/** Lower every explorable scenario of a text; throws if a scenario has errors. */
+export function specsOf(text: string): ScenarioSpec[] {
+  const file = checkFile(text);
+  const errors = file.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length) throw new Error(`scenario has errors: ${errors.map((e) => `${e.span.line}:${e.span.col} ${e.message}`).join('; ')}`);
+  return file.scenarios.filter((s) => isExplorable(file, s)).map((s) => lowerScenario(s.model));
+}
+
+export function specOf(text: string): ScenarioSpec {
+  const specs = specsOf(text);
+  if (specs.length !== 1) throw new Error(`expected one scenario, got ${specs.length}`);
+  return specs[0]!;
+}
