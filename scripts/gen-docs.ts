@@ -1,0 +1,85 @@
+// Generates docs/findings.md and docs/micro-steps.md from the engine's tables.
+// `npm run docs` writes them; a tidy test fails when they are stale.
+import * as fs from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { checkFile, isExplorable } from '../server/src/analysis/check-file';
+import { compileThread, END, SEGV, type Instr } from '../server/src/engine/expand';
+import { RACES, VIOLATIONS } from '../server/src/engine/findings';
+import { buildLayout } from '../server/src/engine/layout';
+import { MICRO } from '../server/src/engine/micro-steps';
+import { OPS } from '../server/src/engine/ops';
+import { lowerScenario } from '../server/src/lang/lower';
+
+export function renderFindingsDoc(): string {
+  const out = ['# Findings', '', 'Generated from `server/src/engine/findings.ts` by `npm run docs`; do not edit.', ''];
+  out.push('## Lock-rule violations (`expect violation CODE`)', '', '| code | rule | kernel source |', '|---|---|---|');
+  for (const v of VIOLATIONS) out.push(`| \`${v.code}\` | ${v.summary} | ${v.source} |`);
+  out.push('', '## Races (`expect race KIND`)', '', '| kind | what happened | kernel source |', '|---|---|---|');
+  for (const r of RACES) out.push(`| \`${r.code}\` | ${r.summary} | ${r.source} |`);
+  return out.join('\n') + '\n';
+}
+
+/** One representative step per op (and per option that changes the expansion). */
+const SAMPLES: { title: string; body: string }[] = [
+  { title: 'store (user access; the fault path on a miss)', body: 'store 0x1000 = 1' },
+  { title: 'load', body: 'load 0x1000 -> r' },
+  { title: 'fault write (copy=unlocked, pending=ignore)', body: 'fault write 0x1000' },
+  { title: 'fault write copy=ptl pending=flush', body: 'fault write 0x1000 copy=ptl pending=flush' },
+  { title: 'gup write', body: 'gup 0x1000 write -> r' },
+  { title: 'gup fast pin', body: 'gup 0x1000 fast pin -> r' },
+  { title: 'mprotect (lock=write, flush=deferred)', body: 'mprotect 0x1000 r' },
+  { title: 'mprotect flush=ptl', body: 'mprotect 0x1000 r flush=ptl' },
+  { title: 'wrprotect (lock=read, flush=deferred, pending=on, marker=uffd)', body: 'wrprotect 0x1000' },
+  { title: 'unprotect', body: 'unprotect 0x1000' },
+  { title: 'munmap (downgrade=on)', body: 'munmap 0x1000' },
+  { title: 'madvise dontneed', body: 'madvise dontneed 0x1000' },
+  { title: 'fork (pinned=copy)', body: 'fork -> child' },
+  { title: 'fork pinned=share', body: 'fork pinned=share -> child' },
+  { title: 'tlbi', body: 'tlbi 0x1000' },
+];
+
+function target(n: number, instrs: readonly Instr[]): string {
+  if (n === END) return 'end';
+  if (n === SEGV) return 'SIGSEGV';
+  return `${n + 1}`;
+}
+
+export function expansionLines(instrs: readonly Instr[], step: number): string[] {
+  const out: string[] = [];
+  instrs.forEach((ins, i) => {
+    if (ins.step !== step) return;
+    const jumps = Object.entries(ins.jumps)
+      .map(([k, v]) => `${k} → ${target(v, instrs)}`)
+      .join(', ');
+    const next = ins.next !== i + 1 ? `next → ${target(ins.next, instrs)}` : '';
+    const flow = [jumps, next].filter(Boolean).join('; ');
+    out.push(`| ${i + 1} | ${ins.text} | \`${ins.kernel}\` | ${flow} |`);
+  });
+  return out;
+}
+
+export function renderMicroStepsDoc(): string {
+  const out = ['# Micro-steps', '', 'Generated from `server/src/engine/micro-steps.ts` and `server/src/engine/expand.ts` by `npm run docs`; do not edit.', ''];
+  out.push('Every operation of a scenario expands into these atomic micro-steps (locking `classic`).', 'docs/kernel-paths.md cites the kernel source of each.', '');
+  out.push('## The micro-steps', '', '| micro-step | kernel function | what it does | source |', '|---|---|---|---|');
+  for (const [k, v] of Object.entries(MICRO)) out.push(`| \`${k}\` | \`${v.kernel}\` | ${v.doc} | ${v.source} |`);
+  out.push('', '## Op expansions', '');
+  for (const sample of SAMPLES) {
+    const text = `scenario doc {\n  vma 0x1000..0x3000 rw anon private uffd\n  frame A = 1\n  map 0x1000 -> A rw\n  thread t on cpu0 { ${sample.body} }\n}\n`;
+    const file = checkFile(text);
+    const sc = file.scenarios[0]!;
+    if (!isExplorable(file, sc)) throw new Error(`doc sample does not check: ${sample.body}: ${file.diagnostics.map((d) => d.message).join("; ")}`);
+    const spec = lowerScenario(sc.model);
+    const prog = compileThread(buildLayout(spec), spec, 0);
+    out.push(`### \`${sample.body}\` — ${sample.title}`, '', '| # | micro-step | kernel | flow |', '|---|---|---|---|', ...expansionLines(prog.instrs, 0), '');
+  }
+  out.push('## Ops', '', '| op | summary |', '|---|---|');
+  for (const op of OPS) out.push(`| \`${op.forms.map((f) => f.synopsis).join('` / `')}\` | ${op.summary} |`);
+  return out.join('\n') + '\n';
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  fs.writeFileSync('docs/findings.md', renderFindingsDoc());
+  fs.writeFileSync('docs/micro-steps.md', renderMicroStepsDoc());
+  console.log('wrote docs/findings.md, docs/micro-steps.md');
+}

@@ -1,0 +1,77 @@
+// Tidy tests: layers import only downwards; ARCHITECTURE.md has a code-map heading for every
+// folder of server/src; the generated docs are up to date with the engine's tables.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { renderFindingsDoc, renderMicroStepsDoc } from '../../scripts/gen-docs';
+
+const SRC = 'server/src';
+
+/** Which layers each layer may import (besides itself). */
+const ALLOWED: Record<string, string[]> = {
+  engine: [],
+  lang: ['engine'],
+  explore: ['engine'],
+  analysis: ['lang', 'explore', 'engine'],
+  cli: ['analysis', 'engine'],
+  lsp: ['analysis', 'engine', 'protocol.ts'],
+};
+
+function tsFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...tsFiles(full));
+    else if (e.name.endsWith('.ts')) out.push(full);
+  }
+  return out;
+}
+
+function imports(file: string): string[] {
+  const text = fs.readFileSync(file, 'utf8');
+  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|require\(['"]([^'"]+)['"]\)/g)].map((m) => m[1] ?? m[2]!);
+}
+
+test('server layers import only downwards', () => {
+  for (const layer of fs.readdirSync(SRC).filter((d) => fs.statSync(path.join(SRC, d)).isDirectory())) {
+    const allowed = ALLOWED[layer];
+    assert.ok(allowed, `layer ${layer} is listed in the tidy test`);
+    for (const file of tsFiles(path.join(SRC, layer))) {
+      for (const spec of imports(file)) {
+        if (!spec.startsWith('.')) {
+          // packages: only lsp/ may use LSP packages
+          if (/^vscode-language/.test(spec)) assert.equal(layer, 'lsp', `${file} imports ${spec}`);
+          continue;
+        }
+        const target = path.relative(SRC, path.resolve(path.dirname(file), spec));
+        const top = target.split(path.sep)[0]!;
+        if (top === layer) continue;
+        assert.ok(allowed.includes(top) || allowed.includes(`${top}.ts`), `${file} imports ${spec}: ${layer} may not import ${top}`);
+      }
+    }
+  }
+});
+
+test('client/ imports nothing from server/ but protocol.ts', () => {
+  if (!fs.existsSync('client/src')) return;
+  for (const file of tsFiles('client')) {
+    for (const spec of imports(file)) {
+      if (!spec.startsWith('.')) continue;
+      const target = path.relative('.', path.resolve(path.dirname(file), spec));
+      if (target.startsWith('server')) assert.equal(target.replace(/\.ts$/, ''), 'server/src/protocol', `${file} imports ${spec}`);
+    }
+  }
+});
+
+test('ARCHITECTURE.md has a code-map heading for every folder of server/src', () => {
+  const arch = fs.readFileSync('ARCHITECTURE.md', 'utf8');
+  for (const d of fs.readdirSync(SRC).filter((x) => fs.statSync(path.join(SRC, x)).isDirectory())) {
+    assert.ok(arch.includes(`### \`server/src/${d}/\``), `ARCHITECTURE.md describes server/src/${d}/`);
+  }
+});
+
+test('docs/findings.md and docs/micro-steps.md are generated from the engine tables (npm run docs)', () => {
+  assert.equal(fs.readFileSync('docs/findings.md', 'utf8'), renderFindingsDoc());
+  assert.equal(fs.readFileSync('docs/micro-steps.md', 'utf8'), renderMicroStepsDoc());
+});
