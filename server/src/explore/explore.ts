@@ -56,7 +56,7 @@ export function explore(spec: ScenarioSpec, budget: Budget): ExploreResult {
   } catch (e) {
     return failed(`cannot build the model: ${(e as Error).message}`, clock);
   }
-  const store = new StateStore(exec.L, spec.threads.map((t) => t.cpu));
+  const store = new StateStore(exec.L);
   const found = new Map<string, Pending>();
   let parent = 0;
   let mover = -1;
@@ -65,7 +65,7 @@ export function explore(spec: ScenarioSpec, budget: Budget): ExploreResult {
     if (!found.has(key)) found.set(key, { event, parent, mover });
   });
   const cur = exec.initial();
-  store.add(cur, -1, 0);
+  store.add(cur, -1, undefined, 0);
   const next = new Int32Array(cur.length);
   const nThread = spec.threads.length;
   let transitions = 0;
@@ -95,7 +95,7 @@ export function explore(spec: ScenarioSpec, budget: Budget): ExploreResult {
         mover = t;
         exec.step(next, t);
         transitions++;
-        store.add(next, i, t);
+        store.add(next, i, cur, t);
       }
       if (!any) {
         terminal++;

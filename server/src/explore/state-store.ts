@@ -7,38 +7,18 @@ import type { Layout } from '../engine/layout';
 import { VecTable } from './vec-table';
 
 export class StateStore {
-  private readonly comps: Int32Array[]; // per component: state offsets it gathers
+  private readonly ranges: readonly (readonly [number, number])[];
   private readonly tables: VecTable[];
   private readonly states: VecTable;
-  private readonly scratch: Int32Array;
   private readonly ids: Int32Array;
   private parents: Int32Array;
   private movers: Uint8Array;
 
-  constructor(
-    private readonly layout: Layout,
-    threadCpu: readonly number[],
-  ) {
-    const o = layout.off;
-    const tlbRow = layout.nPage * o.tlbEntrySize;
-    const owned = new Uint8Array(layout.size);
-    const comps: number[][] = [];
-    for (let t = 0; t < layout.nThread; t++) {
-      const c: number[] = [];
-      for (let k = 0; k < o.threadSize; k++) c.push(o.thread + t * o.threadSize + k);
-      const cpu = threadCpu[t]!;
-      for (let k = 0; k < tlbRow; k++) c.push(o.tlb + cpu * tlbRow + k);
-      for (const i of c) owned[i] = 1;
-      comps.push(c);
-    }
-    const shared: number[] = [];
-    for (let i = 0; i < layout.size; i++) if (!owned[i]) shared.push(i);
-    comps.push(shared);
-    this.comps = comps.map((c) => Int32Array.from(c));
-    this.tables = this.comps.map((c) => new VecTable(c.length, 4096));
-    this.states = new VecTable(this.comps.length, 1 << 14);
-    this.scratch = new Int32Array(Math.max(1, ...this.comps.map((c) => c.length)));
-    this.ids = new Int32Array(this.comps.length);
+  constructor(private readonly layout: Layout) {
+    this.ranges = layout.off.components;
+    this.tables = this.ranges.map(([a, b]) => new VecTable(b - a, 4096));
+    this.states = new VecTable(this.ranges.length, 1 << 14, false);
+    this.ids = new Int32Array(this.ranges.length);
     this.parents = new Int32Array(1 << 14);
     this.movers = new Uint8Array(1 << 14);
   }
@@ -47,18 +27,33 @@ export class StateStore {
     return this.states.size;
   }
 
-  /** Add a state; returns its id and whether it is new. */
-  add(s: Int32Array, parent: number, mover: number): { id: number; added: boolean } {
-    const comps = this.comps;
-    const scratch = this.scratch;
-    for (let c = 0; c < comps.length; c++) {
-      const map = comps[c]!;
-      for (let k = 0; k < map.length; k++) scratch[k] = s[map[k]!]!;
-      this.ids[c] = this.tables[c]!.intern(scratch, 0).id;
+  /**
+   * Add state `s`, reached from stored state `from` (whose vector is `fromState`) by thread
+   * `mover`; components equal to the parent's reuse its ids. Returns the id and whether it is new.
+   */
+  add(s: Int32Array, from: number, fromState: Int32Array | undefined, mover: number): { id: number; added: boolean } {
+    const ranges = this.ranges;
+    for (let c = 0; c < ranges.length; c++) {
+      const [a, b] = ranges[c]!;
+      if (fromState && from >= 0) {
+        let same = true;
+        for (let k = a; k < b; k++) {
+          if (s[k] !== fromState[k]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) {
+          this.ids[c] = this.states.get(from, c);
+          continue;
+        }
+      }
+      this.ids[c] = this.tables[c]!.intern(s, a);
     }
-    const r = this.states.intern(this.ids, 0);
-    if (r.added) {
-      if (r.id >= this.parents.length) {
+    const id = this.states.intern(this.ids, 0);
+    const added = this.states.added;
+    if (added) {
+      if (id >= this.parents.length) {
         const np = new Int32Array(this.parents.length * 2);
         np.set(this.parents);
         this.parents = np;
@@ -66,22 +61,16 @@ export class StateStore {
         nm.set(this.movers);
         this.movers = nm;
       }
-      this.parents[r.id] = parent;
-      this.movers[r.id] = mover;
+      this.parents[id] = from;
+      this.movers[id] = mover;
     }
-    return r;
+    return { id, added };
   }
 
   /** Write state `id` into s. */
   read(id: number, s: Int32Array): void {
-    const comps = this.comps;
-    const scratch = this.scratch;
-    for (let c = 0; c < comps.length; c++) {
-      const cid = this.states.get(id, c);
-      const map = comps[c]!;
-      this.tables[c]!.read(cid, scratch, 0);
-      for (let k = 0; k < map.length; k++) s[map[k]!] = scratch[k]!;
-    }
+    const ranges = this.ranges;
+    for (let c = 0; c < ranges.length; c++) this.tables[c]!.read(this.states.get(id, c), s, ranges[c]![0]);
   }
 
   parent(id: number): number {
@@ -99,9 +88,9 @@ export class StateStore {
     return out.reverse();
   }
 
-  /** Bytes used per stored state: component tables, state table, parents and movers. */
+  /** Bytes held per stored state: component tables, state table, parents and movers. */
   bytesPerState(): number {
-    let b = this.states.bytes + this.size * 5;
+    let b = this.states.bytes + this.parents.byteLength + this.movers.byteLength;
     for (const t of this.tables) b += t.bytes;
     return this.size > 0 ? b / this.size : 0;
   }

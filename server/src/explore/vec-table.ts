@@ -1,8 +1,11 @@
-// A hash set of fixed-length int vectors that assigns each distinct vector a dense id, in
-// insertion order. Open addressing over typed arrays: no per-entry objects.
+// A hash set of int vectors of one maximum width that assigns each distinct vector a dense
+// id, in insertion order. With `trim`, trailing zeros are not stored (a component's unused
+// slots, e.g. free frame slots, cost nothing); without, vectors are stored at fixed width
+// and need no offset table. Open addressing over typed arrays: no per-entry objects.
 
 export class VecTable {
   private data: Int32Array;
+  private starts: Int32Array; // entry id -> offset in data; starts[n] = end of data
   private hashes: Int32Array;
   private slots: Int32Array;
   private mask: number;
@@ -11,12 +14,14 @@ export class VecTable {
   constructor(
     readonly width: number,
     initialCapacity = 1024,
+    private readonly trim = true,
   ) {
     let cap = 16;
     while (cap < initialCapacity * 2) cap <<= 1;
-    this.slots = new Int32Array(cap).fill(-1);
+    this.slots = new Int32Array(cap * 2).fill(-1);
     this.mask = cap - 1;
-    this.data = new Int32Array(Math.max(1, width) * initialCapacity);
+    this.data = new Int32Array(Math.max(16, initialCapacity * 4));
+    this.starts = new Int32Array(trim ? initialCapacity + 1 : 0);
     this.hashes = new Int32Array(initialCapacity);
   }
 
@@ -26,10 +31,18 @@ export class VecTable {
 
   /** Bytes held by this table's arrays. */
   get bytes(): number {
-    return this.data.byteLength + this.hashes.byteLength + this.slots.byteLength;
+    return this.data.byteLength + this.starts.byteLength + this.hashes.byteLength + this.slots.byteLength;
   }
 
-  static hash(src: Int32Array, off: number, len: number): number {
+  /** Length of src[off .. off+width) without its trailing zeros. */
+  private effective(src: Int32Array, off: number): number {
+    let len = this.width;
+    if (!this.trim) return len;
+    while (len > 0 && src[off + len - 1] === 0) len--;
+    return len;
+  }
+
+  private static hash(src: Int32Array, off: number, len: number): number {
     let h = 0x811c9dc5 ^ len;
     for (let i = 0; i < len; i++) {
       h = Math.imul(h ^ src[off + i]!, 0x01000193);
@@ -40,78 +53,95 @@ export class VecTable {
     return h ^ (h >>> 16);
   }
 
-  /** The id of the vector src[off .. off+width), adding it if new. `added` tells which. */
-  intern(src: Int32Array, off: number): { id: number; added: boolean } {
-    const id = this.find(src, off);
-    if (id >= 0) return { id, added: false };
-    return { id: this.add(src, off), added: true };
-  }
+  /** Whether the last `intern` added a new vector. */
+  added = false;
 
-  /** Id of the vector or -1. */
-  find(src: Int32Array, off: number, h = VecTable.hash(src, off, this.width)): number {
-    const w = this.width;
-    let i = h & this.mask;
+  /** The id of the vector src[off .. off+width), adding it if new (then `added` is true). */
+  intern(src: Int32Array, off: number): number {
+    const len = this.effective(src, off);
+    const h = VecTable.hash(src, off, len);
     const data = this.data;
+    const slots = this.slots;
+    let i = h & this.mask;
     for (;;) {
-      const id = this.slots[i]!;
-      if (id < 0) return -1;
-      if (this.hashes[id] === h) {
-        const base = id * w;
-        let eq = true;
-        for (let k = 0; k < w; k++) {
-          if (data[base + k] !== src[off + k]) {
-            eq = false;
-            break;
+      const id = slots[2 * i]!;
+      if (id < 0) break;
+      if (slots[2 * i + 1] === h) {
+        const base = this.trim ? this.starts[id]! : id * this.width;
+        if (!this.trim || this.starts[id + 1]! - base === len) {
+          let eq = true;
+          for (let k = 0; k < len; k++) {
+            if (data[base + k] !== src[off + k]) {
+              eq = false;
+              break;
+            }
+          }
+          if (eq) {
+            this.added = false;
+            return id;
           }
         }
-        if (eq) return id;
       }
       i = (i + 1) & this.mask;
     }
+    this.added = true;
+    return this.add(src, off, len, h);
   }
 
-  private add(src: Int32Array, off: number): number {
-    const w = this.width;
+  private add(src: Int32Array, off: number, len: number, h: number): number {
     const id = this.n;
-    if ((id + 1) * w > this.data.length || id >= this.hashes.length) {
-      const cap = Math.max(16, this.hashes.length * 2);
-      const nd = new Int32Array(cap * Math.max(1, w));
-      nd.set(this.data);
-      this.data = nd;
-      const nh = new Int32Array(cap);
+    if (id + 1 >= this.hashes.length) {
+      if (this.trim) {
+        const ns = new Int32Array(this.starts.length * 2);
+        ns.set(this.starts);
+        this.starts = ns;
+      }
+      const nh = new Int32Array(this.hashes.length * 2);
       nh.set(this.hashes);
       this.hashes = nh;
     }
-    const h = VecTable.hash(src, off, w);
-    for (let k = 0; k < w; k++) this.data[id * w + k] = src[off + k]!;
+    const base = this.trim ? this.starts[id]! : id * this.width;
+    if (base + len > this.data.length) {
+      const nd = new Int32Array(Math.max(this.data.length * 2, base + len));
+      nd.set(this.data);
+      this.data = nd;
+    }
+    for (let k = 0; k < len; k++) this.data[base + k] = src[off + k]!;
+    if (this.trim) this.starts[id + 1] = base + len;
     this.hashes[id] = h;
     this.n++;
-    if (this.n * 2 > this.slots.length) this.rehash();
+    if (this.n * 2 > this.mask + 1) this.rehash();
     else this.place(id, h);
     return id;
   }
 
   private place(id: number, h: number): void {
     let i = h & this.mask;
-    while (this.slots[i]! >= 0) i = (i + 1) & this.mask;
-    this.slots[i] = id;
+    while (this.slots[2 * i]! >= 0) i = (i + 1) & this.mask;
+    this.slots[2 * i] = id;
+    this.slots[2 * i + 1] = h;
   }
 
   private rehash(): void {
-    const cap = this.slots.length * 2;
-    this.slots = new Int32Array(cap).fill(-1);
+    const cap = (this.mask + 1) * 2;
+    this.slots = new Int32Array(cap * 2).fill(-1);
     this.mask = cap - 1;
     for (let id = 0; id < this.n; id++) this.place(id, this.hashes[id]!);
   }
 
-  /** Copy vector `id` into dst at dstOff. */
+  /** Copy vector `id` into dst at dstOff (its trailing zeros included). */
   read(id: number, dst: Int32Array, dstOff: number): void {
-    const w = this.width;
-    const base = id * w;
-    for (let k = 0; k < w; k++) dst[dstOff + k] = this.data[base + k]!;
+    const base = this.trim ? this.starts[id]! : id * this.width;
+    const len = this.trim ? this.starts[id + 1]! - base : this.width;
+    const data = this.data;
+    for (let k = 0; k < len; k++) dst[dstOff + k] = data[base + k]!;
+    for (let k = len; k < this.width; k++) dst[dstOff + k] = 0;
   }
 
+  /** Element k of vector `id`. */
   get(id: number, k: number): number {
-    return this.data[id * this.width + k]!;
+    if (!this.trim) return this.data[id * this.width + k]!;
+    const base = this.starts[id]!;
+    return base + k < this.starts[id + 1]! ? this.data[base + k]! : 0;
   }
 }

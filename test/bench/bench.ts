@@ -1,0 +1,151 @@
+// `npm run bench`: measurements, never assertions.
+//  1. parse+check of a generated 1,000-line file (median of many runs);
+//  2. the explorer on the scalable seed-race family (shared/bench), per variant and N:
+//     states, transitions, states/s, bytes per stored state, wall time, verdict;
+//  3. with --vs-spin and `spin` installed: SPIN on the same family in the same run, and ratios.
+// Options: --max-n N (default 5), --variants race,flush,wlock, --vs-spin, --parse-only,
+//          --designs classic,… (engine runs per design), --runs N (parse runs).
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { checkFile } from '../../server/src/analysis/check-file';
+import { explore } from '../../server/src/explore/explore';
+import { lowerScenario } from '../../server/src/lang/lower';
+import { familyScenario, type Variant } from './family';
+
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: string): string => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] ? args[i + 1]! : dflt;
+};
+const has = (name: string): boolean => args.includes(name);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function table(rows: (string | number)[][]): string {
+  const cells = rows.map((r) => r.map(String));
+  const w = cells[0]!.map((_, c) => Math.max(...cells.map((r) => r[c]!.length)));
+  return cells.map((r, i) => `| ${r.map((x, c) => (i === 0 || isNaN(Number(x.replace(/[,%x]/g, ''))) ? x.padEnd(w[c]!) : x.padStart(w[c]!))).join(' | ')} |${i === 0 ? `\n|${w.map((x) => '-'.repeat(x + 2)).join('|')}|` : ''}`).join('\n');
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/** A 1,000-line file: scenarios of the gallery's shape with long threads. */
+export function thousandLines(): string {
+  const out: string[] = [];
+  let k = 0;
+  const scenarioLines = 61;
+  while (out.length + scenarioLines <= 1000) {
+    out.push(`// generated scenario ${k}`, `scenario gen_${k} {`, '  locking classic', '  reuse refcount', '  vma 0x1000..0x9000 rw anon private uffd', '  frame A = 1 refs=1', '  frame B = 2 shared', '  map 0x1000 -> A rw', '  map 0x2000 -> B r', '  tlb cpu2 0x1000 -> A rw');
+    out.push('  thread wp on cpu0 {');
+    for (let i = 0; i < 20; i++) out.push(`    wrprotect 0x${(0x1000 + 0x1000 * (i % 8)).toString(16)} lock=read flush=deferred marker=none`);
+    out.push('  }', '  thread faulter on cpu1 {');
+    for (let i = 0; i < 20; i++) out.push(`    fault write 0x${(0x1000 + 0x1000 * (i % 8)).toString(16)} pending=flush; gup 0x2000 write -> r${i}; put r${i}`);
+    out.push('  }', '  thread writer on cpu2 { store 0x1000 = 2; load 0x2000 -> v }', '  check final 0x1000 == 2 && writer.v >= 0', '  expect race lost-write', '  expect violation downgrade-needs-flush', '}', '');
+    k++;
+  }
+  while (out.length < 1000) out.push(`// line ${out.length + 1}`);
+  return out.join('\n') + '\n';
+}
+
+function benchParse(): void {
+  const text = thousandLines();
+  const runs = Number(opt('--runs', '200'));
+  for (let i = 0; i < 20; i++) checkFile(text); // warm up
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const r = checkFile(text);
+    times.push(performance.now() - t0);
+    const bad = r.diagnostics.find((d) => d.severity === 'error');
+    if (bad) throw new Error(`the generated file has errors: ${bad.span.line}:${bad.span.col} ${bad.message}`);
+  }
+  console.log(`\n## parse + check, generated file of ${text.split('\n').length - 1} lines, ${text.length} bytes, ${runs} runs\n`);
+  console.log(table([['median ms', 'min ms', 'p90 ms'], [median(times).toFixed(2), Math.min(...times).toFixed(2), [...times].sort((a, b) => a - b)[Math.floor(runs * 0.9)]!.toFixed(2)]]));
+}
+
+interface EngineRow {
+  variant: Variant;
+  n: number;
+  states: number;
+  transitions: number;
+  ms: number;
+  bytes: number;
+  verdict: string;
+}
+
+function benchEngine(): EngineRow[] {
+  const maxN = Number(opt('--max-n', '5'));
+  const variants = opt('--variants', 'flush,race,wlock').split(',') as Variant[];
+  const rows: EngineRow[] = [];
+  for (const variant of variants) {
+    for (let n = 2; n <= maxN; n++) {
+      const file = checkFile(familyScenario(n, variant));
+      const spec = lowerScenario(file.scenarios[0]!.model);
+      const t0 = performance.now();
+      const r = explore(spec, { maxStates: 200_000_000 });
+      const ms = performance.now() - t0;
+      const codes = [...new Set(r.findings.map((f) => f.code))];
+      rows.push({ variant, n, states: r.stats.states, transitions: r.stats.transitions, ms, bytes: r.stats.bytesPerState, verdict: `${r.complete ? '' : 'INCOMPLETE '}${codes.length ? codes.join(', ') : 'clean'}` });
+    }
+  }
+  console.log('\n## explorer: the seed-race family (N user threads + 1 write-protector, K = 2 pages)\n');
+  console.log(
+    table([
+      ['variant', 'N', 'states', 'transitions', 'states/s', 'bytes/state', 'wall ms', 'verdict'],
+      ...rows.map((r) => [r.variant, r.n, fmt(r.states), fmt(r.transitions), fmt(r.states / (r.ms / 1000)), r.bytes.toFixed(1), fmt(r.ms), r.verdict]),
+    ]),
+  );
+  return rows;
+}
+
+function spinAvailable(): boolean {
+  return spawnSync('spin', ['-V'], { encoding: 'utf8' }).status === 0;
+}
+
+/** Run SPIN's lean peer model for (variant, n): states stored and pan time. */
+function runSpin(variant: Variant, n: number): { states: number; ms: number; errors: number } | undefined {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vmscen-spin-'));
+  const gen = spawnSync('python3', [path.resolve('../shared/bench/gen_scale.py'), '--lean', '--variant', variant, String(n)], { cwd: dir, encoding: 'utf8' });
+  if (gen.status !== 0) return undefined;
+  const pml = fs.readdirSync(dir).find((f) => f.endsWith('.pml'));
+  if (!pml) return undefined;
+  if (spawnSync('spin', ['-a', pml], { cwd: dir }).status !== 0) return undefined;
+  const collapse = n >= 6 ? ['-DCOLLAPSE'] : [];
+  if (spawnSync('gcc', ['-O2', '-DMEMLIM=8000', ...collapse, '-o', 'pan', 'pan.c'], { cwd: dir }).status !== 0) return undefined;
+  const t0 = performance.now();
+  const pan = spawnSync('./pan', ['-m100000', '-w25', '-c0'], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const ms = performance.now() - t0;
+  const states = Number(/(\d+) states, stored/.exec(pan.stdout)?.[1] ?? NaN);
+  const errors = Number(/errors: (\d+)/.exec(pan.stdout)?.[1] ?? NaN);
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { states, ms, errors };
+}
+
+function benchSpin(rows: EngineRow[]): void {
+  if (!spinAvailable()) {
+    console.log('\n(--vs-spin: `spin` is not installed; `apt-get install spin` to compare)');
+    return;
+  }
+  const out: (string | number)[][] = [['variant', 'N', 'SPIN states (lean)', 'SPIN pan ms', 'SPIN states/s', 'vmscen states', 'vmscen states/s', 'states ratio', 'speed ratio', 'verdicts agree']];
+  for (const r of rows) {
+    const s = runSpin(r.variant, r.n);
+    if (!s) continue;
+    const spinBug = s.errors > 0;
+    const ours = r.verdict.includes('lost-write');
+    out.push([r.variant, r.n, fmt(s.states), fmt(s.ms), fmt(s.states / (s.ms / 1000)), fmt(r.states), fmt(r.states / (r.ms / 1000)), `${(r.states / s.states).toFixed(2)}x`, `${(r.states / r.ms / (s.states / s.ms)).toFixed(2)}x`, spinBug === ours ? 'yes' : 'NO']);
+  }
+  console.log('\n## vs SPIN 6.5 (lean encoding, exhaustive, -c0), same machine, same run\n');
+  console.log(table(out));
+}
+
+console.log(`# vmscen bench — node ${process.version}, ${os.cpus().length} cpus, ${os.cpus()[0]?.model ?? ''}`);
+benchParse();
+if (!has('--parse-only')) {
+  const rows = benchEngine();
+  if (has('--vs-spin')) benchSpin(rows);
+}
