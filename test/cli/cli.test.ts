@@ -103,10 +103,11 @@ test('--designs runs each scenario per design and ends with a design x findings 
   assert.match(r.stdout, /clean\.vmscen:safe \| clean/);
 });
 
-test('--max-states cuts exploration short: incomplete, never clean', () => {
+test('--max-states cuts exploration short: incomplete, never clean, and exit 1 even if what was found was expected', () => {
   const r = vmscen('check', '--max-states', '5', `${D}/unexpected-race.vmscen`);
   assert.equal(r.status, 1);
   assert.match(r.stdout, /warning: \[incomplete\]/);
+  assert.match(r.stdout, /^FAILED: 1 file, 1 scenario \(1 incomplete\);/m);
   const j = JSON.parse(vmscen('check', '--json', '--max-states', '1', `${D}/clean.vmscen`).stdout) as { files: { scenarios: { complete: boolean; expectations: { status: string }[] }[] }[] };
   const sc = j.files[0]!.scenarios[0]!;
   assert.equal(sc.complete, false);

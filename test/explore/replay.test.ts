@@ -14,7 +14,7 @@ for (const file of exampleFiles()) {
       const res = explore(spec, { maxStates: 200_000 });
       assert.ok(res.complete, `${spec.name} explores completely`);
       for (const f of res.findings) {
-        const path = f.trace.map((s) => s.thread);
+        const path = [...f.path];
         const { exec, state, events } = replay(spec, path);
         if (f.code === 'deadlock' || f.code === 'check-failed') {
           // terminal findings: the replayed state is terminal

@@ -72,10 +72,12 @@ export interface Tally {
   failed: number;
   inconclusive: number;
   unexpected: number;
+  /** Explorations cut short: they cannot show that nothing unexpected is reachable. */
+  incomplete: number;
 }
 
 export function tally(files: readonly FileAnalysis[]): Tally {
-  const t: Tally = { files: files.length, scenarios: 0, errors: 0, warnings: 0, met: 0, failed: 0, inconclusive: 0, unexpected: 0 };
+  const t: Tally = { files: files.length, scenarios: 0, errors: 0, warnings: 0, met: 0, failed: 0, inconclusive: 0, unexpected: 0, incomplete: 0 };
   for (const f of files) {
     for (const e of f.errors) {
       if (e.severity === 'error') t.errors++;
@@ -84,7 +86,10 @@ export function tally(files: readonly FileAnalysis[]): Tally {
     for (const sc of f.scenarios) {
       t.scenarios++;
       if (sc.error) t.errors++;
-      if (sc.explored && !sc.complete) t.warnings++;
+      if (sc.explored && !sc.complete) {
+        t.warnings++;
+        t.incomplete++;
+      }
       for (const x of [...sc.races, ...sc.violations]) if (!x.expected) t.unexpected++;
       for (const e of sc.expectations) t[e.status === 'met' ? 'met' : e.status === 'failed' ? 'failed' : 'inconclusive']++;
     }
@@ -93,6 +98,11 @@ export function tally(files: readonly FileAnalysis[]): Tally {
 }
 
 export function summaryLine(t: Tally): string {
-  const ok = t.errors === 0 && t.failed === 0 && t.unexpected === 0 && t.inconclusive === 0;
-  return `${ok ? 'ok' : 'FAILED'}: ${t.files} file${t.files === 1 ? '' : 's'}, ${t.scenarios} scenario${t.scenarios === 1 ? '' : 's'}; expectations: ${t.met} met, ${t.failed} failed, ${t.inconclusive} inconclusive; ${t.unexpected} unexpected finding${t.unexpected === 1 ? '' : 's'}; ${t.errors} error${t.errors === 1 ? '' : 's'}`;
+  const ok = isOk(t);
+  return `${ok ? 'ok' : 'FAILED'}: ${t.files} file${t.files === 1 ? '' : 's'}, ${t.scenarios} scenario${t.scenarios === 1 ? '' : 's'}${t.incomplete ? ` (${t.incomplete} incomplete)` : ''}; expectations: ${t.met} met, ${t.failed} failed, ${t.inconclusive} inconclusive; ${t.unexpected} unexpected finding${t.unexpected === 1 ? '' : 's'}; ${t.errors} error${t.errors === 1 ? '' : 's'}`;
+}
+
+/** Exit 0 only when every expectation holds, nothing unexpected was found and every exploration completed. */
+export function isOk(t: Tally): boolean {
+  return t.errors === 0 && t.failed === 0 && t.unexpected === 0 && t.inconclusive === 0 && t.incomplete === 0;
 }

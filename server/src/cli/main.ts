@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { analyze, type FileAnalysis } from '../analysis/analyze';
 import { DESIGNS, type Design } from '../engine/ops';
 import { toJsonFile } from './format-json';
-import { formatFileText, summaryLine, tally } from './format-text';
+import { formatFileText, isOk, summaryLine, tally } from './format-text';
 import { designTable } from './design-table';
 
 const USAGE = `usage: vmscen check [options] PATH...     check .vmscen files (folders: recursively)
@@ -145,7 +145,7 @@ function runCheck(argv: string[]): number {
     }
   }
   const t = tally(results.map((r) => r.fa));
-  const failed = t.errors > 0 || t.failed > 0 || t.unexpected > 0 || t.inconclusive > 0;
+  const failed = !isOk(t);
   if (args.json) {
     process.stdout.write(JSON.stringify({ files: results.map((r) => toJsonFile(r.file, r.fa)), summary: { ...t, ok: !failed } }, null, 2) + '\n');
   } else {

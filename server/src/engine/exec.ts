@@ -13,6 +13,18 @@ const GRANTED = 6; // status: a queued mmap_lock acquisition was granted; the st
 const STUCK = 7; // status: spins forever (a spinlock it already holds)
 const OLD_PENDING = 3; // PT_OLD: unhooked by munmap, freed by its tlb_finish_mmu
 
+/**
+ * Mover classes for the reduction in `transition()`: R = an acquisition (a right mover),
+ * L = a release (a left mover), N = anything else. Explicit lock steps stay N: they are what a
+ * user models by hand, and each is shown as its own step.
+ */
+const MOVER: readonly ('R' | 'L' | 'N')[] = (() => {
+  const m: ('R' | 'L' | 'N')[] = Object.values(K).map(() => 'N');
+  for (const k of ['fault-enter', 'ptl-lock', 'mmap-lock', 'gup-enter', 'fork-ptl'] as const) m[K[k]] = 'R';
+  for (const k of ['fault-exit', 'gup-exit', 'madvise-end', 'munmap-end'] as const) m[K[k]] = 'L';
+  return m;
+})();
+
 /** What blocks a thread, for deadlock reports. */
 export interface WaitInfo {
   readonly thread: number;
@@ -31,7 +43,14 @@ export class Exec {
   private readonly tCpu: Int32Array;
   private readonly nPt: number;
 
-  constructor(spec: ScenarioSpec) {
+  /** Lipton reduction in `transition()`; off runs one micro-step per transition (tests compare both). */
+  readonly reduce: boolean;
+  /** Canonical states (fresh frames renumbered); off only for tests of canonicalization. */
+  readonly canonical: boolean;
+
+  constructor(spec: ScenarioSpec, options: { reduce?: boolean; canonical?: boolean } = {}) {
+    this.reduce = options.reduce ?? true;
+    this.canonical = options.canonical ?? true;
     if (spec.design !== 'classic') throw new Error(`locking ${spec.design} is not modelled yet (only classic)`);
     this.spec = spec;
     this.L = L.buildLayout(spec);
@@ -49,7 +68,7 @@ export class Exec {
   initial(): State {
     const s = this.m.initial();
     for (let t = 0; t < this.L.nThread; t++) if (this.programs[t]!.instrs.length === 0) s[this.m.th(t, L.T_STATUS)] = L.DONE;
-    this.m.canonicalize(s);
+    if (this.canonical) this.m.canonicalize(s);
     return s;
   }
 
@@ -163,6 +182,44 @@ export class Exec {
     return true;
   }
 
+  // ---- transitions: a micro-step and the ones it is merged with --------------------------
+
+  /**
+   * One transition of thread t: a micro-step, extended by Lipton reduction. A lock
+   * acquisition (a right mover: no other thread's step reads the lock it takes) runs
+   * together with the thread's next micro-step if that one is enabled, and a release (a left
+   * mover) runs together with the step before it. So a transition is R* N? L*: the states
+   * between are invisible to other threads' findings, and a blocked next step ends the
+   * transition, so waiting states (deadlocks) stay visible. Returns the micro-steps run.
+   */
+  transition(s: State, t: number, ran?: Instr[]): void {
+    let ins = this.instr(s, t)!;
+    if (!this.reduce) {
+      ran?.push(ins);
+      this.step(s, t);
+      return;
+    }
+    let phase = MOVER[ins.code]!;
+    for (let guard = 0; ; guard++) {
+      if (guard > 10_000) throw new Error(`internal: transition of ${this.tn(t)} does not end`);
+      ran?.push(ins);
+      const pcBefore = s[this.m.th(t, L.T_PC)];
+      this.step(s, t);
+      const st = s[this.m.th(t, L.T_STATUS)];
+      if (st !== L.RUN || s[this.m.th(t, L.T_PC)] === pcBefore) return; // queued, done, waiting
+      const next = this.instr(s, t);
+      if (!next || next.step !== ins.step) return;
+      const mover = MOVER[next.code]!;
+      if (phase === 'R') {
+        if (mover === 'L') phase = 'L';
+        else if (mover === 'N') phase = 'N';
+      } else if (mover !== 'L') return;
+      else phase = 'L';
+      if (!this.instrEnabled(s, t, next)) return;
+      ins = next;
+    }
+  }
+
   // ---- one step ------------------------------------------------------------------------
 
   private cur: Place = { thread: 0, step: 0 };
@@ -176,7 +233,7 @@ export class Exec {
     if (s[stOff] === L.WAIT_UFFD) s[stOff] = L.RUN;
     const next = this.exec(s, t, ins);
     if (next !== undefined) this.moveTo(s, t, ins, next); // undefined: stays (queued for a lock)
-    m.canonicalize(s);
+    if (this.canonical) m.canonicalize(s);
   }
 
   private moveTo(s: State, t: number, ins: Instr, next: number): void {
@@ -509,6 +566,7 @@ export class Exec {
         else lost ??= { thread: op.thread, step: op.step };
       }
     }
+    if (!lost && !wp && !initialLost && !initialWp) return;
     const a = hex(this.L.pages[p]!);
     const fn = m.frameName(f);
     if (lost) this.race('lost-write', `the store to ${a} by ${this.tn(t)} lands in frame ${fn} through a stale TLB entry on cpu${c}, after ${this.opName(lost)} had removed ${fn} from ${a} and returned: the value is lost`, this.cur, [lost]);
@@ -521,14 +579,13 @@ export class Exec {
   private landWrite(s: State, t: number, f: number, mm: number, p: number, valueIdx: number, isStore: boolean): void {
     const m = this.m;
     const flags = this.frameFlags(s, f);
-    const a = p >= 0 ? hex(this.L.pages[p]!) : '?';
-    const what = isStore ? `the store to ${a} by ${this.tn(t)}` : `the kernel write by ${this.tn(t)}`;
-    if (flags & L.FR_FREED) this.race('use-after-free', `${what} lands in frame ${m.frameName(f)}, which was freed`);
-    if (flags & L.FR_RDONLY) this.race('write-to-readonly', `${what} lands in frame ${m.frameName(f)}, a page-cache page of a file the process may not write`);
-    if ((flags & (L.FR_CACHE | L.FR_ZERO | L.FR_FREED)) === 0) {
+    const what = (): string => (isStore ? `the store to ${p >= 0 ? hex(this.L.pages[p]!) : '?'} by ${this.tn(t)}` : `the kernel write by ${this.tn(t)}`);
+    if (flags & L.FR_FREED) this.race('use-after-free', `${what()} lands in frame ${m.frameName(f)}, which was freed`);
+    if (flags & L.FR_RDONLY) this.race('write-to-readonly', `${what()} lands in frame ${m.frameName(f)}, a page-cache page of a file the process may not write`);
+    if ((flags & (L.FR_CACHE | L.FR_ZERO | L.FR_FREED)) === 0 && (flags & (L.FR_SHARED | L.FR_INITSHARED) || this.anySharedBy(s, f))) {
       const other = this.otherMmReach(s, f, mm);
       if (other !== undefined && this.sharedByReturnedFork(s, f)) {
-        this.race('cow-isolation', `${what} lands in frame ${m.frameName(f)}, which ${other} can still reach after the fork that shared it returned: the other process sees this write`);
+        this.race('cow-isolation', `${what()} lands in frame ${m.frameName(f)}, which ${other} can still reach after the fork that shared it returned: the other process sees this write`);
       }
     }
     if (isStore) {
@@ -555,6 +612,12 @@ export class Exec {
       for (let r = 0; r < this.L.nRefs; r++) if (s[m.ref(u, r, R_FRAME)] === f + 1) return `thread ${this.tn(u)} of mm ${this.spec.mms[this.tMm[u]!]!.name} (through its page reference)`;
     }
     return undefined;
+  }
+
+  private anySharedBy(s: State, f: number): boolean {
+    const o = this.m.fr(f, L.F_SHAREDBY);
+    for (let w = 0; w < this.L.tagWords; w++) if (s[o + w] !== 0) return true;
+    return false;
   }
 
   private sharedByReturnedFork(s: State, f: number): boolean {
@@ -761,7 +824,6 @@ export class Exec {
     const cpu = this.tCpu[t]!;
     const p = ins.page;
     const addr = p >= 0 ? this.L.pages[p]! : 0;
-    const a = hex(addr);
     const lo = (k: number): number => m.loc(t, k);
     switch (ins.code) {
       // ---- user accesses ----
@@ -948,7 +1010,7 @@ export class Exec {
             const store = this.decodeOrigin(dirty);
             this.race(
               'lost-write',
-              `the store to ${a} by ${this.tn(store.thread)} landed in frame ${m.frameName(old)} after ${this.tn(t)}'s COW fault had copied it; the copy ${m.frameName(newF)} now replaces it at ${a}: the value is lost`,
+              `the store to ${hex(addr)} by ${this.tn(store.thread)} landed in frame ${m.frameName(old)} after ${this.tn(t)}'s COW fault had copied it; the copy ${m.frameName(newF)} now replaces it at ${hex(addr)}: the value is lost`,
               store,
               [this.cur],
             );
@@ -1451,7 +1513,7 @@ export class Exec {
       case K['unlock-vma']: {
         const v = m.vmaAt(s, mm, addr);
         if (v < 0 || !((s[m.th(t, L.T_VMA_R)]! >> v) & 1)) {
-          this.violation('unlock-not-held', `${this.tn(t)} releases a VMA read lock on ${a}, which it does not hold`);
+          this.violation('unlock-not-held', `${this.tn(t)} releases a VMA read lock on ${hex(addr)}, which it does not hold`);
           return ins.next;
         }
         s[m.vma(mm, v, L.V_READERS)]!--;

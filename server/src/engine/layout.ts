@@ -90,14 +90,22 @@ export interface Layout {
 
 export interface Offsets {
   readonly thread: number;
+  /** Thread fields (pc, locks, locals, gather, registers, refs). */
   readonly threadSize: number;
+  /** A thread's block: its fields, then its CPU's TLB row. */
+  readonly threadStride: number;
   readonly mm: number;
   readonly mmSize: number;
   readonly frame: number;
   readonly frameSize: number;
+  /** TLB rows of CPUs that run no thread (the others live in their thread's block). */
   readonly tlb: number;
   readonly tlbEntrySize: number;
   readonly global: number;
+  /** Offset of each CPU's TLB row. */
+  readonly tlbRow: readonly number[];
+  /** Contiguous component ranges for the state store: one per thread, then the shared rest. */
+  readonly components: readonly (readonly [number, number])[];
 }
 
 // Per-thread fields (relative to thread base).
@@ -292,14 +300,21 @@ export function buildLayout(spec: ScenarioSpec): Layout {
   const mmSize = M_QUEUE + nThread + nVma * V_SIZE + nRegion * PT_SIZE + nPage;
   const frameSize = F_SHAREDBY + tagWords;
   const tlbEntrySize = 2 + tagWords;
+  const tlbRowSize = nPage * tlbEntrySize;
+  const threadStride = threadSize + tlbRowSize;
   const thread = 0;
-  const mm = thread + nThread * threadSize;
+  const mm = thread + nThread * threadStride;
   const frame = mm + nMm * mmSize;
   const tlb = frame + nFrame * frameSize;
-  const global = tlb + nCpu * nPage * tlbEntrySize;
+  const freeCpus = threadOnCpu.map((t, c) => (t < 0 ? c : -1)).filter((c) => c >= 0);
+  const tlbRow = threadOnCpu.map((t, c) => (t >= 0 ? thread + t * threadStride + threadSize : tlb + freeCpus.indexOf(c) * tlbRowSize));
+  const global = tlb + freeCpus.length * tlbRowSize;
   const nPt = nMm * nRegion;
   const orderWords = Math.max(1, Math.ceil((nPt * nPt) / 31));
   const size = global + orderWords;
+  const components: [number, number][] = [];
+  for (let t = 0; t < nThread; t++) components.push([t * threadStride, (t + 1) * threadStride]);
+  components.push([mm, size]);
 
   return {
     spec,
@@ -328,6 +343,6 @@ export function buildLayout(spec: ScenarioSpec): Layout {
     threadOnCpu,
     cpuMm,
     size,
-    off: { thread, threadSize, mm, mmSize, frame, frameSize, tlb, tlbEntrySize, global },
+    off: { thread, threadSize, threadStride, mm, mmSize, frame, frameSize, tlb, tlbEntrySize, global, tlbRow, components },
   };
 }

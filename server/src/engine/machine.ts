@@ -56,13 +56,13 @@ export class Machine {
   constructor(layout: L.Layout) {
     this.L = layout;
     const o = layout.off;
-    this.threadBase = new Int32Array(layout.nThread).map((_, t) => o.thread + t * o.threadSize);
+    this.threadBase = new Int32Array(layout.nThread).map((_, t) => o.thread + t * o.threadStride);
     this.mmBase = new Int32Array(layout.nMm).map((_, m) => o.mm + m * o.mmSize);
     this.vmaBase = this.mmBase.map((b) => b + L.M_QUEUE + layout.nThread);
     this.ptBase = this.vmaBase.map((b) => b + layout.nVma * L.V_SIZE);
     this.pteBase = this.ptBase.map((b) => b + layout.nRegion * L.PT_SIZE);
     this.frameBase = new Int32Array(layout.nFrame).map((_, f) => o.frame + f * o.frameSize);
-    this.tlbBase = new Int32Array(layout.nCpu).map((_, c) => o.tlb + c * layout.nPage * o.tlbEntrySize);
+    this.tlbBase = Int32Array.from(o.tlbRow);
     this.localsOff = L.T_LOCALS;
     this.gatherOff = L.T_LOCALS + layout.nLocals;
     this.regsOff = this.gatherOff + layout.nGather;

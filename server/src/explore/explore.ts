@@ -19,8 +19,10 @@ export interface Finding {
   readonly place: Place;
   readonly message: string;
   readonly related: readonly Place[];
-  /** The shortest interleaving that shows it. */
+  /** The shortest interleaving that shows it, micro-step by micro-step. */
   readonly trace: readonly TraceStep[];
+  /** The same interleaving as the explorer's transitions: the thread that moved at each. */
+  readonly path: readonly number[];
 }
 
 export interface ExploreStats {
@@ -48,11 +50,17 @@ interface Pending {
   readonly mover: number;
 }
 
-export function explore(spec: ScenarioSpec, budget: Budget): ExploreResult {
+/** Engine options for tests: the reduction and canonical states can be turned off. */
+export interface ExploreOptions {
+  readonly reduce?: boolean;
+  readonly canonical?: boolean;
+}
+
+export function explore(spec: ScenarioSpec, budget: Budget, options: ExploreOptions = {}): ExploreResult {
   const clock = new BudgetClock(budget);
   let exec: Exec;
   try {
-    exec = new Exec(spec);
+    exec = new Exec(spec, options);
   } catch (e) {
     return failed(`cannot build the model: ${(e as Error).message}`, clock);
   }
@@ -93,7 +101,7 @@ export function explore(spec: ScenarioSpec, budget: Budget): ExploreResult {
         next.set(cur);
         parent = i;
         mover = t;
-        exec.step(next, t);
+        exec.transition(next, t);
         transitions++;
         store.add(next, i, cur, t);
       }
@@ -117,7 +125,7 @@ export function explore(spec: ScenarioSpec, budget: Budget): ExploreResult {
   for (const p of found.values()) {
     const path = p.parent >= 0 ? store.path(p.parent) : [];
     if (p.mover >= 0) path.push(p.mover);
-    findings.push({ ...p.event, trace: buildTrace(spec, path) });
+    findings.push({ ...p.event, trace: buildTrace(spec, path, options), path });
   }
   findings.sort((a, b) => a.trace.length - b.trace.length || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
   return {

@@ -2,6 +2,7 @@
 // Built by replaying the thread choices on a fresh engine, so a trace is always one the
 // engine can reproduce.
 import { Exec } from '../engine/exec';
+import type { Instr } from '../engine/expand';
 import type { ScenarioSpec } from '../engine/scenario';
 
 export interface TraceStep {
@@ -15,15 +16,15 @@ export interface TraceStep {
   readonly kernel: string;
 }
 
-export function buildTrace(spec: ScenarioSpec, path: readonly number[]): TraceStep[] {
-  const exec = new Exec(spec);
+export function buildTrace(spec: ScenarioSpec, path: readonly number[], options: { reduce?: boolean; canonical?: boolean } = {}): TraceStep[] {
+  const exec = new Exec(spec, options);
   const s = exec.initial();
   const out: TraceStep[] = [];
   for (const t of path) {
-    const ins = exec.instr(s, t);
-    if (!ins || !exec.enabled(s, t)) throw new Error(`trace replay: thread ${spec.threads[t]?.name} cannot move`);
-    out.push({ thread: t, step: ins.step, kind: ins.kind, text: ins.text, kernel: ins.kernel });
-    exec.step(s, t);
+    if (!exec.enabled(s, t)) throw new Error(`trace replay: thread ${spec.threads[t]?.name} cannot move`);
+    const ran: Instr[] = [];
+    exec.transition(s, t, ran);
+    for (const ins of ran) out.push({ thread: t, step: ins.step, kind: ins.kind, text: ins.text, kernel: ins.kernel });
   }
   return out;
 }
@@ -36,7 +37,7 @@ export function replay(spec: ScenarioSpec, path: readonly number[]): { state: In
   const s = exec.initial();
   for (const t of path) {
     if (!exec.enabled(s, t)) throw new Error(`replay: thread ${spec.threads[t]?.name} cannot move`);
-    exec.step(s, t);
+    exec.transition(s, t);
   }
   return { state: s, exec, events };
 }
