@@ -4,12 +4,13 @@
 // States get dense ids in insertion order, which is BFS order; each records its parent and
 // the thread that moved, so the shortest interleaving to any state can be rebuilt.
 import type { Layout } from '../engine/layout';
+import { StateTable } from './state-table';
 import { VecTable } from './vec-table';
 
 export class StateStore {
   private readonly ranges: readonly (readonly [number, number])[];
   private readonly tables: VecTable[];
-  private readonly states: VecTable;
+  private readonly states: StateTable;
   private readonly ids: Int32Array;
   private parents: Int32Array;
   private movers: Uint8Array;
@@ -17,7 +18,7 @@ export class StateStore {
   constructor(private readonly layout: Layout) {
     this.ranges = layout.off.components;
     this.tables = this.ranges.map(([a, b]) => new VecTable(b - a, 4096));
-    this.states = new VecTable(this.ranges.length, 1 << 14, false);
+    this.states = new StateTable(this.ranges.length);
     this.ids = new Int32Array(this.ranges.length);
     this.parents = new Int32Array(1 << 14);
     this.movers = new Uint8Array(1 << 14);
@@ -50,7 +51,7 @@ export class StateStore {
       }
       this.ids[c] = this.tables[c]!.intern(s, a);
     }
-    const id = this.states.intern(this.ids, 0);
+    const id = this.states.intern(this.ids);
     const added = this.states.added;
     if (added) {
       if (id >= this.parents.length) {
