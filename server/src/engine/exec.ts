@@ -222,13 +222,20 @@ export class Exec {
 
   // ---- one step ------------------------------------------------------------------------
 
-  private cur: Place = { thread: 0, step: 0 };
+  private curThread = 0;
+  private curStep0 = 0;
+
+  /** The place of the micro-step running now (allocated only when reporting). */
+  private get cur(): Place {
+    return { thread: this.curThread, step: this.curStep0 };
+  }
 
   step(s: State, t: number): void {
     const m = this.m;
     const pcOff = m.th(t, L.T_PC);
     const ins = this.programs[t]!.instrs[s[pcOff]!]!;
-    this.cur = { thread: t, step: ins.step };
+    this.curThread = t;
+    this.curStep0 = ins.step;
     const stOff = m.th(t, L.T_STATUS);
     if (s[stOff] === L.WAIT_UFFD) s[stOff] = L.RUN;
     const next = this.exec(s, t, ins);
@@ -479,7 +486,7 @@ export class Exec {
 
   /** Mark TLB entries for (mm, p) that are more permissive than `pte` as stale because of the current op. */
   private tagStale(s: State, mm: number, p: number, pte: number): void {
-    const bit = this.tagBitOf(this.cur.thread, this.cur.step);
+    const bit = this.tagBitOf(this.curThread, this.curStep0);
     if (bit < 0) return;
     const m = this.m;
     const w = Math.floor(bit / L.TAG_BITS_PER_WORD);
@@ -589,7 +596,7 @@ export class Exec {
       }
     }
     if (isStore) {
-      const origin = this.storeOrigin(t, this.cur.step);
+      const origin = this.storeOrigin(t, this.curStep0);
       for (let u = 0; u < this.L.nThread; u++) {
         if (s[m.loc(u, L_COPY)] !== 1 || s[m.loc(u, L_OLD)] !== f + 1 || this.tMm[u] !== mm) continue;
         const ui = this.instr(s, u);
@@ -824,7 +831,7 @@ export class Exec {
     const cpu = this.tCpu[t]!;
     const p = ins.page;
     const addr = p >= 0 ? this.L.pages[p]! : 0;
-    const lo = (k: number): number => m.loc(t, k);
+    const lb = m.loc(t, 0); // this thread's op-local registers
     switch (ins.code) {
       // ---- user accesses ----
       case K['user-store']:
@@ -874,7 +881,7 @@ export class Exec {
         const region = this.L.pageRegion[p]!;
         if (s[m.pt(mm, region, L.PT_STATE)] !== L.PT_PRESENT) s[m.pt(mm, region, L.PT_STATE)] = L.PT_PRESENT; // pte_alloc()
         const pte = s[m.pte(mm, p)]!;
-        s[lo(L_ORIG)] = pte;
+        s[lb + L_ORIG] = pte;
         if ((pte & F) !== 0) return ins.jumps['present'];
         const v = this.vmaFlagsAt(s, mm, addr);
         if (!v) return ins.jumps['present']; // cannot happen under mmap_lock
@@ -882,26 +889,26 @@ export class Exec {
         if ((v.flags & L.VF_FILE) === 0) {
           if (write) {
             this.checkSleep(s, t, 'alloc_zeroed_user_highpage_movable()');
-            s[lo(L_NEW)] = this.alloc(s) + 1;
-            s[lo(L_AUX)] = FILL_NEW;
-          } else s[lo(L_AUX)] = FILL_ZERO;
+            s[lb + L_NEW] = this.alloc(s) + 1;
+            s[lb + L_AUX] = FILL_NEW;
+          } else s[lb + L_AUX] = FILL_ZERO;
           return ins.jumps['anon'];
         }
         const cf = this.L.cacheFrame[mm]![p]!;
         if (cf < 0) return ins.jumps['present'];
         this.getRef(s, cf);
-        s[lo(L_OLD)] = cf + 1;
+        s[lb + L_OLD] = cf + 1;
         if (!write) {
-          s[lo(L_AUX)] = FILL_CACHE;
+          s[lb + L_AUX] = FILL_CACHE;
           return ins.jumps['anon'];
         }
         if (v.flags & L.VF_SHARED) {
-          s[lo(L_AUX)] = FILL_SHARED;
+          s[lb + L_AUX] = FILL_SHARED;
           return ins.jumps['anon'];
         }
         this.checkSleep(s, t, 'alloc_page_vma()');
-        s[lo(L_NEW)] = this.alloc(s) + 1;
-        s[lo(L_AUX)] = FILL_COW;
+        s[lb + L_NEW] = this.alloc(s) + 1;
+        s[lb + L_AUX] = FILL_COW;
         return ins.jumps['fileCow'];
       }
       case K['ptl-lock']: {
@@ -910,17 +917,17 @@ export class Exec {
         return ins.next;
       }
       case K['cow-file-copy']: {
-        const src = s[lo(L_OLD)]! - 1;
-        const dst = s[lo(L_NEW)]! - 1;
+        const src = s[lb + L_OLD]! - 1;
+        const dst = s[lb + L_NEW]! - 1;
         s[m.fr(dst, L.F_VALUE)] = this.readFrame(s, t, src, 'the copy of the page-cache page');
         return ins.next;
       }
       case K['fill-pte']: {
         const region = this.L.pageRegion[p]!;
         const pte = s[m.pte(mm, p)]!;
-        const mode = s[lo(L_AUX)]!;
-        const newF = s[lo(L_NEW)]! - 1;
-        const cache = s[lo(L_OLD)]! - 1;
+        const mode = s[lb + L_AUX]!;
+        const newF = s[lb + L_NEW]! - 1;
+        const cache = s[lb + L_OLD]! - 1;
         const v = this.vmaFlagsAt(s, mm, addr);
         const vmaW = v !== undefined && v.prot === 2;
         if ((pte & F) !== 0) {
@@ -949,8 +956,8 @@ export class Exec {
           }
           this.setPte(s, t, mm, p, region, np, 'the fault');
         }
-        s[lo(L_NEW)] = 0;
-        s[lo(L_OLD)] = 0;
+        s[lb + L_NEW] = 0;
+        s[lb + L_OLD] = 0;
         if (!ins.inheritPtl) this.ptlDrop(s, t, mm, region);
         return ins.next;
       }
@@ -960,7 +967,7 @@ export class Exec {
         const unlock = (): void => {
           if (!ins.inheritPtl) this.ptlDrop(s, t, mm, region);
         };
-        if (pte !== s[lo(L_ORIG)] || (pte & F) === 0) {
+        if (pte !== s[lb + L_ORIG] || (pte & F) === 0) {
           unlock();
           return ins.next; // pte_same failed: the access retries
         }
@@ -986,26 +993,26 @@ export class Exec {
       case K['cow-copy']: {
         if ((ins.arg & 8) === 0) this.checkSleep(s, t, 'wp_page_copy()');
         const newF = this.alloc(s);
-        const old = s[lo(L_OLD)]! - 1;
+        const old = s[lb + L_OLD]! - 1;
         if (old >= 0 && old !== this.L.zeroFrame) {
           s[m.fr(newF, L.F_VALUE)] = this.readFrame(s, t, old, 'the COW copy');
-          s[lo(L_COPY)] = 1;
+          s[lb + L_COPY] = 1;
         }
-        s[lo(L_NEW)] = newF + 1;
-        s[lo(L_DIRTY)] = 0;
+        s[lb + L_NEW] = newF + 1;
+        s[lb + L_DIRTY] = 0;
         return ins.next;
       }
       case K['cow-install']: {
         const region = this.L.pageRegion[p]!;
         const pte = s[m.pte(mm, p)]!;
-        const newF = s[lo(L_NEW)]! - 1;
+        const newF = s[lb + L_NEW]! - 1;
         const old = (pte & F) - 1;
-        if (pte === s[lo(L_ORIG)] && (pte & F) !== 0) {
+        if (pte === s[lb + L_ORIG] && (pte & F) !== 0) {
           // ptep_clear_flush_notify: clear and flush every CPU, under the PTL
           this.checkPtl(s, t, mm, region, 'wp_page_copy()');
           s[m.pte(mm, p)] = 0;
           this.flushPages(s, mm, (q) => q === p);
-          const dirty = s[lo(L_DIRTY)]!;
+          const dirty = s[lb + L_DIRTY]!;
           if (dirty !== 0) {
             const store = this.decodeOrigin(dirty);
             this.race(
@@ -1021,21 +1028,21 @@ export class Exec {
           this.tagStale(s, mm, p, np);
           s[m.pte(mm, p)] = np;
           if (old !== this.L.zeroFrame) this.putRef(s, t, old);
-          s[lo(L_NEW)] = 0;
+          s[lb + L_NEW] = 0;
           this.faultWrote(s, t, ins, v?.prot ?? 0);
         } else {
           this.putRef(s, t, newF);
-          s[lo(L_NEW)] = 0;
+          s[lb + L_NEW] = 0;
         }
-        s[lo(L_COPY)] = 0;
-        s[lo(L_DIRTY)] = 0;
+        s[lb + L_COPY] = 0;
+        s[lb + L_DIRTY] = 0;
         if (!ins.inheritPtl) this.ptlDrop(s, t, mm, region);
         return ins.next;
       }
       case K['cow-put-old']: {
-        const old = s[lo(L_OLD)]! - 1;
+        const old = s[lb + L_OLD]! - 1;
         if (old >= 0) this.putRef(s, t, old);
-        s[lo(L_OLD)] = 0;
+        s[lb + L_OLD] = 0;
         return ins.next;
       }
       case K['fault-exit']:
@@ -1053,7 +1060,7 @@ export class Exec {
         const o = ins.op;
         if (o.op !== 'gup') return ins.next;
         const v = this.vmaFlagsAt(s, mm, addr);
-        const write = o.write && (s[lo(L_FLAGS)]! & LF_NOWRITE) === 0;
+        const write = o.write && (s[lb + L_FLAGS]! & LF_NOWRITE) === 0;
         let ok = v !== undefined;
         if (v && write && v.prot !== 2) ok = o.force && (v.flags & L.VF_SHARED) === 0;
         if (v && !write && v.prot === 0) ok = o.force;
@@ -1071,7 +1078,7 @@ export class Exec {
           unlock();
           return ins.jumps['fault'];
         }
-        const fl = s[lo(L_FLAGS)]!;
+        const fl = s[lb + L_FLAGS]!;
         const write = o.write && (fl & LF_NOWRITE) === 0;
         const f = (pte & F) - 1;
         if (write && (pte & L.PTE_W) === 0) {
@@ -1110,7 +1117,7 @@ export class Exec {
         if (o.op === 'gup' && o.pin && o.seqcheck) {
           const seq = s[m.mm(mm, L.M_WPSEQ)]!;
           if (seq & 1) return ins.jumps['slow'];
-          s[lo(L_SEQ)] = seq;
+          s[lb + L_SEQ] = seq;
         }
         s[m.th(t, L.T_IRQ)] = 1;
         return ins.next;
@@ -1118,7 +1125,7 @@ export class Exec {
       case K['gupf-pmd']: {
         const region = this.L.pageRegion[p]!;
         if (s[m.pt(mm, region, L.PT_STATE)] !== L.PT_PRESENT) return ins.jumps['fail'];
-        s[lo(L_TABLE)] = s[m.pt(mm, region, L.PT_GEN)]! + 1;
+        s[lb + L_TABLE] = s[m.pt(mm, region, L.PT_GEN)]! + 1;
         return ins.next;
       }
       case K['gupf-pte']:
@@ -1127,11 +1134,11 @@ export class Exec {
         if (!this.tableValid(s, t, mm, region)) return ins.jumps['fail'];
         const pte = s[m.pte(mm, p)]!;
         if (ins.code === K['gupf-recheck']) {
-          if (pte !== s[lo(L_ORIG)]) {
-            const g = s[lo(L_GRAB)]!;
+          if (pte !== s[lb + L_ORIG]) {
+            const g = s[lb + L_GRAB]!;
             const o = ins.op;
             if (g) this.putRef(s, t, g - 1, o.op === 'gup' && o.pin);
-            s[lo(L_GRAB)] = 0;
+            s[lb + L_GRAB] = 0;
             return ins.jumps['fail'];
           }
           return ins.next;
@@ -1140,15 +1147,15 @@ export class Exec {
         const f = (pte & F) - 1;
         const write = o.op === 'gup' && o.write;
         if ((pte & F) === 0 || (pte & L.PTE_PROTNONE) !== 0 || f === this.L.zeroFrame || (write && (pte & L.PTE_W) === 0)) return ins.jumps['fail'];
-        s[lo(L_ORIG)] = pte;
+        s[lb + L_ORIG] = pte;
         return ins.next;
       }
       case K['gupf-grab']: {
-        const f = (s[lo(L_ORIG)]! & F) - 1;
+        const f = (s[lb + L_ORIG]! & F) - 1;
         const o = ins.op;
         if (this.frameFlags(s, f) & L.FR_FREED || s[m.fr(f, L.F_REFS)] === 0) return ins.jumps['fail'];
         this.getRef(s, f, o.op === 'gup' && o.pin);
-        s[lo(L_GRAB)] = f + 1;
+        s[lb + L_GRAB] = f + 1;
         return ins.next;
       }
       case K['gupf-end']: {
@@ -1156,18 +1163,18 @@ export class Exec {
         this.rcuQuiesce(s, t);
         const o = ins.op;
         if (o.op !== 'gup') return ins.next;
-        const g = s[lo(L_GRAB)]! - 1;
+        const g = s[lb + L_GRAB]! - 1;
         if (ins.arg === 1) {
-          s[lo(L_GRAB)] = 0;
+          s[lb + L_GRAB] = 0;
           return ins.jumps['slow'];
         }
-        if (o.pin && o.seqcheck && s[m.mm(mm, L.M_WPSEQ)] !== s[lo(L_SEQ)]) {
+        if (o.pin && o.seqcheck && s[m.mm(mm, L.M_WPSEQ)] !== s[lb + L_SEQ]) {
           if (g >= 0) this.putRef(s, t, g, true);
-          s[lo(L_GRAB)] = 0;
+          s[lb + L_GRAB] = 0;
           return ins.jumps['slow'];
         }
         if (g >= 0) this.storeRef(s, t, o.ref, g, o.pin, p);
-        s[lo(L_GRAB)] = 0;
+        s[lb + L_GRAB] = 0;
         return ins.next;
       }
 
@@ -1186,7 +1193,7 @@ export class Exec {
         const prot = o.prot === 'none' ? 0 : o.prot === 'r' ? 1 : 2;
         for (const v of this.coveredVmas(s, mm, o.start, o.end)) s[m.vma(mm, v, L.V_PROT)] = prot;
         s[m.mm(mm, L.M_PENDING)]!++;
-        s[lo(L_FLAGS)]! |= LF_PENDING;
+        s[lb + L_FLAGS]! |= LF_PENDING;
         return ins.next;
       }
       case K['wp-begin']: {
@@ -1195,7 +1202,7 @@ export class Exec {
         if (this.coveredVmas(s, mm, o.start, o.end).length === 0) return ins.jumps['fail'];
         if (o.op === 'unprotect' || o.pending) {
           s[m.mm(mm, L.M_PENDING)]!++;
-          s[lo(L_FLAGS)]! |= LF_PENDING;
+          s[lb + L_FLAGS]! |= LF_PENDING;
         }
         return ins.next;
       }
@@ -1203,7 +1210,7 @@ export class Exec {
         this.checkWalk(s, t, ins.op.op === 'mprotect' ? 'change_protection()' : 'the write-protect');
         const o = ins.op;
         const region = ins.region;
-        let fl = s[lo(L_FLAGS)]!;
+        let fl = s[lb + L_FLAGS]!;
         for (let q = 0; q < this.L.nPage; q++) {
           if (this.L.pageRegion[q] !== region) continue;
           const qa = this.L.pages[q]!;
@@ -1224,7 +1231,7 @@ export class Exec {
           if ((pte & L.PTE_W) !== 0 && (np & L.PTE_W) === 0) fl |= LF_UNFLUSHED;
           this.setPte(s, t, mm, q, region, np, `${o.op}`);
         }
-        s[lo(L_FLAGS)] = fl;
+        s[lb + L_FLAGS] = fl;
         if (ins.arg === 0 && !ins.inheritPtl) this.dropPtlAfterDowngrade(s, t, ins, region);
         return ins.next;
       }
@@ -1233,14 +1240,14 @@ export class Exec {
         if (o.op === 'mprotect' || o.op === 'wrprotect' || o.op === 'unprotect') {
           const region = ins.region;
           this.flushPages(s, mm, (q) => this.L.pageRegion[q] === region && this.L.pages[q]! >= o.start && this.L.pages[q]! < o.end);
-          s[lo(L_FLAGS)]! &= ~LF_UNFLUSHED;
+          s[lb + L_FLAGS]! &= ~LF_UNFLUSHED;
           if (!ins.inheritPtl) this.ptlDrop(s, t, mm, region);
         }
         return ins.next;
       }
       case K['change-end']: {
         const o = ins.op;
-        const fl = s[lo(L_FLAGS)]!;
+        const fl = s[lb + L_FLAGS]!;
         if ((o.op === 'mprotect' || o.op === 'wrprotect' || o.op === 'unprotect') && o.flush === 'deferred' && (fl & LF_CHANGED)) this.flushRange(s, mm, o.start, o.end);
         if (fl & LF_PENDING) s[m.mm(mm, L.M_PENDING)]!--;
         if (!ins.inheritMmap) this.mmapRelease(s, t);
@@ -1264,7 +1271,7 @@ export class Exec {
         return ins.next;
       case K['gather-begin']:
         s[m.mm(mm, L.M_PENDING)]!++;
-        s[lo(L_FLAGS)]! |= LF_PENDING;
+        s[lb + L_FLAGS]! |= LF_PENDING;
         return ins.next;
       case K['zap-ptes']: {
         this.checkWalk(s, t, 'zap_pte_range()');
@@ -1272,7 +1279,7 @@ export class Exec {
         if (o.op !== 'munmap' && o.op !== 'madvise') return ins.next;
         const region = ins.region;
         const force = this.zapForceFlush(s, t, ins);
-        let fl = s[lo(L_FLAGS)]!;
+        let fl = s[lb + L_FLAGS]!;
         for (let q = 0; q < this.L.nPage; q++) {
           if (this.L.pageRegion[q] !== region) continue;
           const qa = this.L.pages[q]!;
@@ -1288,7 +1295,7 @@ export class Exec {
           const f = (pte & F) - 1;
           if (f !== this.L.zeroFrame) this.gatherPush(s, t, f);
         }
-        s[lo(L_FLAGS)] = fl;
+        s[lb + L_FLAGS] = fl;
         if (force) this.flushPages(s, mm, (q) => this.L.pageRegion[q] === region && this.L.pages[q]! >= o.start && this.L.pages[q]! < o.end);
         if (!ins.inheritPtl) this.ptlDrop(s, t, mm, region);
         return ins.next;
@@ -1313,14 +1320,14 @@ export class Exec {
           s[m.pt(mm, r, L.PT_GEN)]!++;
           s[m.pt(mm, r, L.PT_OLD)] = OLD_PENDING;
           s[m.pt(mm, r, L.PT_RCUMASK)] = t + 1;
-          s[lo(L_FLAGS)]! |= LF_TABLES;
+          s[lb + L_FLAGS]! |= LF_TABLES;
         }
         return ins.next;
       }
       case K['tlb-finish']: {
         const o = ins.op;
         const nested = this.nestedFlush(s, t, ins);
-        const fl = s[lo(L_FLAGS)]!;
+        const fl = s[lb + L_FLAGS]!;
         if (nested) this.flushPages(s, mm, () => true);
         else if ((fl & (LF_CLEARED | LF_TABLES)) !== 0 && (o.op === 'munmap' || o.op === 'madvise')) this.flushRange(s, mm, o.start, o.end);
         // tlb_table_flush: page tables
@@ -1344,7 +1351,7 @@ export class Exec {
           s[go] = 0;
         }
         if (fl & LF_PENDING) s[m.mm(mm, L.M_PENDING)]!--;
-        s[lo(L_FLAGS)] = fl & ~(LF_PENDING | LF_CLEARED | LF_TABLES);
+        s[lb + L_FLAGS] = fl & ~(LF_PENDING | LF_CLEARED | LF_TABLES);
         return ins.next;
       }
       case K['munmap-end']: {
@@ -1378,7 +1385,7 @@ export class Exec {
         }
         if (o.wpseq) {
           s[m.mm(mm, L.M_WPSEQ)]!++;
-          s[lo(L_FLAGS)]! |= LF_SEQODD;
+          s[lb + L_FLAGS]! |= LF_SEQODD;
         }
         return ins.next;
       }
@@ -1414,7 +1421,7 @@ export class Exec {
         let child = pte & ~L.PTE_UFFD;
         if (cow && (pte & L.PTE_W) !== 0) {
           this.setPte(s, t, mm, p, ins.region, pte & ~L.PTE_W, 'copy_present_pte()');
-          s[lo(L_FLAGS)]! |= LF_UNFLUSHED | LF_CHANGED;
+          s[lb + L_FLAGS]! |= LF_UNFLUSHED | LF_CHANGED;
           child &= ~L.PTE_W;
         }
         s[m.pte(c, p)] = child;
@@ -1434,15 +1441,15 @@ export class Exec {
         const c = this.forkChild(ins);
         if (!ins.inheritPtl) this.ptlDropChecked(s, t, ins, mm, ins.region);
         this.ptlDrop(s, t, c, ins.region);
-        if (ins.arg === 1 && (s[lo(L_FLAGS)]! & LF_SEQODD)) {
+        if (ins.arg === 1 && (s[lb + L_FLAGS]! & LF_SEQODD)) {
           s[m.mm(mm, L.M_WPSEQ)]!++;
-          s[lo(L_FLAGS)]! &= ~LF_SEQODD;
+          s[lb + L_FLAGS]! &= ~LF_SEQODD;
         }
         return ins.next;
       }
       case K['fork-end']:
         this.flushPages(s, mm, () => true);
-        s[lo(L_FLAGS)]! &= ~LF_UNFLUSHED;
+        s[lb + L_FLAGS]! &= ~LF_UNFLUSHED;
         if (!ins.inheritMmap) this.mmapRelease(s, t);
         return ins.next;
 

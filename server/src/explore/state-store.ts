@@ -32,7 +32,10 @@ export class StateStore {
    * Add state `s`, reached from stored state `from` (whose vector is `fromState`) by thread
    * `mover`; components equal to the parent's reuse its ids. Returns the id and whether it is new.
    */
-  add(s: Int32Array, from: number, fromState: Int32Array | undefined, mover: number): { id: number; added: boolean } {
+  /** Whether the last `add` stored a new state. */
+  added = false;
+
+  add(s: Int32Array, from: number, fromState: Int32Array | undefined, mover: number): number {
     const ranges = this.ranges;
     for (let c = 0; c < ranges.length; c++) {
       const [a, b] = ranges[c]!;
@@ -65,7 +68,8 @@ export class StateStore {
       this.parents[id] = from;
       this.movers[id] = mover;
     }
-    return { id, added };
+    this.added = added;
+    return id;
   }
 
   /** Write state `id` into s. */
