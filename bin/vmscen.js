@@ -1,12 +1,21 @@
 #!/usr/bin/env node
-// The `vmscen` command: runs the bundled CLI (built by `npm ci` / `npm run build`).
+// The `vmscen` command: `vmscen check …` runs the bundled CLI, `vmscen lsp` the language
+// server on stdin/stdout (both built by `npm ci` / `npm run build`).
 'use strict';
 const path = require('path');
 const fs = require('fs');
-const cli = path.join(__dirname, '..', 'dist', 'cli.js');
-if (!fs.existsSync(cli)) {
-  process.stderr.write('vmscen: dist/cli.js is missing; run `npm run build` (or `npm ci`) first\n');
+const dist = path.join(__dirname, '..', 'dist');
+const args = process.argv.slice(2);
+const entry = path.join(dist, args[0] === 'lsp' ? 'server.js' : 'cli.js');
+if (!fs.existsSync(entry)) {
+  process.stderr.write(`vmscen: ${path.relative(process.cwd(), entry)} is missing; run \`npm run build\` (or \`npm ci\`) first\n`);
   process.exit(2);
 }
-const code = require(cli).main(process.argv.slice(2));
-if (code >= 0) process.exitCode = code;
+if (args[0] === 'lsp') {
+  // the server reads its transport from argv
+  process.argv = [process.argv[0], entry, ...(args.includes('--stdio') ? [] : ['--stdio']), ...args.slice(1)];
+  require(entry);
+} else {
+  const code = require(entry).main(args);
+  if (code >= 0) process.exitCode = code;
+}

@@ -3,9 +3,8 @@
 import * as fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { checkFile, isExplorable } from '../server/src/analysis/check-file';
-import { compileThread, END, SEGV, type Instr } from '../server/src/engine/expand';
+import { expansionMarkdown, expansionOf } from '../server/src/analysis/expansion';
 import { RACES, VIOLATIONS } from '../server/src/engine/findings';
-import { buildLayout } from '../server/src/engine/layout';
 import { MICRO } from '../server/src/engine/micro-steps';
 import { OPS } from '../server/src/engine/ops';
 import { lowerScenario } from '../server/src/lang/lower';
@@ -38,26 +37,6 @@ const SAMPLES: { title: string; body: string }[] = [
   { title: 'tlbi', body: 'tlbi 0x1000' },
 ];
 
-function target(n: number, instrs: readonly Instr[]): string {
-  if (n === END) return 'end';
-  if (n === SEGV) return 'SIGSEGV';
-  return `${n + 1}`;
-}
-
-export function expansionLines(instrs: readonly Instr[], step: number): string[] {
-  const out: string[] = [];
-  instrs.forEach((ins, i) => {
-    if (ins.step !== step) return;
-    const jumps = Object.entries(ins.jumps)
-      .map(([k, v]) => `${k} → ${target(v, instrs)}`)
-      .join(', ');
-    const next = ins.next !== i + 1 ? `next → ${target(ins.next, instrs)}` : '';
-    const flow = [jumps, next].filter(Boolean).join('; ');
-    out.push(`| ${i + 1} | ${ins.text} | \`${ins.kernel}\` | ${flow} |`);
-  });
-  return out;
-}
-
 export function renderMicroStepsDoc(): string {
   const out = ['# Micro-steps', '', 'Generated from `server/src/engine/micro-steps.ts` and `server/src/engine/expand.ts` by `npm run docs`; do not edit.', ''];
   out.push('Every operation of a scenario expands into these atomic micro-steps (locking `classic`).', 'docs/kernel-paths.md cites the kernel source of each.', '');
@@ -70,8 +49,7 @@ export function renderMicroStepsDoc(): string {
     const sc = file.scenarios[0]!;
     if (!isExplorable(file, sc)) throw new Error(`doc sample does not check: ${sample.body}: ${file.diagnostics.map((d) => d.message).join("; ")}`);
     const spec = lowerScenario(sc.model);
-    const prog = compileThread(buildLayout(spec), spec, 0);
-    out.push(`### \`${sample.body}\` — ${sample.title}`, '', '| # | micro-step | kernel | flow |', '|---|---|---|---|', ...expansionLines(prog.instrs, 0), '');
+    out.push(`### \`${sample.body}\` — ${sample.title}`, '', expansionMarkdown(expansionOf(spec, 0, 0)), '');
   }
   out.push('## Ops', '', '| op | summary |', '|---|---|');
   for (const op of OPS) out.push(`| \`${op.forms.map((f) => f.synopsis).join('` / `')}\` | ${op.summary} |`);

@@ -182,11 +182,7 @@ export function main(argv: string[]): number {
       }
       return runCheck(rest);
     }
-    if (cmd === 'lsp') {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      require('./lsp-entry');
-      return -1; // the server keeps the process alive
-    }
+    if (cmd === 'lsp') throw new UsageError("'vmscen lsp' is started by bin/vmscen.js (the language server is dist/server.js)");
     throw new UsageError(`unknown command '${cmd}': use 'vmscen check PATH…' or 'vmscen lsp'`);
   } catch (e) {
     if (e instanceof UsageError) {

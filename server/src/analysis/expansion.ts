@@ -1,0 +1,42 @@
+// The micro-step expansion of one step of a scenario, as rows for hover and docs: read from
+// the engine's op expansion (engine/expand.ts), never a second copy.
+import { compileThread, END, SEGV, type Instr } from '../engine/expand';
+import { buildLayout } from '../engine/layout';
+import type { ScenarioSpec } from '../engine/scenario';
+
+export interface ExpansionRow {
+  /** 1-based position in the thread's program. */
+  readonly n: number;
+  readonly text: string;
+  readonly kernel: string;
+  /** Where control goes when it does not fall through, e.g. "copy → 12; next → end". */
+  readonly flow: string;
+}
+
+function target(n: number): string {
+  if (n === END) return 'end';
+  if (n === SEGV) return 'SIGSEGV';
+  return String(n + 1);
+}
+
+export function expansionRows(instrs: readonly Instr[], step: number): ExpansionRow[] {
+  const rows: ExpansionRow[] = [];
+  instrs.forEach((ins, i) => {
+    if (ins.step !== step) return;
+    const jumps = Object.entries(ins.jumps).map(([k, v]) => `${k} → ${target(v)}`);
+    if (ins.next !== i + 1) jumps.push(`next → ${target(ins.next)}`);
+    rows.push({ n: i + 1, text: ins.text, kernel: ins.kernel, flow: jumps.join(', ') });
+  });
+  return rows;
+}
+
+/** Rows of step `step` of thread `thread` in a lowered scenario. */
+export function expansionOf(spec: ScenarioSpec, thread: number, step: number): ExpansionRow[] {
+  const prog = compileThread(buildLayout(spec), spec, thread);
+  return expansionRows(prog.instrs, step);
+}
+
+export function expansionMarkdown(rows: readonly ExpansionRow[]): string {
+  const esc = (s: string): string => s.replace(/\|/g, '\\|');
+  return ['| # | micro-step | kernel | flow |', '|---|---|---|---|', ...rows.map((r) => `| ${r.n} | ${esc(r.text)} | \`${esc(r.kernel)}\` | ${esc(r.flow)} |`)].join('\n');
+}

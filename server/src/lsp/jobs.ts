@@ -1,0 +1,18 @@
+// What the language server asks its exploration worker to do, and the answers. Plain data:
+// the messages cross a worker_threads boundary.
+import type { AnalyzeOptions, FileAnalysis } from '../analysis/analyze';
+import type { TraceRequest, TraceView } from '../analysis/trace-view';
+import type { CompareResult } from '../protocol';
+
+export type Job =
+  | { readonly kind: 'analyze'; readonly text: string; readonly options: Omit<AnalyzeOptions, 'now' | 'cancelled'> }
+  | { readonly kind: 'trace'; readonly text: string; readonly request: TraceRequest }
+  | { readonly kind: 'compare'; readonly text: string; readonly scenario?: string; readonly maxStates: number; readonly maxMs: number };
+
+export type JobResult =
+  | { readonly kind: 'analyze'; readonly analysis: FileAnalysis }
+  | { readonly kind: 'trace'; readonly view: TraceView | { readonly error: string } }
+  | { readonly kind: 'compare'; readonly table: CompareResult };
+
+export type WorkerRequest = { readonly id: number; readonly job: Job };
+export type WorkerReply = { readonly id: number; readonly ok: true; readonly result: JobResult } | { readonly id: number; readonly ok: false; readonly error: string };

@@ -1,0 +1,111 @@
+// The vmscen/* protocol between the language server and its clients (the VS Code extension,
+// tests), and the messages between the extension and its interleaving webview. Declared once;
+// both sides import these constants and types.
+import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+import type { TraceView } from './analysis/trace-view';
+import type { Design } from './engine/ops';
+
+export type { TraceView };
+
+/** One explored scenario, in a line. */
+export interface ScenarioSummary {
+  readonly name: string;
+  readonly line: number;
+  readonly locking: Design;
+  readonly complete: boolean;
+  readonly states: number;
+  readonly transitions: number;
+  readonly ms: number;
+  readonly races: readonly string[];
+  readonly violations: readonly string[];
+  readonly expectationsMet: number;
+  readonly expectations: number;
+  /** `ok`, `findings`, `failed`, `incomplete`, `error` or `not explored`. */
+  readonly verdict: string;
+}
+
+export interface CheckParams {
+  readonly uri: string;
+  /** Only this scenario (all when absent). */
+  readonly scenario?: string;
+  /** The text, for a file the editor has not opened (else the open document's). */
+  readonly text?: string;
+}
+
+export interface CheckResult {
+  readonly uri: string;
+  readonly version: number | null;
+  readonly scenarios: readonly ScenarioSummary[];
+  readonly errors: number;
+}
+
+/** Explore now (ignoring the explore-while-typing setting) and publish the diagnostics. */
+export const CheckRequest = new RequestType<CheckParams, CheckResult, void>('vmscen/check');
+
+export interface TraceParams {
+  readonly uri: string;
+  readonly scenario: string;
+  readonly design?: Design;
+  /** Index among the scenario's findings, races first (default 0). */
+  readonly finding?: number;
+}
+
+/** The interleaving of one finding with the machine at each step, for the interleaving view. */
+export const TraceRequest = new RequestType<TraceParams, TraceView | { readonly error: string }, void>('vmscen/trace');
+
+export interface CompareParams {
+  readonly uri: string;
+  readonly scenario?: string;
+}
+
+export interface DesignCell {
+  readonly design: Design;
+  readonly verdict: string;
+  readonly findings: readonly { readonly type: string; readonly code: string; readonly line: number; readonly trace: readonly string[] }[];
+  readonly complete: boolean;
+  readonly states: number;
+  readonly error?: string;
+}
+
+export interface CompareResult {
+  readonly designs: readonly Design[];
+  readonly rows: readonly { readonly scenario: string; readonly cells: readonly DesignCell[] }[];
+}
+
+/** Run each scenario under every locking design: the design x findings table. */
+export const CompareDesignsRequest = new RequestType<CompareParams, CompareResult, void>('vmscen/compareDesigns');
+
+/** Stop every running exploration (of one document, or all). */
+export const StopRequest = new RequestType<{ readonly uri?: string }, { readonly stopped: number }, void>('vmscen/stop');
+
+export interface StatusParams {
+  readonly uri: string;
+  readonly version: number;
+  readonly state: 'exploring' | 'done' | 'error';
+  /** One line for the status bar, e.g. "3 scenarios: 2 ok, 1 race · 1,024 states". */
+  readonly text: string;
+  readonly states: number;
+}
+
+/** Exploration progress for the status bar. */
+export const StatusNotification = new NotificationType<StatusParams>('vmscen/status');
+
+// ---- webview messages ---------------------------------------------------------------------
+
+export type HostToWebview = { readonly type: 'show'; readonly view: TraceView } | { readonly type: 'error'; readonly message: string };
+
+export type WebviewToHost =
+  | { readonly type: 'ready' }
+  | { readonly type: 'reveal'; readonly line: number; readonly col: number }
+  | { readonly type: 'copy'; readonly text: string };
+
+/** The client commands the server's code lenses invoke. */
+export const Commands = {
+  checkScenario: 'vmscen.checkScenario',
+  checkFile: 'vmscen.checkFile',
+  checkWorkspace: 'vmscen.checkWorkspace',
+  showInterleaving: 'vmscen.showInterleaving',
+  compareDesigns: 'vmscen.compareDesigns',
+  stop: 'vmscen.stopExploration',
+  openExample: 'vmscen.openExample',
+} as const;
