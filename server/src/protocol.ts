@@ -92,11 +92,16 @@ export const StatusNotification = new NotificationType<StatusParams>('vmscen/sta
 
 // ---- webview messages ---------------------------------------------------------------------
 
-export type HostToWebview = { readonly type: 'show'; readonly view: TraceView } | { readonly type: 'error'; readonly message: string };
+export type HostToWebview =
+  | { readonly type: 'show'; readonly view: TraceView }
+  | { readonly type: 'compare'; readonly title: string; readonly table: CompareResult }
+  | { readonly type: 'loading'; readonly message: string }
+  | { readonly type: 'error'; readonly message: string };
 
 export type WebviewToHost =
   | { readonly type: 'ready' }
   | { readonly type: 'reveal'; readonly line: number; readonly col: number }
+  | { readonly type: 'trace'; readonly scenario: string; readonly design: Design; readonly finding: number }
   | { readonly type: 'copy'; readonly text: string };
 
 /** The client commands the server's code lenses invoke. */

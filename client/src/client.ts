@@ -1,0 +1,30 @@
+// The LanguageClient: the server runs as a Node module over IPC (dist/server.js).
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+
+export function settings(): Record<string, unknown> {
+  const c = vscode.workspace.getConfiguration('vmscen');
+  return {
+    maxStates: c.get<number>('maxStates'),
+    timeLimitMs: c.get<number>('timeLimitMs'),
+    exploreWhileTyping: c.get<boolean>('exploreWhileTyping'),
+    debounceMs: c.get<number>('debounceMs'),
+  };
+}
+
+export async function startClient(context: vscode.ExtensionContext): Promise<LanguageClient> {
+  const module = context.asAbsolutePath(path.join('dist', 'server.js'));
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [{ language: 'vmscen' }],
+    synchronize: { configurationSection: 'vmscen' },
+    initializationOptions: { settings: settings() },
+  };
+  const client = new LanguageClient('vmscen', 'vmscen', serverOptions, clientOptions);
+  await client.start();
+  return client;
+}

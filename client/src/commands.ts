@@ -1,0 +1,135 @@
+// The commands: check the scenario at the cursor, the file or the workspace; show an
+// interleaving; compare designs; stop; open an example. Long explorations show progress with
+// a cancel button that cancels the server request (and so terminates its worker).
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { CheckRequest, Commands, CompareDesignsRequest, StopRequest, TraceRequest, type CheckResult, type ScenarioSummary } from '../../server/src/protocol';
+import { TracePanel } from './trace-panel';
+
+interface ScenarioArgs {
+  readonly uri: string;
+  readonly scenario?: string;
+  readonly finding?: number;
+}
+
+/** The scenario the cursor is in: the nearest `scenario NAME {` at or above it. */
+function scenarioAtCursor(): ScenarioArgs | undefined {
+  const ed = vscode.window.activeTextEditor;
+  if (!ed || ed.document.languageId !== 'vmscen') return undefined;
+  for (let l = ed.selection.active.line; l >= 0; l--) {
+    const m = /^\s*scenario\s+([A-Za-z_][A-Za-z0-9_]*)/.exec(ed.document.lineAt(l).text);
+    if (m) return { uri: ed.document.uri.toString(), scenario: m[1]! };
+  }
+  return { uri: ed.document.uri.toString() };
+}
+
+function describe(s: ScenarioSummary): string {
+  const findings = [...s.races, ...s.violations];
+  return `${s.name} (${s.locking}): ${s.verdict}${findings.length ? ` — ${[...new Set(findings)].join(', ')}` : ''}; ${s.expectationsMet}/${s.expectations} expectations met; ${s.states.toLocaleString('en-US')} states${s.complete ? '' : ' (incomplete)'}`;
+}
+
+async function withProgress<T>(title: string, run: (token: vscode.CancellationToken) => Thenable<T>): Promise<T | undefined> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (_p, token) => {
+    try {
+      return await run(token);
+    } catch (e) {
+      if (token.isCancellationRequested) return undefined;
+      throw e;
+    }
+  });
+}
+
+export function registerCommands(context: vscode.ExtensionContext, client: LanguageClient, output: vscode.OutputChannel): void {
+  const reg = (id: string, fn: (...args: never[]) => unknown): void => {
+    context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+  };
+  const report = (r: CheckResult | undefined): void => {
+    if (!r) return;
+    for (const s of r.scenarios) output.appendLine(`${vscode.Uri.parse(r.uri).fsPath}:${s.line}: ${describe(s)}`);
+    const bad = r.scenarios.filter((s) => s.verdict !== 'ok');
+    const msg = r.scenarios.length === 1 ? describe(r.scenarios[0]!) : `${r.scenarios.length} scenarios: ${r.scenarios.length - bad.length} ok${bad.length ? `, ${bad.length} with findings or failures` : ''}`;
+    if (r.errors) void vscode.window.showErrorMessage(`vmscen: ${r.errors} error${r.errors === 1 ? '' : 's'} in ${path.basename(vscode.Uri.parse(r.uri).fsPath)}: fix them to explore`);
+    else if (bad.length) void vscode.window.showWarningMessage(`vmscen: ${msg}`, 'Show interleaving').then((a) => a && vscode.commands.executeCommand(Commands.showInterleaving, { uri: r.uri, scenario: bad[0]!.name }));
+    else void vscode.window.showInformationMessage(`vmscen: ${msg}`);
+  };
+
+  reg(Commands.checkScenario, async (args?: ScenarioArgs) => {
+    const a = args ?? scenarioAtCursor();
+    if (!a) return void vscode.window.showWarningMessage('vmscen: open a .vmscen file first');
+    const r = await withProgress(`vmscen: checking ${a.scenario ?? 'the file'}…`, (token) => client.sendRequest(CheckRequest, { uri: a.uri, ...(a.scenario ? { scenario: a.scenario } : {}) }, token));
+    report(r);
+  });
+
+  reg(Commands.checkFile, async () => {
+    const a = scenarioAtCursor();
+    if (!a) return void vscode.window.showWarningMessage('vmscen: open a .vmscen file first');
+    report(await withProgress('vmscen: checking the file…', (token) => client.sendRequest(CheckRequest, { uri: a.uri }, token)));
+  });
+
+  reg(Commands.checkWorkspace, async () => {
+    const files = await vscode.workspace.findFiles('**/*.vmscen', '**/node_modules/**');
+    if (files.length === 0) return void vscode.window.showInformationMessage('vmscen: no .vmscen file in the workspace');
+    let ok = 0;
+    let bad = 0;
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'vmscen: checking the workspace', cancellable: true }, async (progress, token) => {
+      for (const [i, f] of files.entries()) {
+        if (token.isCancellationRequested) break;
+        progress.report({ message: `${path.basename(f.fsPath)} (${i + 1}/${files.length})`, increment: 100 / files.length });
+        try {
+          const r = await client.sendRequest(CheckRequest, { uri: f.toString() }, token);
+          for (const s of r.scenarios) {
+            output.appendLine(`${f.fsPath}:${s.line}: ${describe(s)}`);
+            if (s.verdict === 'ok') ok++;
+            else bad++;
+          }
+          if (r.errors) bad++;
+        } catch (e) {
+          if (!token.isCancellationRequested) output.appendLine(`${f.fsPath}: ${(e as Error).message}`);
+        }
+      }
+    });
+    output.show(true);
+    void vscode.window.showInformationMessage(`vmscen: ${files.length} files: ${ok} scenarios ok, ${bad} with findings, failures or errors (details in the vmscen output)`);
+  });
+
+  reg(Commands.showInterleaving, async (args?: ScenarioArgs) => {
+    const a = args ?? scenarioAtCursor();
+    if (!a?.scenario) return void vscode.window.showWarningMessage('vmscen: put the cursor in a scenario to show its interleaving');
+    const panel = TracePanel.show(context, client, vscode.Uri.parse(a.uri));
+    panel.post({ type: 'loading', message: `exploring ${a.scenario}…` });
+    const view = await withProgress(`vmscen: building the interleaving of ${a.scenario}…`, (token) => client.sendRequest(TraceRequest, { uri: a.uri, scenario: a.scenario!, ...(a.finding !== undefined ? { finding: a.finding } : {}) }, token));
+    if (!view) return;
+    if ('error' in view) panel.post({ type: 'error', message: view.error });
+    else panel.post({ type: 'show', view });
+  });
+
+  reg(Commands.compareDesigns, async (args?: ScenarioArgs) => {
+    const a = args ?? scenarioAtCursor();
+    if (!a) return void vscode.window.showWarningMessage('vmscen: open a .vmscen file first');
+    const panel = TracePanel.show(context, client, vscode.Uri.parse(a.uri));
+    panel.post({ type: 'loading', message: 'running every locking design…' });
+    const table = await withProgress('vmscen: comparing locking designs…', (token) => client.sendRequest(CompareDesignsRequest, { uri: a.uri, ...(a.scenario ? { scenario: a.scenario } : {}) }, token));
+    if (!table) return;
+    panel.post({ type: 'compare', title: a.scenario ? `Designs: ${a.scenario}` : 'Designs', table });
+    for (const row of table.rows) output.appendLine(`${row.scenario}: ${row.cells.map((c) => `${c.design}: ${c.verdict}`).join(' | ')}`);
+  });
+
+  reg(Commands.stop, async () => {
+    const r = await client.sendRequest(StopRequest, {});
+    void vscode.window.showInformationMessage(`vmscen: stopped ${r.stopped} exploration${r.stopped === 1 ? '' : 's'}`);
+  });
+
+  reg(Commands.openExample, async () => {
+    const dir = vscode.Uri.file(context.asAbsolutePath('examples'));
+    let entries: [string, vscode.FileType][] = [];
+    try {
+      entries = await vscode.workspace.fs.readDirectory(dir);
+    } catch {
+      return void vscode.window.showErrorMessage('vmscen: the examples are not installed with this extension');
+    }
+    const picks = entries.filter(([n]) => n.endsWith('.vmscen')).map(([n]) => ({ label: n.replace(/\.vmscen$/, ''), file: n }));
+    const pick = await vscode.window.showQuickPick(picks, { placeHolder: 'Open an example scenario (a historic mm race)' });
+    if (pick) await vscode.window.showTextDocument(vscode.Uri.joinPath(dir, pick.file));
+  });
+}

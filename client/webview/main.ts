@@ -1,0 +1,151 @@
+// The interleaving view (runs inside the webview): one column per thread and CPU, one row per
+// micro-step, the locks each thread holds drawn as bars; selecting a row jumps to its source
+// line and shows the machine after that step with every changed field highlighted. It draws
+// the data it is handed and holds no semantics.
+import type { CompareResult, HostToWebview, TraceView, WebviewToHost } from '../../server/src/protocol';
+
+interface VsCodeApi {
+  postMessage(m: WebviewToHost): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const api = acquireVsCodeApi();
+const app = document.getElementById('app')!;
+let view: TraceView | undefined;
+let selected = -1;
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') e.className = v;
+    else e.setAttribute(k, v);
+  }
+  for (const c of children) e.append(c);
+  return e;
+}
+
+function lockClass(locks: readonly string[]): string {
+  if (locks.length === 0) return '';
+  if (locks.includes('irq off')) return 'held irq';
+  if (locks.some((l) => l.startsWith('mmap W'))) return 'held mmap-w';
+  if (locks.some((l) => l.startsWith('mmap R'))) return 'held mmap-r';
+  return 'held';
+}
+
+function renderTrace(v: TraceView): void {
+  app.replaceChildren();
+  const header = el(
+    'header',
+    {},
+    el('h2', { class: v.finding.type }, `${v.finding.type} ${v.finding.code}`),
+    el('p', { class: 'msg' }, v.finding.message),
+    el('p', { class: 'muted' }, `scenario ${v.scenario} · locking ${v.design} · ${v.steps.length} micro-steps · the finding is at line ${v.finding.line}`),
+  );
+  const copy = el('button', { id: 'copy', title: 'Copy the interleaving as a CPU-column text table' }, 'Copy as text');
+  copy.addEventListener('click', () => api.postMessage({ type: 'copy', text: v.text }));
+  const legend = el('p', { class: 'legend muted' }, 'locks held: ', el('span', { class: 'mmap-r' }, 'mmap read'), el('span', { class: 'mmap-w' }, 'mmap write'), el('span', { class: 'held' }, 'PTL / VMA lock'), el('span', { class: 'irq' }, 'IRQs off'));
+  header.append(copy, legend);
+  app.append(header);
+
+  const grid = el('table', { class: 'grid' });
+  const head = el('tr', {}, el('th', {}, '#'));
+  for (const t of v.threads) head.append(el('th', {}, `cpu${t.cpu} · ${t.name}${t.mm !== 'main' ? ` (${t.mm})` : ''}`));
+  grid.append(el('thead', {}, head));
+  const body = el('tbody');
+  v.steps.forEach((s, i) => {
+    const row = el('tr', { class: `step${i === v.steps.length - 1 ? ' last' : ''}`, 'data-index': String(i), title: `line ${s.line}` });
+    row.append(el('td', { class: 'num' }, String(i + 1)));
+    v.threads.forEach((_, c) => {
+      const locks = s.machine.locks[c] ?? [];
+      const cell = el('td', { class: `cell ${lockClass(locks)}`, title: locks.length ? `holds: ${locks.join(', ')}` : '' });
+      if (s.thread === c) cell.append(s.text, el('span', { class: 'kernel' }, s.kernel));
+      row.append(cell);
+    });
+    row.addEventListener('click', () => select(i, true));
+    body.append(row);
+  });
+  grid.append(body);
+
+  const layout = el('div', { class: 'layout' }, el('div', { class: 'trace' }, grid), el('div', { class: 'machine', id: 'machine' }));
+  app.append(layout);
+  select(v.steps.length - 1, false);
+}
+
+function renderMachine(v: TraceView, i: number): void {
+  const box = document.getElementById('machine');
+  if (!box) return;
+  const now = i >= 0 ? v.steps[i]!.machine : v.initial;
+  const before = i > 0 ? v.steps[i - 1]!.machine : i === 0 ? v.initial : undefined;
+  box.replaceChildren(el('p', { class: 'muted' }, i >= 0 ? `The machine after step ${i + 1} (${v.threads[v.steps[i]!.thread]?.name}: ${v.steps[i]!.text}); changed fields are highlighted.` : 'The initial machine.'));
+  for (const sec of now.sections) {
+    if (sec.rows.length === 0) continue;
+    const prev = before?.sections.find((x) => x.title === sec.title);
+    const t = el('table');
+    t.append(el('thead', {}, el('tr', {}, ...sec.columns.map((c) => el('th', {}, c)))));
+    const tb = el('tbody');
+    for (const r of sec.rows) {
+      const old = prev?.rows.find((x) => x.key === r.key);
+      tb.append(el('tr', {}, ...r.cells.map((c, k) => el('td', before && (!old || old.cells[k] !== c) ? { class: 'changed' } : {}, c))));
+    }
+    t.append(tb);
+    box.append(el('h3', {}, sec.title), t);
+  }
+}
+
+function select(i: number, reveal: boolean): void {
+  if (!view) return;
+  selected = Math.max(0, Math.min(i, view.steps.length - 1));
+  document.querySelectorAll('tr.step').forEach((r) => r.classList.toggle('selected', Number((r as HTMLElement).dataset['index']) === selected));
+  renderMachine(view, selected);
+  const s = view.steps[selected];
+  if (reveal && s) api.postMessage({ type: 'reveal', line: s.line, col: s.col });
+}
+
+function renderCompare(title: string, table: CompareResult): void {
+  view = undefined;
+  app.replaceChildren(el('header', {}, el('h2', {}, title), el('p', { class: 'muted' }, 'Each scenario under every locking design. Select a cell with findings to see its interleaving.')));
+  const t = el('table', { class: 'compare' });
+  t.append(el('thead', {}, el('tr', {}, el('th', {}, 'scenario'), ...table.designs.map((d) => el('th', {}, d)))));
+  const tb = el('tbody');
+  for (const row of table.rows) {
+    const tr = el('tr', {}, el('td', {}, row.scenario));
+    for (const c of row.cells) {
+      const td = el('td', { class: c.findings.length ? 'race' : '', title: c.error ?? `${c.states.toLocaleString('en-US')} states${c.complete ? '' : ' (incomplete)'}` }, c.verdict);
+      if (c.findings.length) {
+        td.style.cursor = 'pointer';
+        td.addEventListener('click', () => api.postMessage({ type: 'trace', scenario: row.scenario, design: c.design, finding: 0 }));
+      }
+      tr.append(td);
+    }
+    tb.append(tr);
+  }
+  t.append(tb);
+  app.append(t);
+}
+
+window.addEventListener('message', (e: MessageEvent<HostToWebview>) => {
+  const m = e.data;
+  switch (m.type) {
+    case 'show':
+      view = m.view;
+      renderTrace(m.view);
+      break;
+    case 'compare':
+      renderCompare(m.title, m.table);
+      break;
+    case 'loading':
+      app.replaceChildren(el('p', { class: 'muted' }, m.message));
+      break;
+    case 'error':
+      app.replaceChildren(el('p', { class: 'race' }, m.message));
+      break;
+  }
+});
+
+window.addEventListener('keydown', (e) => {
+  if (!view) return;
+  if (e.key === 'ArrowDown' || e.key === 'j') select(selected + 1, true);
+  else if (e.key === 'ArrowUp' || e.key === 'k') select(selected - 1, true);
+});
+
+api.postMessage({ type: 'ready' });
