@@ -15,6 +15,8 @@ export class WorkerFailure extends Error {}
 interface Running {
   readonly worker: Worker;
   readonly id: number;
+  /** Detach this job's listeners from the worker (it may be reused). */
+  detach: () => void;
   readonly resolve: (r: JobResult) => void;
   readonly reject: (e: Error) => void;
   timer: NodeJS.Timeout | undefined;
@@ -55,7 +57,7 @@ export class WorkerPool {
     if (r.done) return;
     r.done = true;
     if (r.timer) clearTimeout(r.timer);
-    r.worker.removeAllListeners();
+    r.detach();
     this.running.delete(r);
     if (reuse) this.idle.push(r.worker);
     else void r.worker.terminate();
@@ -73,23 +75,31 @@ export class WorkerPool {
         throw new JobCancelled();
       }
       return new Promise<JobResult>((resolve, reject) => {
-        const r: Running = { worker, id: this.nextId++, resolve, reject, timer: undefined, done: false };
+        const r: Running = { worker, id: this.nextId++, resolve, reject, timer: undefined, done: false, detach: () => undefined };
         current = r;
         this.running.add(r);
-        worker.on('message', (msg: WorkerReply) => {
+        const onMessage = (msg: WorkerReply): void => {
           if (msg.id !== r.id) return;
           this.release(r, true);
           if (msg.ok) resolve(msg.result);
           else reject(new WorkerFailure(msg.error));
-        });
-        worker.on('error', (e) => {
+        };
+        const onError = (e: Error): void => {
           this.release(r, false);
           reject(new WorkerFailure(`the exploration worker crashed: ${e.message}`));
-        });
-        worker.on('exit', (code) => {
+        };
+        const onExit = (code: number): void => {
           this.release(r, false);
           reject(new WorkerFailure(`the exploration worker exited (code ${code})`));
-        });
+        };
+        worker.on('message', onMessage);
+        worker.on('error', onError);
+        worker.on('exit', onExit);
+        r.detach = () => {
+          worker.off('message', onMessage);
+          worker.off('error', onError);
+          worker.off('exit', onExit);
+        };
         r.timer = setTimeout(() => {
           this.release(r, false);
           reject(new WorkerFailure(`the exploration worker did not answer within ${Math.round(timeoutMs / 1000)} s and was restarted`));

@@ -1,0 +1,142 @@
+// The real language server process over stdio, driven by a JSON-RPC client: diagnostics (with
+// the interleaving as related information), hover, completion, definition, references, rename,
+// cancellation by a newer edit, and a worker that crashes or hangs being replaced.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { CheckRequest, TraceRequest } from '../../server/src/protocol';
+import { LspClient } from './lsp-client';
+
+const SEED = fs.readFileSync('examples/uffd-wp.vmscen', 'utf8');
+const URI = 'file:///virtual/seed.vmscen';
+
+let c: LspClient;
+before(async () => {
+  c = new LspClient({ VMSCEN_TEST_WORKER_FAULTS: '1' });
+  await c.initialize({ debounceMs: 50, timeLimitMs: 5_000 });
+  await c.open(URI, SEED);
+});
+after(async () => {
+  await c.close();
+});
+
+test('diagnostics: races and violations at their steps, with every step of the interleaving as related information', async () => {
+  const ds = await c.waitFor(URI, (d) => d.some((x) => x.code === 'lost-write'));
+  const race = ds.find((d) => d.code === 'lost-write' && d.range.start.line === 28)!;
+  assert.ok(race, 'the lost write is reported at the store (line 29)');
+  assert.equal(race.severity, 3, 'an expected race is information');
+  assert.ok(race.codeDescription?.href.includes('findings.md#lost-write'));
+  const related = race.relatedInformation!.filter((r) => /^\d+\. /.test(r.message));
+  assert.equal(related.length, 12, 'one related location per micro-step of the interleaving');
+  assert.ok(race.relatedInformation!.some((r) => r.message === 'involved: faulter'), 'and the COW install that loses the store');
+  assert.match(related[0]!.message, /^1\. wp: wrprotect 0x1000: lock mmap read — mmap_read_lock\(\)/);
+  assert.equal(related[0]!.location.range.start.line, 22);
+  const met = ds.filter((d) => d.code === 'met');
+  assert.ok(met.length >= 5);
+});
+
+test('a race no expect covers is an error; a failed expectation is an error at its line', async () => {
+  const uri = 'file:///virtual/uncovered.vmscen';
+  const text = SEED.replace(/^\s*expect race lost-write\n/m, '');
+  await c.open(uri, text);
+  const ds = await c.waitFor(uri, (d) => d.some((x) => x.code === 'lost-write' && x.severity === 1));
+  assert.ok(ds.some((d) => d.code === 'lost-write' && d.severity === 1));
+  const text2 = SEED.replace('expect race lost-write', 'expect no race');
+  await c.replace(uri, text2, 2);
+  const ds2 = await c.waitFor(uri, (d, p) => p.version === 2 && d.some((x) => x.code === 'failed'));
+  const failed = ds2.find((d) => d.code === 'failed')!;
+  assert.equal(failed.severity, 1);
+  assert.equal(failed.range.start.line, 31);
+});
+
+test('syntax errors are published at once, at their place, and exploration still runs for intact scenarios', async () => {
+  const uri = 'file:///virtual/broken.vmscen';
+  const text = SEED.replace('fault write 0x1000\n', 'fault wrte 0x1000\n');
+  await c.open(uri, text);
+  const first = c.history(uri)[0] ?? { diagnostics: await c.waitFor(uri, () => true) };
+  const err = first.diagnostics.find((d) => d.severity === 1)!;
+  assert.ok(err, 'the first publication already has the syntax error');
+  assert.equal(err.range.start.line, 25);
+  assert.match(err.message, /read\|write/);
+  // the other scenarios of the file are explored
+  await c.waitFor(uri, (d) => d.some((x) => x.code === 'met' && x.range.start.line > 40));
+});
+
+test('hover on an op shows its micro-steps with kernel functions; on an option, its values', async () => {
+  const h = (await c.conn.sendRequest('textDocument/hover', { textDocument: { uri: URI }, position: { line: 25, character: 5 } })) as { contents: { value: string } };
+  assert.match(h.contents.value, /\*\*fault\*\*/);
+  assert.match(h.contents.value, /wp_page_copy\(\): alloc_page_vma\(\); cow_user_page\(\)/);
+  assert.match(h.contents.value, /\*\*Micro-steps\*\* \(locking classic\)/);
+  const key = (await c.conn.sendRequest('textDocument/hover', { textDocument: { uri: URI }, position: { line: 22, character: 22 } })) as { contents: { value: string } };
+  assert.match(key.contents.value, /^\*\*lock\*\*/);
+  assert.match(key.contents.value, /`write`: mmap_write_lock\(\)/);
+  const value = (await c.conn.sendRequest('textDocument/hover', { textDocument: { uri: URI }, position: { line: 22, character: 27 } })) as { contents: { value: string } };
+  assert.match(value.contents.value, /^\*\*lock=read\*\* — mmap_read_lock\(\)/);
+  assert.match(value.contents.value, /violation downgrade-needs-flush/, 'and the finding at that step, with its rule');
+});
+
+test('completion: ops at the start of a step, option values after key=', async () => {
+  const ops = (await c.conn.sendRequest('textDocument/completion', { textDocument: { uri: URI }, position: { line: 25, character: 4 } })) as { label: string }[];
+  for (const op of ['fault', 'store', 'wrprotect', 'gup', 'fork']) assert.ok(ops.some((i) => i.label === op), op);
+  const uri = 'file:///virtual/complete.vmscen';
+  await c.open(uri, 'scenario s {\n  thread t { wrprotect 0x1000 flush= }\n}\n');
+  const vals = (await c.conn.sendRequest('textDocument/completion', { textDocument: { uri }, position: { line: 1, character: 36 } })) as { label: string }[];
+  assert.deepEqual(vals.map((v) => v.label).sort(), ['flush=deferred', 'flush=none', 'flush=ptl']);
+});
+
+test('definition, references and rename of a frame', async () => {
+  // `A` in `map 0x1000 -> A rw` (line 19) is declared by `frame A = 1` (line 18)
+  const def = (await c.conn.sendRequest('textDocument/definition', { textDocument: { uri: URI }, position: { line: 18, character: 16 } })) as { range: { start: { line: number } } };
+  assert.equal(def.range.start.line, 17);
+  const refs = (await c.conn.sendRequest('textDocument/references', { textDocument: { uri: URI }, position: { line: 17, character: 8 }, context: { includeDeclaration: true } })) as unknown[];
+  assert.equal(refs.length, 3, 'frame, map and tlb of this scenario (other scenarios have their own A)');
+  const edit = (await c.conn.sendRequest('textDocument/rename', { textDocument: { uri: URI }, position: { line: 17, character: 8 }, newName: 'Anon' })) as { changes: Record<string, { newText: string }[]> };
+  assert.equal(edit.changes[URI]!.length, 3);
+  assert.ok(edit.changes[URI]!.every((e) => e.newText === 'Anon'));
+});
+
+test('a newer edit cancels the exploration of the older version: its result is never shown', async () => {
+  const uri = 'file:///virtual/cancel.vmscen';
+  const hang = `// vmscen-test: hang\n${SEED}`;
+  await c.open(uri, hang, 1);
+  await new Promise((r) => setTimeout(r, 300)); // the hanging exploration of version 1 is running
+  await c.replace(uri, SEED, 2);
+  const ds = await c.waitFor(uri, (d, p) => p.version === 2 && d.some((x) => x.code === 'lost-write'));
+  assert.ok(ds.length > 0);
+  assert.ok(c.history(uri).every((p) => p.version === 2 || !p.diagnostics.some((d) => d.code === 'lost-write')), 'no exploration result for version 1');
+});
+
+test('a worker that crashes is replaced, and the user sees an error diagnostic, not a dead server', async () => {
+  const uri = 'file:///virtual/crash.vmscen';
+  await c.open(uri, `// vmscen-test: crash\n${SEED}`, 1);
+  const ds = await c.waitFor(uri, (d) => d.some((x) => x.code === 'explore'));
+  assert.match(String(ds.find((x) => x.code === "explore")!.message), /exploration failed: the exploration worker exited/);
+  await c.replace(uri, SEED, 2);
+  await c.waitFor(uri, (d, p) => p.version === 2 && d.some((x) => x.code === 'lost-write'));
+});
+
+test('a worker that hangs past its deadline is killed and replaced', async () => {
+  const uri = 'file:///virtual/hang.vmscen';
+  await c.open(uri, `// vmscen-test: hang\n${SEED}`, 1);
+  const ds = await c.waitFor(uri, (d) => d.some((x) => x.code === 'explore'), 30_000);
+  assert.match(String(ds.find((x) => x.code === "explore")!.message), /did not answer within \d+ s and was restarted/);
+  await c.replace(uri, SEED, 2);
+  await c.waitFor(uri, (d, p) => p.version === 2 && d.some((x) => x.code === 'lost-write'));
+});
+
+test('vmscen/check explores one scenario on request; vmscen/trace returns the interleaving with the machine at each step', async () => {
+  const r = await c.conn.sendRequest(CheckRequest, { uri: URI, scenario: 'fix_write_lock' });
+  assert.equal(r.scenarios.length, 1);
+  assert.equal(r.scenarios[0]!.verdict, 'ok');
+  const t = await c.conn.sendRequest(TraceRequest, { uri: URI, scenario: 'uffd_wp_vs_cow' });
+  assert.ok(!('error' in t));
+  if ('error' in t) return;
+  assert.equal(t.finding.code, 'lost-write');
+  assert.equal(t.steps.length, 12);
+  assert.deepEqual(t.threads.map((x) => x.name), ['wp', 'faulter', 'writer']);
+  const last = t.steps[t.steps.length - 1]!;
+  const ptes = last.machine.sections.find((s) => s.title === 'PTEs')!;
+  assert.ok(ptes.rows.some((r2) => r2.cells[2] === 'new#1'), 'the copy is mapped after the install');
+  assert.match(t.text, /^race lost-write/);
+  assert.match(t.text, /CPU0 \(wp\)\s+CPU1 \(faulter\)\s+CPU2 \(writer\)/);
+});
