@@ -11,16 +11,17 @@ export function hex(n: number): string {
   return `0x${n.toString(16)}`;
 }
 
-export function checkAddress(lit: A.IntLit, out: LangDiagnostic[], what = 'address'): number | undefined {
+/** @param note appended to the message, to say why this literal is an address */
+export function checkAddress(lit: A.IntLit, out: LangDiagnostic[], what = 'address', note = ''): number | undefined {
   const v = lit.value;
   if (v === undefined) return undefined;
   if (v % PAGE_SIZE !== 0) {
     const down = v - (v % PAGE_SIZE);
-    out.push(err(lit.span, `${what} ${lit.text} is not page aligned (4 KiB pages): did you mean ${hex(down)} or ${hex(down + PAGE_SIZE)}?`, 'unaligned'));
+    out.push(err(lit.span, `${what} ${lit.text} is not page aligned (4 KiB pages): did you mean ${hex(down)} or ${hex(down + PAGE_SIZE)}?${note}`, 'unaligned'));
     return undefined;
   }
   if (v >= USER_ADDR_LIMIT) {
-    out.push(err(lit.span, `${what} ${lit.text} is outside the user address space (below ${hex(USER_ADDR_LIMIT)})`, 'address-range'));
+    out.push(err(lit.span, `${what} ${lit.text} is outside the user address space (below ${hex(USER_ADDR_LIMIT)})${note}`, 'address-range'));
     return undefined;
   }
   return v;

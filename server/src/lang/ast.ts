@@ -88,6 +88,8 @@ export interface VmaDecl {
   readonly cache: Name[] | undefined;
   readonly cacheKeyword: Span | undefined;
   readonly span: Span;
+  /** A syntax error (already reported) cut this line short: missing words are not reported again. */
+  readonly damaged?: boolean;
 }
 
 export interface FrameDecl {
@@ -174,6 +176,8 @@ export interface StepNode {
   /** `-> NAME` */
   readonly target: Name | IntLit | undefined;
   readonly span: Span;
+  /** A syntax error (already reported) cut this line short: missing pieces are not reported again. */
+  readonly damaged?: boolean;
 }
 
 export type CondNode =

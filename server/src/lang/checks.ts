@@ -156,7 +156,8 @@ class ScenarioChecker {
       else if (d.kind === 'check') this.check(d);
       else if (d.kind === 'limit') this.limit(d);
     }
-    if (this.model.threads.length === 0 && !this.out.some((d) => d.severity === 'error')) {
+    // (a scenario without a name has a syntax error, already reported, that says more)
+    if (this.model.threads.length === 0 && this.ast.name && !this.out.some((d) => d.severity === 'error')) {
       this.out.push(warn(this.ast.headSpan, `scenario '${this.model.name}' has no threads: there is nothing to explore`, 'empty'));
     }
     return { ast: this.ast, model: this.model, diagnostics: this.out };
@@ -180,7 +181,7 @@ class ScenarioChecker {
     if (v) return v.value;
     const valid = values.map((x) => x.value);
     const hint = suggest(name.text, valid);
-    this.out.push(err(name.span, `unknown ${what} '${name.text}'${hint ? `; did you mean '${hint}'?` : ''} Valid: ${valid.join(', ')}`, 'option'));
+    this.out.push(err(name.span, `unknown ${what} '${name.text}'${hint ? `; did you mean '${hint}'?` : '.'} Valid: ${valid.join(', ')}`, 'option'));
     return undefined;
   }
 
@@ -209,9 +210,10 @@ class ScenarioChecker {
             this.out.push(err(o.key.span, `unknown option '${o.key.text}' for arch; valid: rcu-table-free=on|off`, 'option'));
             continue;
           }
-          const val = o.value?.text;
+          if (!o.value) continue; // `key=` with no value: a syntax error, already reported
+          const val = o.value.text;
           if (val !== 'on' && val !== 'off') {
-            this.out.push(err(o.value?.span ?? o.span, `invalid value for rcu-table-free: valid values are on, off`, 'option'));
+            this.out.push(err(o.value.span, `invalid value for rcu-table-free: valid values are on, off`, 'option'));
             continue;
           }
           this.model.rcuTableFree = val === 'on';
@@ -253,7 +255,7 @@ class ScenarioChecker {
       name.text,
       this.model.frames.map((f) => f.name),
     );
-    this.out.push(err(name.span, `unknown frame '${name.text}'${hint ? `; did you mean '${hint}'?` : ''} Declare it with 'frame ${name.text} = VALUE'`, 'unknown-name'));
+    this.out.push(err(name.span, `unknown frame '${name.text}'${hint ? `; did you mean '${hint}'?` : '.'} Declare it with 'frame ${name.text} = VALUE'`, 'unknown-name'));
     return undefined;
   }
 
@@ -272,7 +274,7 @@ class ScenarioChecker {
       else if (w.text === 'readonly') readonly = true;
       else {
         const hint = suggest(w.text, ['shared', 'readonly']);
-        this.out.push(err(w.span, `unknown frame flag '${w.text}'${hint ? `; did you mean '${hint}'?` : ''} Valid: shared, readonly, refs=N`, 'shape'));
+        this.out.push(err(w.span, `unknown frame flag '${w.text}'${hint ? `; did you mean '${hint}'?` : '.'} Valid: shared, readonly, refs=N`, 'shape'));
       }
     }
     for (const o of d.options) {
@@ -280,9 +282,10 @@ class ScenarioChecker {
         this.out.push(err(o.key.span, `unknown frame option '${o.key.text}'; valid: refs=N`, 'option'));
         continue;
       }
-      const v = o.value && 'value' in o.value ? o.value.value : undefined;
+      if (!o.value) continue; // `refs=` with no value: a syntax error, already reported
+      const v = 'value' in o.value ? o.value.value : undefined;
       if (v === undefined || v > 1000) {
-        this.out.push(err(o.value?.span ?? o.span, 'refs= takes a number of extra references from 0 to 1000', 'option'));
+        this.out.push(err(o.value.span, 'refs= takes a number of extra references from 0 to 1000', 'option'));
         continue;
       }
       refs = v;
@@ -298,9 +301,11 @@ class ScenarioChecker {
     let shared: boolean | undefined;
     let growsdown = false;
     let uffd = false;
+    let unexpected = false;
     const setOnce = <T>(cur: T | undefined, val: T, w: A.Name, what: string): T => {
-      if (cur !== undefined) this.out.push(err(w.span, `the VMA's ${what} is given twice`, 'duplicate'));
-      return val;
+      if (cur === undefined) return val;
+      this.out.push(err(w.span, `the VMA's ${what} is given twice`, 'duplicate'));
+      return cur; // the first one stands, so the rest of the line is checked against it
     };
     for (const w of d.words) {
       switch (w.text) {
@@ -324,9 +329,10 @@ class ScenarioChecker {
           uffd = true;
           break;
         default: {
+          unexpected = true;
           const valid = ['none', 'r', 'rw', 'anon', 'file', 'private', 'shared', 'growsdown', 'uffd', 'cache'];
           const hint = suggest(w.text, valid);
-          this.out.push(err(w.span, `unexpected '${w.text}' in vma${hint ? `; did you mean '${hint}'?` : ''} Expected: vma RANGE none|r|rw anon|file private|shared [growsdown] [uffd] [cache F…]`, 'shape'));
+          this.out.push(err(w.span, `unexpected '${w.text}' in vma${hint ? `; did you mean '${hint}'?` : '.'} Expected: vma RANGE none|r|rw anon|file private|shared [growsdown] [uffd] [cache F…]`, 'shape'));
         }
       }
     }
@@ -334,7 +340,8 @@ class ScenarioChecker {
     if (prot === undefined) missing.push('a protection (none, r, rw)');
     if (file === undefined) missing.push('a kind (anon, file)');
     if (shared === undefined) missing.push('a sharing (private, shared)');
-    if (missing.length) this.out.push(err(d.span, `vma needs ${missing.join(', ')}: vma RANGE PROT KIND SHARING [growsdown] [uffd]`, 'shape'));
+    // (after an unexpected word, which shows the whole shape, a missing one is no news)
+    if (missing.length && !d.damaged && !unexpected) this.out.push(err(d.span, `vma needs ${missing.join(', ')}: vma RANGE PROT KIND SHARING [growsdown] [uffd]`, 'shape'));
     const cache: (number | undefined)[] = [];
     if (d.cache) {
       if (file === false) this.out.push(err(d.cacheKeyword ?? d.span, "'cache' lists page-cache frames: only a file VMA has them", 'shape'));
@@ -353,7 +360,7 @@ class ScenarioChecker {
       }
     }
     if (file === true && !d.cache) {
-      this.out.push(err(d.span, "a file VMA needs its page-cache frames: add 'cache F1 F2 …' with one frame per page", 'shape'));
+      if (!d.damaged) this.out.push(err(d.span, "a file VMA needs its page-cache frames: add 'cache F1 F2 …' with one frame per page", 'shape'));
       return;
     }
     if (!r || prot === undefined || file === undefined || shared === undefined) return;
@@ -544,7 +551,7 @@ class ScenarioChecker {
         this.out.push(
           err(
             slot.name.span,
-            `reference '${slot.name.text}' is never taken before this step in thread '${t.name}'${hint ? `; did you mean '${hint}'?` : ''} Take it with 'gup ADDR -> ${slot.name.text}'`,
+            `reference '${slot.name.text}' is never taken before this step in thread '${t.name}'${hint ? `; did you mean '${hint}'?` : '.'} Take it with 'gup ADDR -> ${slot.name.text}'`,
             'unknown-name',
           ),
         );
@@ -582,11 +589,15 @@ class ScenarioChecker {
       if (!t.mmName) continue;
       const i = this.mmIndex(t.mmName.text);
       if (i === undefined) {
-        const hint = suggest(
-          t.mmName.text,
-          this.model.mms.map((m) => m.name),
+        const known = this.model.mms.map((m) => m.name);
+        const hint = suggest(t.mmName.text, known);
+        this.out.push(
+          err(
+            t.mmName.span,
+            `unknown mm '${t.mmName.text}'${hint ? `; did you mean '${hint}'?` : '.'} Known mms: ${known.join(', ')}. Declare it with 'mm ${t.mmName.text} { … }' or create it with 'fork -> ${t.mmName.text}'`,
+            'unknown-name',
+          ),
         );
-        this.out.push(err(t.mmName.span, `unknown mm '${t.mmName.text}'${hint ? `; did you mean '${hint}'?` : ''} Declare it with 'mm ${t.mmName.text} { … }' or create it with 'fork -> ${t.mmName.text}'`, 'unknown-name'));
         continue;
       }
       t.mm = i;
@@ -600,6 +611,7 @@ class ScenarioChecker {
   // ---- expectations, checks, limits -------------------------------------------------
 
   private expect(d: A.ExpectDecl): void {
+    if (d.words.length === 0) return; // a bare `expect`: a syntax error, already reported
     const words = d.words.map((w) => w.text);
     const text = this.text.slice(d.span.start, d.span.end);
     const bad = (message: string, span: Span = d.span): void => {
@@ -617,7 +629,7 @@ class ScenarioChecker {
       const valid: readonly string[] = kind === 'race' ? RACE_KINDS : VIOLATION_CODES;
       if (valid.includes(w.text)) return w.text;
       const hint = suggest(w.text, valid);
-      bad(`unknown ${kind === 'race' ? 'race kind' : 'violation code'} '${w.text}'${hint ? `; did you mean '${hint}'?` : ''} Valid: ${valid.join(', ')}`, w.span);
+      bad(`unknown ${kind === 'race' ? 'race kind' : 'violation code'} '${w.text}'${hint ? `; did you mean '${hint}'?` : '.'} Valid: ${valid.join(', ')}`, w.span);
       return null;
     };
     if (w0 === 'no') {
@@ -663,13 +675,15 @@ class ScenarioChecker {
     switch (o.kind) {
       case 'int': {
         if (side === 'right') return o.lit.value === undefined ? undefined : { kind: 'int', value: o.lit.value };
-        const addr = checkAddress(o.lit, this.out, 'address (a number on the left of a comparison is an address in mm main; write main:ADDR or put the integer on the right)');
+        const addr = checkAddress(o.lit, this.out, 'address', ' (a number on the left of a comparison is an address in mm main: write main:ADDR, or put the integer on the right)');
         return addr === undefined ? undefined : { kind: 'mem', mm: 0, addr };
       }
       case 'mem': {
         const mm = this.mmIndex(o.mm.text);
         if (mm === undefined) {
-          this.out.push(err(o.mm.span, `unknown mm '${o.mm.text}'; known: ${this.model.mms.map((m) => m.name).join(', ')}`, 'unknown-name'));
+          const known = this.model.mms.map((m) => m.name);
+          const hint = suggest(o.mm.text, known);
+          this.out.push(err(o.mm.span, `unknown mm '${o.mm.text}'${hint ? `; did you mean '${hint}'?` : '.'} Known mms: ${known.join(', ')}`, 'unknown-name'));
           return undefined;
         }
         const addr = checkAddress(o.addr, this.out);
@@ -678,11 +692,9 @@ class ScenarioChecker {
       case 'reg': {
         const t = this.model.threads.findIndex((x) => x.name === o.thread.text);
         if (t < 0) {
-          const hint = suggest(
-            o.thread.text,
-            this.model.threads.map((x) => x.name),
-          );
-          this.out.push(err(o.thread.span, `unknown thread '${o.thread.text}'${hint ? `; did you mean '${hint}'?` : ''}`, 'unknown-name'));
+          const known = this.model.threads.map((x) => x.name);
+          const hint = suggest(o.thread.text, known);
+          this.out.push(err(o.thread.span, `unknown thread '${o.thread.text}'${hint ? `; did you mean '${hint}'?` : '.'} Threads: ${known.length ? known.join(', ') : 'none'}`, 'unknown-name'));
           return undefined;
         }
         const thread = this.model.threads[t]!;

@@ -8,7 +8,14 @@ import { joinSpans, type Span } from './span';
 export class CstToAst {
   readonly diagnostics: LangDiagnostic[] = [];
 
-  constructor(private readonly fallbackSpan: Span) {}
+  /**
+   * @param cutShort whether a syntax error lies between the start of a node and the end of
+   *   its last line (so a declaration or step may lack pieces the error already explains)
+   */
+  constructor(
+    private readonly fallbackSpan: Span,
+    private readonly cutShort: (span: Span) => boolean = () => false,
+  ) {}
 
   scenario(node: CstNode): A.ScenarioNode {
     const kw = this.tok(node, 'Kw_scenario');
@@ -24,7 +31,8 @@ export class CstToAst {
   private body(node: CstNode): A.DeclNode[] {
     const out: A.DeclNode[] = [];
     for (const d of this.subs(node, 'declaration')) {
-      const inner = this.firstSub(d);
+      let inner = this.firstSub(d);
+      if (inner?.name === 'keywordDecl') inner = this.firstSub(inner);
       if (!inner) continue;
       const decl = this.declaration(inner);
       if (decl) out.push(decl);
@@ -51,7 +59,7 @@ export class CstToAst {
         const words = this.toks(node, 'word').map((t) => this.name(t)!).filter(Boolean);
         const cacheTok = this.tok(node, 'Kw_cache');
         const cache = cacheTok ? this.toks(node, 'cacheFrame').map((t) => this.name(t)!).filter(Boolean) : undefined;
-        return { kind: 'vma', range, words, cache, cacheKeyword: this.tokSpan(cacheTok), span };
+        return { kind: 'vma', range, words, cache, cacheKeyword: this.tokSpan(cacheTok), span, ...(this.cutShort(span) ? { damaged: true } : {}) };
       }
       case 'frameDecl': {
         const { words, options } = this.wordsAndOptions(this.subs(node, 'wordOrOption'));
@@ -94,7 +102,7 @@ export class CstToAst {
           span: this.tokSpan(first) ?? span,
           severity: 'error',
           code: 'syntax',
-          message: `unknown declaration '${word}'${hint ? `; did you mean '${hint}'?` : ''} Expected one of: ${DECLARATIONS.join(', ')}`,
+          message: `unknown declaration '${word}'${hint ? `; did you mean '${hint}'?` : '.'} Expected one of: ${DECLARATIONS.join(', ')}`,
         });
         return { kind: 'unknown', span };
       }
@@ -105,6 +113,18 @@ export class CstToAst {
 
   private thread(node: CstNode, span: Span): A.ThreadDecl {
     this.checkClosed(node, `thread '${this.tok(node, 'name')?.image ?? '?'}'`);
+    const threadName = this.tok(node, 'name')?.image ?? '?';
+    for (const d of this.subs(node, 'keywordDecl')) {
+      const inner = this.firstSub(d);
+      const kw = inner ? this.firstTok(inner) : undefined;
+      if (!kw) continue;
+      this.diagnostics.push({
+        span: this.tokSpan(kw)!,
+        severity: 'error',
+        code: 'misplaced',
+        message: `'${kw.image}' is a declaration, not a step: move it out of thread '${threadName}' (a thread holds only steps)`,
+      });
+    }
     const steps: A.StepNode[] = [];
     for (const s of this.subs(node, 'step')) {
       const step = this.step(s);
@@ -147,6 +167,7 @@ export class CstToAst {
     const targetNum = this.tok(node, 'targetNum');
     const target = targetTok ? this.name(targetTok) : targetNum ? this.int(targetNum) : undefined;
     const eqSpan = this.tokSpan(eq);
+    const span = this.nodeSpan(node);
     return {
       kind: 'step',
       op,
@@ -154,7 +175,8 @@ export class CstToAst {
       assign,
       assignSpan: eqSpan && assign ? joinSpans(eqSpan, assign.span) : eqSpan,
       target,
-      span: this.nodeSpan(node),
+      span,
+      ...(this.cutShort(span) ? { damaged: true } : {}),
     };
   }
 
@@ -194,7 +216,7 @@ export class CstToAst {
       .map((n) => (n.name === 'primaryCond' ? this.primary(n) : this.cond(n)))
       .filter((c): c is A.CondNode => c !== undefined);
     if (parts.length === 0) return undefined;
-    return parts.reduce((left, right) => ({ kind, left, right, span: joinSpans(left.span, right.span) }));
+    return balanced(kind, parts, 0, parts.length);
   }
 
   private primary(node: CstNode): A.CondNode | undefined {
@@ -259,6 +281,18 @@ export class CstToAst {
     return (node.children[label] ?? []).filter((c): c is CstNode => 'children' in c);
   }
 
+  /** The first real token of a node (its keyword, for a declaration). */
+  private firstTok(node: CstNode): IToken | undefined {
+    let first: IToken | undefined;
+    const visit = (e: CstElement): void => {
+      if ('image' in e) {
+        if (this.real(e) && (!first || e.startOffset < first.startOffset)) first = e;
+      } else for (const k of Object.keys(e.children)) for (const c of e.children[k] ?? []) visit(c);
+    };
+    visit(node);
+    return first;
+  }
+
   private firstSub(node: CstNode): CstNode | undefined {
     for (const k of Object.keys(node.children)) {
       const c = node.children[k]?.[0];
@@ -269,6 +303,11 @@ export class CstToAst {
 
   tokSpan(t: IToken | undefined): Span | undefined {
     if (!this.real(t)) return undefined;
+    if (t.image.endsWith('\n')) {
+      // Chevrotain ends a line break on its own line; our end is the start of the next one
+      const line = t.startLine ?? 1;
+      return { start: t.startOffset, end: t.startOffset + t.image.length, line, col: t.startColumn ?? 1, endLine: (t.endLine ?? line) + 1, endCol: 1 };
+    }
     return {
       start: t.startOffset,
       end: (t.endOffset ?? t.startOffset) + 1,
@@ -284,7 +323,8 @@ export class CstToAst {
     let last: IToken | undefined;
     const visit = (e: CstElement): void => {
       if ('image' in e) {
-        if (!this.real(e)) return;
+        // line breaks (before a '{' on its own line) are not part of a node's text
+        if (!this.real(e) || e.image === '\n') return;
         if (!first || e.startOffset < first.startOffset) first = e;
         if (!last || e.startOffset > last.startOffset) last = e;
       } else {
@@ -318,6 +358,18 @@ export class CstToAst {
   }
 }
 
+/**
+ * `a && b && c && …` as a balanced tree (the operators are associative and conditions have no
+ * side effects), so a long chain cannot overflow the stack of the recursive passes over it.
+ */
+function balanced(kind: 'or' | 'and', parts: A.CondNode[], from: number, to: number): A.CondNode {
+  if (to - from === 1) return parts[from]!;
+  const mid = (from + to) >> 1;
+  const left = balanced(kind, parts, from, mid);
+  const right = balanced(kind, parts, mid, to);
+  return { kind, left, right, span: joinSpans(left.span, right.span) };
+}
+
 const DECLARATIONS = ['locking', 'arch', 'mm', 'vma', 'frame', 'map', 'reuse', 'tlb', 'thread', 'expect', 'check final', 'limit'];
 
 /** The candidate closest to `word` by edit distance, if it is close enough to be a typo. */
@@ -334,18 +386,21 @@ export function suggest(word: string, candidates: readonly string[]): string | u
   return best !== undefined && bestD > 0 && bestD <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
 }
 
+/** Edit distance where swapping two neighbouring letters counts as one edit, like the others
+ * (optimal string alignment): `laod` is one typo away from `load`. */
 function editDistance(a: string, b: string): number {
   if (Math.abs(a.length - b.length) > 3) return 99;
-  const prev = new Array<number>(b.length + 1);
-  for (let j = 0; j <= b.length; j++) prev[j] = j;
+  let before = new Array<number>(b.length + 1).fill(0); // row i - 2
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j); // row i - 1
   for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
+    const row = new Array<number>(b.length + 1);
+    row[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j]!;
-      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j]!, before[j - 2]! + 1);
     }
+    before = prev;
+    prev = row;
   }
   return prev[b.length]!;
 }

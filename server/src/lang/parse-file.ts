@@ -1,7 +1,7 @@
 // parseFile(text) -> { ast, diagnostics }: lex, split into scenarios, parse each with the one
 // shared parser, convert to the AST. Never throws: every problem is a diagnostic with a span
 // inside the text.
-import type { ILexingError, IRecognitionException, IToken } from 'chevrotain';
+import { tokenMatcher, type ILexingError, type IRecognitionException, type IToken } from 'chevrotain';
 import type * as A from './ast';
 import { CstToAst } from './cst-to-ast';
 import type { LangDiagnostic } from './diagnostic';
@@ -43,8 +43,8 @@ export function parseFile(text: string): ParseResult {
   for (const junk of chunks.junk) {
     diagnostics.push({ span: junk, severity: 'error', code: 'syntax', message: "expected a scenario: 'scenario NAME { … }'" });
   }
-  for (const chunk of chunks.scenarios) {
-    const result = parseScenario(chunk, text, lines);
+  for (const [i, chunk] of chunks.scenarios.entries()) {
+    const result = parseScenario(chunk, lines, i === chunks.scenarios.length - 1 ? 'the end of the file' : "the next 'scenario'");
     diagnostics.push(...result.diagnostics);
     if (result.ast) scenarios.push(result.ast);
   }
@@ -73,8 +73,9 @@ function isSep(t: IToken | undefined): boolean {
 
 /**
  * Split the token stream into scenarios. A scenario starts at a `scenario` keyword at brace
- * depth 0, or at one that begins a line and is followed by `NAME {`, so a scenario missing
- * its closing brace does not swallow the next one.
+ * depth 0, or at one that begins a line (or follows a '}'), where nothing inside a scenario
+ * may stand: so a scenario missing its closing brace does not swallow the next one, even when
+ * the next one's head is itself mistyped.
  */
 function splitScenarios(tokens: IToken[]): Chunks {
   const starts: number[] = [];
@@ -83,9 +84,7 @@ function splitScenarios(tokens: IToken[]): Chunks {
     const t = tokens[i]!;
     if (t.tokenType === T.Scenario) {
       const lineStart = i === 0 || tokens[i - 1]!.tokenType === T.Newline || tokens[i - 1]!.tokenType === T.RBrace;
-      const next = tokens[i + 1];
-      const looksLikeHead = next !== undefined && isWordToken(next) && (tokens[i + 2]?.tokenType === T.LBrace || tokens[i + 2]?.tokenType === T.Newline);
-      if (depth <= 0 || (lineStart && looksLikeHead)) {
+      if (depth <= 0 || lineStart) {
         starts.push(i);
         depth = 0;
       }
@@ -103,10 +102,6 @@ function splitScenarios(tokens: IToken[]): Chunks {
     scenarios.push(tokens.slice(starts[k], end));
   }
   return { scenarios, junk };
-}
-
-function isWordToken(t: IToken): boolean {
-  return t.tokenType === T.Identifier || (t.tokenType.CATEGORIES ?? []).includes(T.Word);
 }
 
 /** One diagnostic per line of stray tokens outside any scenario. */
@@ -135,21 +130,26 @@ function spanOf(first: IToken, last: IToken): Span {
   };
 }
 
-function parseScenario(tokens: IToken[], text: string, lines: LineIndex): { ast: A.ScenarioNode | undefined; diagnostics: LangDiagnostic[] } {
+/** @param theEnd what the end of the chunk is, in messages: the end of the file or the next scenario */
+function parseScenario(chunk: IToken[], lines: LineIndex, theEnd: string): { ast: A.ScenarioNode | undefined; diagnostics: LangDiagnostic[] } {
   const diagnostics: LangDiagnostic[] = [];
+  const tokens = limitNesting(chunk, diagnostics);
   const lastTok = tokens[tokens.length - 1]!;
   const endOfChunk = lastTok.endOffset! + 1;
   const firstSpan = spanOf(tokens[0]!, tokens[0]!);
-  vmscenParser.input = tokens;
+  vmscenParser.setTokens(tokens);
   let cst;
   try {
     cst = vmscenParser.scenario();
   } catch (e) {
-    diagnostics.push({ span: firstSpan, severity: 'error', code: 'syntax', message: `internal parser failure: ${String(e)}` });
+    // A RangeError is a stack overflow: blocks nested thousands deep (`mm a { mm b { …`).
+    const message = e instanceof RangeError ? 'blocks nest too deeply to parse this scenario' : `internal parser failure: ${String(e)}`;
+    diagnostics.push({ span: firstSpan, severity: 'error', code: 'syntax', message });
     return { ast: undefined, diagnostics };
   }
-  for (const e of vmscenParser.errors) diagnostics.push(parseError(e, tokens, text, lines, endOfChunk));
-  const conv = new CstToAst(lines.span(tokens[0]!.startOffset, endOfChunk));
+  const syntaxErrors = vmscenParser.errors.map((e) => parseError(e, tokens, lines, endOfChunk, theEnd));
+  diagnostics.push(...syntaxErrors);
+  const conv = new CstToAst(lines.span(tokens[0]!.startOffset, endOfChunk), cutShortBy(syntaxErrors, lines));
   let ast: A.ScenarioNode | undefined;
   try {
     ast = cst ? conv.scenario(cst) : undefined;
@@ -160,15 +160,71 @@ function parseScenario(tokens: IToken[], text: string, lines: LineIndex): { ast:
   return { ast, diagnostics: dedupe(diagnostics) };
 }
 
-function describe(t: IToken | undefined): string {
-  if (!t || t.tokenType.name === 'EOF') return 'the end of the file';
+/** Whether one of the syntax errors lies between a span's start and the end of its last line. */
+function cutShortBy(errors: LangDiagnostic[], lines: LineIndex): (span: Span) => boolean {
+  const at = errors.map((d) => d.span.start).sort((a, b) => a - b);
+  return (span) => {
+    if (at.length === 0) return false;
+    const lineEnd = span.endLine < lines.lineCount ? lines.lineStart(span.endLine + 1) - 1 : lines.text.length;
+    let lo = 0;
+    let hi = at.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (at[mid]! < span.start) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < at.length && at[lo]! <= lineEnd;
+  };
+}
+
+/**
+ * Parentheses nested deeper than any condition needs would overflow the stack of the
+ * recursive-descent parser and of every later pass over the condition: those beyond this
+ * depth are reported once and left out of the parse. (Blocks cannot be limited by counting
+ * braces, since the parser closes unclosed blocks itself; a stack overflow on absurdly nested
+ * blocks is caught and reported by parseScenario.)
+ */
+export const MAX_PAREN_NESTING = 100;
+
+function limitNesting(tokens: IToken[], diagnostics: LangDiagnostic[]): IToken[] {
+  let depth = 0;
+  let first: IToken | undefined;
+  const kept: IToken[] = [];
+  for (const t of tokens) {
+    const type = t.tokenType;
+    if (type === T.LParen) {
+      if (++depth > MAX_PAREN_NESTING) {
+        first ??= t;
+        continue;
+      }
+    } else if (type === T.RParen) {
+      if (depth-- > MAX_PAREN_NESTING) continue; // closes a left-out '('
+      if (depth < 0) depth = 0;
+    } else if (!tokenMatcher(t, T.Inline)) {
+      depth = 0; // a condition never spans lines, statements or blocks
+    }
+    kept.push(t);
+  }
+  if (!first) return tokens;
+  diagnostics.push({ span: spanOf(first, first), severity: 'error', code: 'syntax', message: `parentheses nest too deeply here (more than ${MAX_PAREN_NESTING} levels)` });
+  return kept;
+}
+
+function describe(t: IToken | undefined, theEnd: string): string {
+  if (!t || t.tokenType.name === 'EOF') return theEnd;
   if (t.tokenType === T.Newline) return 'the end of the line';
   const img = t.image.length > 24 ? `${t.image.slice(0, 24)}…` : t.image;
   return `'${img}'`;
 }
 
-function parseError(e: IRecognitionException, tokens: IToken[], text: string, lines: LineIndex, endOfChunk: number): LangDiagnostic {
-  let tok = e.token;
+function parseError(e: IRecognitionException, tokens: IToken[], lines: LineIndex, endOfChunk: number, theEnd: string): LangDiagnostic {
+  let tok: IToken | undefined = e.token;
+  if (e.name === 'NotAllInputParsedException' && tok) {
+    // report the first stray token, not the line break before it
+    let i = indexOfToken(tokens, tok);
+    while (i >= 0 && i + 1 < tokens.length && isSep(tokens[i])) i++;
+    if (i >= 0) tok = tokens[i];
+  }
   let span: Span;
   if (tok && Number.isFinite(tok.startOffset) && tok.tokenType.name !== 'EOF') {
     // An error at a newline is shown at the end of the line it ends.
@@ -178,9 +234,8 @@ function parseError(e: IRecognitionException, tokens: IToken[], text: string, li
     const prev = previous && Number.isFinite(previous.startOffset) ? previous : tokens[tokens.length - 1];
     const at = prev ? prev.endOffset! + 1 : endOfChunk;
     span = lines.span(at, at);
-    tok = undefined as unknown as IToken;
   }
-  const found = describe(e.token);
+  const found = describe(tok, theEnd);
   let message: string;
   switch (e.name) {
     case 'MismatchedTokenException':
@@ -196,8 +251,30 @@ function parseError(e: IRecognitionException, tokens: IToken[], text: string, li
     default:
       message = e.message;
   }
-  void text;
+  const misplaced = afterTarget(e, tokens);
+  if (misplaced) return { span, severity: 'error', code: 'syntax', message: `${found} after '-> ${misplaced}': options and flags go before '->'` };
   return { span, severity: 'error', code: 'syntax', message: contextualize(message, e) };
+}
+
+/** The index of a token of `tokens` (which are in offset order), or -1. */
+function indexOfToken(tokens: IToken[], tok: IToken): number {
+  let lo = 0;
+  let hi = tokens.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tokens[mid]!.startOffset < tok.startOffset) lo = mid + 1;
+    else hi = mid;
+  }
+  return tokens[lo] === tok ? lo : -1;
+}
+
+/** For a word found where a line should end right after `-> NAME`: that NAME. */
+function afterTarget(e: IRecognitionException, tokens: IToken[]): string | undefined {
+  const stack = e.context?.ruleStack ?? [];
+  const previous = (e as IRecognitionException & { previousToken?: IToken }).previousToken;
+  if (stack[stack.length - 1] !== 'terminator' || !e.token || !tokenMatcher(e.token, T.Word) || !previous || !Number.isFinite(previous.startOffset)) return undefined;
+  const i = indexOfToken(tokens, previous);
+  return i > 0 && tokens[i - 1]!.tokenType === T.Arrow ? previous.image : undefined;
 }
 
 /** Pull the expected token labels out of Chevrotain's default message. */
@@ -234,21 +311,31 @@ function friendly(label: string): string {
 
 function contextualize(message: string, e: IRecognitionException): string {
   const stack = e.context?.ruleStack ?? [];
-  const rule = stack[stack.length - 1];
-  const where: Record<string, string> = {
-    terminator: ' (one declaration or step per line, or separate them with \';\')',
-    vmaDecl: " in 'vma RANGE PROT KIND SHARING [growsdown] [uffd] [cache F…]'",
-    mapDecl: " in 'map ADDR -> FRAME PROT'",
-    tlbDecl: " in 'tlb cpuN ADDR -> FRAME PROT'",
-    frameDecl: " in 'frame NAME = VALUE [shared] [readonly] [refs=N]'",
-    limitDecl: " in 'limit states|ms N'",
-    checkDecl: " in 'check final COND'",
-    comparison: ' in a comparison',
-    operand: " (an operand is a number, MM:ADDR or THREAD.REG)",
-    threadDecl: " in 'thread NAME [on cpuN] [in MM] { … }'",
-  };
-  return message + (rule ? (where[rule] ?? '') : '');
+  // the innermost rule that has a description (`vma garbage` fails in rangeExpr, inside vmaDecl)
+  const rule = [...stack].reverse().find((r) => WHERE[r] !== undefined);
+  return message + (rule ? WHERE[rule]! : '');
 }
+
+const WHERE: Record<string, string> = {
+  terminator: ' (one declaration or step per line, or separate them with \';\')',
+  vmaDecl: " in 'vma RANGE PROT KIND SHARING [growsdown] [uffd] [cache F…]'",
+  mapDecl: " in 'map ADDR -> FRAME PROT'",
+  tlbDecl: " in 'tlb cpuN ADDR -> FRAME PROT'",
+  frameDecl: " in 'frame NAME = VALUE [shared] [readonly] [refs=N]'",
+  limitDecl: " in 'limit states|ms N'",
+  checkDecl: " in 'check final COND'",
+  comparison: ' in a comparison',
+  operand: " (an operand is a number, MM:ADDR or THREAD.REG)",
+  threadDecl: " in 'thread NAME [on cpuN] [in MM] { … }'",
+  // steps are checked against the op catalogue afterwards; a step's syntax error needs no shape
+  step: '',
+  lockingDecl: " in 'locking classic|spf|range|pervma'",
+  archDecl: " in 'arch x86|arm64 [rcu-table-free=on|off]'",
+  reuseDecl: " in 'reuse exclusive|refcount|mapcount'",
+  mmDecl: " in 'mm NAME { … }'",
+  expectDecl: " in 'expect VERDICT'",
+  scenario: " in 'scenario NAME { … }'",
+};
 
 function dedupe(ds: LangDiagnostic[]): LangDiagnostic[] {
   const seen = new Set<string>();

@@ -1,6 +1,6 @@
 // The Chevrotain grammar of one scenario (SPEC §2-§4, §8). parse-file.ts splits a file into
 // scenarios first, so a broken scenario never costs its neighbours their trees. One parser
-// instance is built once and reused by assigning `parser.input`.
+// instance is built once and reused: `parser.setTokens(tokens)` sets its input.
 //
 // Declarations have their own rules. Steps share one generic rule (an op word, arguments,
 // `= VALUE`, `-> NAME`); their shapes are checked against the op catalogue in
@@ -37,6 +37,26 @@ class VmscenParser extends CstParser {
     }
   }
 
+  /** Brace bookkeeping of the current input, for `missingClose`. */
+  private braces: { index: Map<IToken, number>; openBefore: Int32Array; closableAfter: Int32Array } | undefined;
+
+  /** Set the tokens of one scenario to parse (instead of assigning `input`). */
+  setTokens(tokens: IToken[]): void {
+    this.input = tokens;
+    const n = tokens.length;
+    const index = new Map<IToken, number>();
+    const openBefore = new Int32Array(n + 1);
+    const closableAfter = new Int32Array(n + 1);
+    for (let i = 0; i < n; i++) {
+      index.set(tokens[i]!, i);
+      openBefore[i + 1] = openBefore[i]! + braceDelta(tokens[i]!);
+    }
+    // closableAfter[i]: how many blocks open before token i the braces from token i on close
+    // (minus the lowest running depth of tokens[i..])
+    for (let i = n - 1; i >= 0; i--) closableAfter[i] = Math.max(0, closableAfter[i + 1]! - braceDelta(tokens[i]!));
+    this.braces = { index, openBefore, closableAfter };
+  }
+
   public scenario = this.RULE('scenario', () => {
     this.CONSUME(T.Scenario);
     this.CONSUME(T.Word, { LABEL: 'name' });
@@ -47,49 +67,85 @@ class VmscenParser extends CstParser {
   });
 
   /**
-   * A closing brace, or nothing where one is clearly missing (the end of the input, or a
-   * declaration keyword at the start of a line): cst-to-ast reports the unclosed '{'.
+   * A closing brace, or nothing where one is clearly missing (see `missingClose`):
+   * cst-to-ast reports the unclosed '{'.
    */
-  private close = this.RULE('close', () => {
-    this.OR([
-      { ALT: () => this.CONSUME(T.RBrace) },
-      { GATE: () => this.missingClose(), ALT: EMPTY_ALT() },
-    ]);
-  });
+  private close = this.RULE('close', this.closeRule('scenario'));
+  private mmClose = this.RULE('mmClose', this.closeRule('mm'));
+  private threadClose = this.RULE('threadClose', this.closeRule('thread'));
 
-  private missingClose(): boolean {
-    const next = this.LA(1).tokenType;
-    if (next.name === 'EOF') return true;
-    return this.LA(0).tokenType === T.Newline && T.DECLARATION_KEYWORD_TOKENS.includes(next);
+  private closeRule(block: Block): () => void {
+    return () => {
+      this.OR([
+        { ALT: () => this.CONSUME(T.RBrace) },
+        { GATE: () => this.missingClose(block), ALT: EMPTY_ALT() },
+      ]);
+    };
+  }
+
+  /**
+   * Whether the innermost block ends here without its '}': at the end of the input, or at a
+   * declaration keyword starting a line inside a nested block (a thread or an mm) that the
+   * block does not hold, when the braces in the rest of the scenario cannot close every open
+   * block. When they can, the line is a declaration misplaced inside the block (reported by
+   * cst-to-ast and checks), not a missing '}'. Whether a scenario itself is unclosed is
+   * decided by parse-file.ts, which ends it where the next scenario starts.
+   */
+  private missingClose(block: Block): boolean {
+    const next = this.LA(1);
+    if (next.tokenType === EOF) return true;
+    if (block === 'scenario' || this.LA(0).tokenType !== T.Newline || !T.DECLARATION_KEYWORD_TOKENS.includes(next.tokenType)) return false;
+    if (block === 'mm' && MM_KEYWORDS.includes(next.tokenType)) return false;
+    const i = this.braces?.index.get(next);
+    if (i === undefined || !this.braces) return true;
+    const open = this.braces.openBefore[i]!;
+    return open >= 2 && this.braces.closableAfter[i]! < open;
   }
 
   /** Declarations, each ended by a newline, `;` or the closing brace. */
-  private body = this.RULE('body', () => {
-    this.MANY(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(T.Newline) },
-        { ALT: () => this.CONSUME(T.Semi) },
-        {
-          ALT: () => {
-            this.SUBRULE(this.declaration);
-            this.SUBRULE(this.terminator);
-          },
+  private body = this.RULE('body', this.bodyRule('scenario'));
+  private mmBody = this.RULE('mmBody', this.bodyRule('mm'));
+
+  private bodyRule(block: Block): () => void {
+    return () => {
+      this.MANY({
+        GATE: () => !this.missingClose(block),
+        DEF: () => {
+          this.OR([
+            { ALT: () => this.CONSUME(T.Newline) },
+            { ALT: () => this.CONSUME(T.Semi) },
+            {
+              ALT: () => {
+                this.SUBRULE(this.declaration);
+                this.SUBRULE(this.terminator);
+              },
+            },
+          ]);
         },
-      ]);
-    });
-  });
+      });
+    };
+  }
 
   private terminator = this.RULE('terminator', () => {
     this.OR([
       { ALT: () => this.CONSUME(T.Newline) },
       { ALT: () => this.CONSUME(T.Semi) },
-      { GATE: () => this.LA(1).tokenType === T.RBrace || this.missingClose(), ALT: EMPTY_ALT() },
+      {
+        // before a '}', at the end, or where a newline has already ended the line
+        GATE: () => this.LA(1).tokenType === T.RBrace || this.LA(1).tokenType === EOF || this.LA(0).tokenType === T.Newline,
+        ALT: EMPTY_ALT(),
+      },
     ]);
   });
 
+  /** A known declaration (CST: declaration > keywordDecl > xxxDecl) or an unknown line. */
   private declaration = this.RULE('declaration', () => {
+    this.OR([{ ALT: () => this.SUBRULE(this.keywordDecl) }, { ALT: () => this.SUBRULE(this.unknownDecl) }]);
+  });
+
+  /** A declaration, chosen by its keyword (LL(1): an unknown line never starts with one). */
+  private keywordDecl = this.RULE('keywordDecl', () => {
     this.OR({
-      IGNORE_AMBIGUITIES: true,
       DEF: [
         { ALT: () => this.SUBRULE(this.lockingDecl) },
         { ALT: () => this.SUBRULE(this.archDecl) },
@@ -103,7 +159,6 @@ class VmscenParser extends CstParser {
         { ALT: () => this.SUBRULE(this.expectDecl) },
         { ALT: () => this.SUBRULE(this.checkDecl) },
         { ALT: () => this.SUBRULE(this.limitDecl) },
-        { ALT: () => this.SUBRULE(this.unknownDecl) },
       ],
     });
   });
@@ -124,8 +179,8 @@ class VmscenParser extends CstParser {
     this.CONSUME(T.Word, { LABEL: 'name' });
     this.MANY(() => this.CONSUME(T.Newline));
     this.CONSUME(T.LBrace, { LABEL: 'open' });
-    this.SUBRULE(this.body);
-    this.SUBRULE(this.close);
+    this.SUBRULE(this.mmBody, { LABEL: 'body' });
+    this.SUBRULE(this.mmClose, { LABEL: 'close' });
   });
 
   private vmaDecl = this.RULE('vmaDecl', () => {
@@ -189,19 +244,30 @@ class VmscenParser extends CstParser {
     });
     this.MANY3(() => this.CONSUME2(T.Newline));
     this.CONSUME(T.LBrace, { LABEL: 'open' });
-    this.MANY2(() => {
-      this.OR2([
-        { ALT: () => this.CONSUME(T.Newline) },
-        { ALT: () => this.CONSUME(T.Semi) },
-        {
-          ALT: () => {
-            this.SUBRULE(this.step);
-            this.SUBRULE(this.terminator);
+    this.MANY2({
+      GATE: () => !this.missingClose('thread'),
+      DEF: () => {
+        this.OR2([
+          { ALT: () => this.CONSUME(T.Newline) },
+          { ALT: () => this.CONSUME(T.Semi) },
+          {
+            ALT: () => {
+              this.SUBRULE(this.step);
+              this.SUBRULE(this.terminator);
+            },
           },
-        },
-      ]);
+          {
+            // a declaration keyword cannot start a step: a misplaced declaration is parsed
+            // whole (and reported by cst-to-ast) so the rest of the thread survives
+            ALT: () => {
+              this.SUBRULE(this.keywordDecl);
+              this.SUBRULE2(this.terminator);
+            },
+          },
+        ]);
+      },
     });
-    this.SUBRULE(this.close);
+    this.SUBRULE(this.threadClose, { LABEL: 'close' });
   });
 
   /** A step starts with a plain identifier: never a declaration keyword, so a missing `}` is caught. */
@@ -333,13 +399,31 @@ class VmscenParser extends CstParser {
   private unknownDecl = this.RULE('unknownDecl', () => {
     this.CONSUME(T.NotDeclStart, { LABEL: 'junk' });
     this.MANY(() => this.CONSUME2(T.Inline, { LABEL: 'junk' }));
-    this.OPTION(() => {
-      // a stray block: skip it whole so its braces do not end the scenario
-      this.CONSUME(T.LBrace, { LABEL: 'junkOpen' });
-      this.MANY2(() => this.OR([{ ALT: () => this.CONSUME3(T.Inline, { LABEL: 'junk' }) }, { ALT: () => this.CONSUME(T.Newline) }, { ALT: () => this.CONSUME(T.Semi) }]));
-      this.CONSUME(T.RBrace, { LABEL: 'junkClose' });
-    });
+    // a stray block: skip it whole, nested blocks included, so its braces do not end the scenario
+    this.OPTION(() => this.SUBRULE(this.junkBlock));
   });
+
+  private junkBlock = this.RULE('junkBlock', () => {
+    this.CONSUME(T.LBrace, { LABEL: 'junkOpen' });
+    this.MANY(() =>
+      this.OR([
+        { ALT: () => this.CONSUME(T.Inline, { LABEL: 'junk' }) },
+        { ALT: () => this.CONSUME(T.Newline) },
+        { ALT: () => this.CONSUME(T.Semi) },
+        { ALT: () => this.SUBRULE(this.junkBlock) },
+      ]),
+    );
+    this.CONSUME(T.RBrace, { LABEL: 'junkClose' });
+  });
+}
+
+type Block = 'scenario' | 'mm' | 'thread';
+
+/** The declarations an mm block holds (checks.ts reports any other one inside it). */
+const MM_KEYWORDS: readonly TokenType[] = [T.Vma, T.Map, T.Frame, T.Tlb];
+
+function braceDelta(t: IToken): number {
+  return t.tokenType === T.LBrace ? 1 : t.tokenType === T.RBrace ? -1 : 0;
 }
 
 export const vmscenParser = new VmscenParser();

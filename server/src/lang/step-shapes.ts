@@ -35,18 +35,28 @@ export function shapeStep(node: A.StepNode, out: LangDiagnostic[]): ShapedStep |
   const op = findOp(node.op.text);
   if (!op) {
     const hint = suggest(node.op.text, OP_NAMES);
-    out.push(err(node.op.span, `unknown step '${node.op.text}'${hint ? `; did you mean '${hint}'?` : ''} Steps: ${OP_NAMES.join(', ')}`, 'unknown-op'));
+    out.push(err(node.op.span, `unknown step '${node.op.text}'${hint ? `; did you mean '${hint}'?` : '.'} Steps: ${OP_NAMES.join(', ')}`, 'unknown-op'));
     return undefined;
   }
   const before = out.length;
+  /** Set where a syntax error (already reported) leaves the step without a piece it needs. */
+  let incomplete = false;
+  /** A piece missing at the end of the step: not reported again when a syntax error cut the line short. */
+  const missing = (message: string): void => {
+    if (node.damaged) incomplete = true;
+    else out.push(err(endOf(node), message, 'shape'));
+  };
   let args = [...node.args];
   let assignNode = node.assign;
-  // `kwrite r = 5` lexes like the option `r=5`: read it as a reference and a value.
+  let assignWritten = node.assignSpan !== undefined;
+  // `kwrite r = 5` lexes like the option `r=5`: read it as a reference and a value (`kwrite r =`
+  // at the end of a truncated file as a reference and a missing value).
   if (op.assign === 'required' && !assignNode) {
     const last = args[args.length - 1];
-    if (last?.kind === 'option' && last.option.value) {
+    if (last?.kind === 'option') {
       args = [...args.slice(0, -1), { kind: 'word', name: last.option.key, span: last.option.key.span }];
       assignNode = last.option.value;
+      assignWritten = true;
     }
   }
   const positional = args.filter((a) => a.kind !== 'option');
@@ -59,7 +69,7 @@ export function shapeStep(node: A.StepNode, out: LangDiagnostic[]): ShapedStep |
   for (const slot of form.slots) {
     const arg = positional[i];
     if (!arg) {
-      out.push(err(endOf(node), `'${op.name}' is missing ${slotName(slot)}: ${form.synopsis}`, 'shape'));
+      missing(`'${op.name}' is missing ${slotName(slot)}: ${form.synopsis}`);
       break;
     }
     const v = readSlot(slot, arg, op, form, out);
@@ -90,7 +100,7 @@ export function shapeStep(node: A.StepNode, out: LangDiagnostic[]): ShapedStep |
       out.push(
         err(
           arg.span,
-          `unexpected '${arg.name.text}' in '${form.synopsis}'${hint ? `; did you mean '${hint}'?` : ''}${valid.length ? ` Flags: ${valid.join(', ')}` : ''}`,
+          `unexpected '${arg.name.text}' in '${form.synopsis}'${hint ? `; did you mean '${hint}'?` : valid.length ? '.' : ''}${valid.length ? ` Flags: ${valid.join(', ')}` : ''}`,
           'shape',
         ),
       );
@@ -112,7 +122,7 @@ export function shapeStep(node: A.StepNode, out: LangDiagnostic[]): ShapedStep |
         err(
           a.option.key.span,
           keys.length
-            ? `unknown option '${key}' for '${op.name}'${hint ? `; did you mean '${hint}'?` : ''} Valid options: ${op.options.map((o) => `${o.key}=${o.values.map((v) => v.value).join('|')}`).join(', ')}`
+            ? `unknown option '${key}' for '${op.name}'${hint ? `; did you mean '${hint}'?` : '.'} Valid options: ${op.options.map((o) => `${o.key}=${o.values.map((v) => v.value).join('|')}`).join(', ')}`
             : `'${op.name}' takes no options`,
           'option',
         ),
@@ -120,10 +130,14 @@ export function shapeStep(node: A.StepNode, out: LangDiagnostic[]): ShapedStep |
       continue;
     }
     if (written.has(key)) out.push(err(a.option.key.span, `option '${key}' is given twice`, 'duplicate'));
-    const value = a.option.value?.text;
+    if (!a.option.value) {
+      incomplete = true; // `key=` with no value: a syntax error, already reported
+      continue;
+    }
+    const value = a.option.value.text;
     const valid = spec.values.map((v) => v.value);
-    if (value === undefined || !valid.includes(value)) {
-      out.push(err(a.option.value?.span ?? a.option.span, `invalid value${value === undefined ? '' : ` '${value}'`} for ${key}: valid values are ${valid.join(', ')}`, 'option'));
+    if (!valid.includes(value)) {
+      out.push(err(a.option.value.span, `invalid value '${value}' for ${key}: valid values are ${valid.join(', ')}`, 'option'));
       continue;
     }
     options.set(key, value);
@@ -132,8 +146,11 @@ export function shapeStep(node: A.StepNode, out: LangDiagnostic[]): ShapedStep |
 
   let assign: number | undefined;
   if (op.assign === 'required') {
-    if (!assignNode) out.push(err(endOf(node), `'${op.name}' needs a value: ${form.synopsis}`, 'shape'));
-    else if ('value' in assignNode) {
+    if (!assignNode) {
+      // `store ADDR =` with nothing after '=' is a syntax error, already reported
+      if (assignWritten) incomplete = true;
+      else missing(`'${op.name}' needs a value: ${form.synopsis}`);
+    } else if ('value' in assignNode) {
       assign = assignNode.value;
     } else out.push(err(assignNode.span, `expected a number after '=', found '${assignNode.text}'`, 'shape'));
   } else if (assignNode || node.assignSpan) {
@@ -146,9 +163,9 @@ export function shapeStep(node: A.StepNode, out: LangDiagnostic[]): ShapedStep |
     else if ('value' in node.target) out.push(err(node.target.span, `expected a name after '->', found the number ${node.target.text}`, 'shape'));
     else target = node.target;
   } else if (op.target?.required) {
-    out.push(err(endOf(node), `'${op.name}' needs '-> NAME' (${op.target.doc})`, 'shape'));
+    missing(`'${op.name}' needs '-> NAME' (${op.target.doc})`);
   }
-  if (out.length > before) return undefined;
+  if (out.length > before || incomplete) return undefined;
   return { op, node, form, slots, flags, options, written, assign, target };
 }
 
@@ -161,6 +178,7 @@ function chooseForm(op: OpSpec, positional: A.StepArg[], node: A.StepNode, out: 
     return s?.kind === 'word' && head !== undefined && s.values.includes(head);
   });
   if (match) return match;
+  if (!first && node.damaged) return undefined; // cut short by a syntax error, already reported
   const synopses = op.forms.map((f) => f.synopsis).join(' | ');
   out.push(err(first?.span ?? endOf(node), `expected ${synopses}`, 'shape'));
   return undefined;

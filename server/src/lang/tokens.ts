@@ -128,4 +128,6 @@ export const ALL_TOKENS: TokenType[] = [
   CmpOpTok,
 ];
 
-export const vmscenLexer = new Lexer(ALL_TOKENS, { ensureOptimizations: true, positionTracking: 'full' });
+// Only '\n' ends a line, as in LineIndex (span.ts): a lone '\r' is blank space, so token
+// positions and offsets agree on every line:col.
+export const vmscenLexer = new Lexer(ALL_TOKENS, { ensureOptimizations: true, positionTracking: 'full', lineTerminatorsPattern: /\n/g, lineTerminatorCharacters: ['\n'] });
