@@ -101,12 +101,15 @@ header .msg { margin: 0 0 8px; }
 button { background: var(--vscode-button-background); color: var(--vscode-button-foreground); border: none; padding: 4px 10px; cursor: pointer; margin-right: 6px; }
 button:hover { background: var(--vscode-button-hoverBackground); }
 .layout { display: flex; gap: 12px; align-items: flex-start; }
-.trace { flex: 3; overflow: auto; max-height: calc(100vh - 110px); }
-.machine { flex: 2; overflow: auto; max-height: calc(100vh - 110px); position: sticky; top: 0; }
+.trace { flex: 3; overflow: auto; max-height: calc(100vh - 130px); min-width: 0; }
+.machine { flex: 2; overflow: auto; max-height: calc(100vh - 130px); position: sticky; top: 0; min-width: 0; }
+@media (max-width: 1100px) { .layout { flex-direction: column; } .trace, .machine { max-height: none; width: 100%; } }
 table { border-collapse: collapse; width: 100%; }
 th, td { padding: 2px 6px; text-align: left; vertical-align: top; border-bottom: 1px solid var(--vscode-editorWidget-border, #8883); }
 th { position: sticky; top: 0; background: var(--vscode-editor-background); }
-table.grid td.cell { font-family: var(--vscode-editor-font-family); white-space: nowrap; border-left: 4px solid transparent; }
+table.grid { table-layout: fixed; }
+table.grid th:first-child, table.grid td.num { width: 2.5em; }
+table.grid td.cell { font-family: var(--vscode-editor-font-family); white-space: normal; overflow-wrap: anywhere; border-left: 4px solid transparent; }
 table.grid td.cell.held { border-left-color: var(--vscode-charts-orange, #d18616); }
 table.grid td.cell.irq { border-left-color: var(--vscode-charts-red, #e51400); }
 table.grid td.cell.mmap-w { border-left-color: var(--vscode-charts-purple, #8a4fff); }

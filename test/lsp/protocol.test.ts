@@ -57,7 +57,7 @@ test('syntax errors are published at once, at their place, and exploration still
   const err = first.diagnostics.find((d) => d.severity === 1)!;
   assert.ok(err, 'the first publication already has the syntax error');
   assert.equal(err.range.start.line, 25);
-  assert.match(err.message, /read\|write/);
+  assert.match(String(err.message), /read\|write/);
   // the other scenarios of the file are explored
   await c.waitFor(uri, (d) => d.some((x) => x.code === 'met' && x.range.start.line > 40));
 });

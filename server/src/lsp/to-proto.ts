@@ -17,7 +17,6 @@ import {
 import type { ErrorView, FileAnalysis, FindingView, Position, ScenarioAnalysis } from '../analysis/analyze';
 import type { CodeAction as FixAction, TextEdit as FixEdit } from '../analysis/code-actions';
 import type { Fold, OutlineNode } from '../analysis/outline';
-import type { Span } from '../lang/span';
 
 export function toProtoRange(p: Pick<Position, 'line' | 'col' | 'endLine' | 'endCol'>): Range {
   const start = { line: Math.max(0, p.line - 1), character: Math.max(0, p.col - 1) };
@@ -120,7 +119,7 @@ function toProtoSymbolKind(k: OutlineNode['kind']): SymbolKind {
   }
 }
 
-function spanRange(s: Span): Range {
+function spanRange(s: Pick<Position, 'line' | 'col' | 'endLine' | 'endCol'>): Range {
   return toProtoRange(s);
 }
 

@@ -1,0 +1,139 @@
+// A real VS Code: code-server 4.100.3 (VS Code 1.100.3) with the packaged .vsix installed,
+// driven by playwright-core in Debian's chromium. Opens an example, checks the squiggle at the
+// right line, the Problems entries, the code lenses, runs "Show interleaving" and checks the
+// webview rendered its rows. Screenshots go to test-output/e2e/.
+// Needs scripts/e2e/install-code-server.sh and `apt-get install chromium`; skipped when they are
+// missing unless VMSCEN_E2E=1 (CI), where missing tools fail the test.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
+
+const CODE_SERVER = path.join(process.env.VMSCEN_CODE_SERVER_DIR ?? path.join(os.homedir(), '.cache/vmscen-e2e/code-server-4.100.3'), 'node_modules/.bin/code-server');
+const CHROMIUM = '/usr/bin/chromium';
+const OUT = path.resolve('test-output/e2e');
+const available = fs.existsSync(CODE_SERVER) && fs.existsSync(CHROMIUM);
+const required = process.env.VMSCEN_E2E === '1';
+const skip = !available && !required ? 'code-server or chromium is not installed (scripts/e2e/install-code-server.sh, apt-get install chromium)' : false;
+
+let server: ChildProcess | undefined;
+let browser: Browser | undefined;
+let page: Page;
+let run: string;
+let workspace: string;
+const timings: Record<string, number> = {};
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function shot(name: string): Promise<void> {
+  fs.mkdirSync(OUT, { recursive: true });
+  await page.screenshot({ path: path.join(OUT, `${name}.png`) });
+}
+
+async function openFile(name: string): Promise<void> {
+  await page.keyboard.press('Control+p');
+  await page.waitForSelector('.quick-input-widget input', { timeout: 20_000 });
+  await page.keyboard.type(name);
+  await page.waitForSelector(`.quick-input-list .monaco-list-row:has-text("${name}")`, { timeout: 20_000 });
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(`.tab.active:has-text("${name}")`, { timeout: 20_000 });
+}
+
+before(async () => {
+  if (skip) return;
+  assert.ok(available, `VMSCEN_E2E=1 needs ${CODE_SERVER} and ${CHROMIUM}`);
+  // the packaged extension
+  const pkg = spawnSync('npm', ['run', '--silent', 'package'], { encoding: 'utf8' });
+  assert.equal(pkg.status, 0, pkg.stdout + pkg.stderr);
+  run = fs.mkdtempSync(path.join(os.tmpdir(), 'vmscen-cs-'));
+  workspace = path.join(run, 'ws');
+  fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+  fs.copyFileSync('examples/uffd-wp.vmscen', path.join(workspace, 'uffd-wp.vmscen'));
+  fs.copyFileSync('test/data/cli/unexpected-race.vmscen', path.join(workspace, 'unexpected-race.vmscen'));
+  fs.writeFileSync(path.join(workspace, '.vscode/settings.json'), JSON.stringify({ 'vmscen.debounceMs': 100, 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'editor.codeLens': true, 'workbench.tips.enabled': false }));
+  const port = await freePort();
+  fs.writeFileSync(path.join(run, 'config.yaml'), `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
+  const common = ['--config', path.join(run, 'config.yaml'), '--user-data-dir', path.join(run, 'ud'), '--extensions-dir', path.join(run, 'ext')];
+  const inst = spawnSync(CODE_SERVER, [...common, '--install-extension', path.resolve('vmscen.vsix')], { encoding: 'utf8' });
+  assert.equal(inst.status, 0, inst.stdout + inst.stderr);
+  server = spawn(CODE_SERVER, [...common, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened', workspace], {
+    detached: true,
+    stdio: ['ignore', fs.openSync(path.join(run, 'cs.log'), 'w'), fs.openSync(path.join(run, 'cs.err'), 'w')],
+  });
+  for (let i = 0; i < 300; i++) {
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok).catch(() => false);
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  const t0 = Date.now();
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`, { waitUntil: 'domcontentloaded' });
+  await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+  timings['workbench'] = Date.now() - t0;
+});
+
+after(async () => {
+  await browser?.close().catch(() => undefined);
+  if (server?.pid) {
+    try {
+      process.kill(-server.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  if (run) fs.rmSync(run, { recursive: true, force: true });
+  if (Object.keys(timings).length) fs.writeFileSync(path.join(OUT, 'timings.json'), JSON.stringify(timings, null, 2));
+});
+
+test('an unexpected race shows as an error squiggle at the store and in the Problems panel', { skip }, async () => {
+  const t0 = Date.now();
+  await openFile('unexpected-race.vmscen');
+  await page.waitForSelector('.monaco-editor .squiggly-error', { timeout: 30_000 });
+  timings['open to race squiggle ms'] = Date.now() - t0;
+  await page.keyboard.press('Control+Shift+M');
+  const row = page.locator('.markers-panel .monaco-tl-row').filter({ hasText: 'lost-write' }).first();
+  await row.waitFor({ timeout: 30_000 });
+  const problems = await page.locator('.markers-panel').innerText();
+  assert.match(problems, /race lost-write: the store to 0x1000 by writer/);
+  assert.match(problems, /\[Ln 10, Col 27\]/, 'reported at the store');
+  await shot('1-race-squiggle-and-problems');
+});
+
+test('code lenses above each scenario, and "Show interleaving" draws the interleaving view with its rows', { skip }, async () => {
+  await openFile('uffd-wp.vmscen');
+  const lens = page.locator('.contentWidgets .codelens-decoration, .view-lines ~ * .codelens-decoration, .codelens-decoration').filter({ hasText: 'Show interleaving' }).first();
+  await lens.waitFor({ timeout: 30_000 });
+  const lenses = await page.locator('.codelens-decoration').allInnerTexts();
+  assert.ok(lenses.some((l) => l.includes('▶ Check')), lenses.join(' | '));
+  assert.ok(lenses.some((l) => l.includes('Compare designs')), lenses.join(' | '));
+  await shot('2-code-lenses');
+  const t0 = Date.now();
+  await lens.locator('a').filter({ hasText: 'Show interleaving' }).first().click();
+  const frame: FrameLocator = page.frameLocator('iframe.webview').frameLocator('#active-frame');
+  const rows = frame.locator('tr.step');
+  await rows.first().waitFor({ timeout: 60_000 });
+  timings['click to interleaving view ms'] = Date.now() - t0;
+  assert.equal(await rows.count(), 12);
+  assert.match(await frame.locator('header h2').innerText(), /race lost-write/);
+  assert.match(await frame.locator('#machine').innerText(), /PTEs/);
+  await rows.nth(9).click();
+  await frame.locator('tr.step.selected').waitFor({ timeout: 10_000 });
+  await shot('3-interleaving-view');
+});
