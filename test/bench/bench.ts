@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { checkFile } from '../../server/src/analysis/check-file';
 import { explore } from '../../server/src/explore/explore';
 import { lowerScenario } from '../../server/src/lang/lower';
+import { LspClient } from '../lsp/lsp-client';
 import { familyScenario, type Variant } from './family';
 
 const args = process.argv.slice(2);
@@ -143,9 +144,44 @@ function benchSpin(rows: EngineRow[]): void {
   console.log(table(out));
 }
 
-console.log(`# vmscen bench — node ${process.version}, ${os.cpus().length} cpus, ${os.cpus()[0]?.model ?? ''}`);
-benchParse();
-if (!has('--parse-only')) {
+/** Editor latencies through the real server: keystroke -> parse diagnostics, keystroke -> exploration diagnostics. */
+async function benchLsp(): Promise<void> {
+  const c = new LspClient();
+  await c.initialize({});
+  const rows: (string | number)[][] = [['example', 'keystroke → parse diagnostics ms (median)', 'keystroke → race diagnostics ms (median, incl. 300 ms debounce)']];
+  const files = fs.readdirSync('examples').filter((f) => f.endsWith('.vmscen')).sort();
+  for (const f of files) {
+    const uri = `file:///bench/${f}`;
+    const text = fs.readFileSync(path.join('examples', f), 'utf8');
+    await c.open(uri, text, 1);
+    const explored = (p: { diagnostics: { code?: unknown }[] }): boolean => p.diagnostics.some((d) => d.code === 'met' || d.code === 'failed' || d.code === 'inconclusive');
+    await c.waitFor(uri, (_d, p) => explored(p), 60_000);
+    const parse: number[] = [];
+    const race: number[] = [];
+    for (let v = 2; v <= 8; v++) {
+      const t0 = performance.now();
+      // type one character into the first comment line
+      await c.edit(uri, v, { start: { line: 0, character: 2 }, end: { line: 0, character: 2 } }, v % 2 ? ' ' : '');
+      await c.waitFor(uri, (_d, p) => p.version === v, 60_000);
+      parse.push(performance.now() - t0);
+      await c.waitFor(uri, (_d, p) => p.version === v && explored(p), 60_000);
+      race.push(performance.now() - t0);
+    }
+    rows.push([f, median(parse).toFixed(1), median(race).toFixed(0)]);
+  }
+  await c.close();
+  console.log('\n## editor latency through the language server (stdio, default settings)\n');
+  console.log(table(rows));
+}
+
+async function main(): Promise<void> {
+  console.log(`# vmscen bench — node ${process.version}, ${os.cpus().length} cpus, ${os.cpus()[0]?.model ?? ''}`);
+  benchParse();
+  if (has('--parse-only')) return;
+  if (has('--lsp-only')) return benchLsp();
   const rows = benchEngine();
   if (has('--vs-spin')) benchSpin(rows);
+  if (has('--lsp')) await benchLsp();
 }
+
+void main();

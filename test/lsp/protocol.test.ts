@@ -140,3 +140,47 @@ test('vmscen/check explores one scenario on request; vmscen/trace returns the in
   assert.match(t.text, /^race lost-write/);
   assert.match(t.text, /CPU0 \(wp\)\s+CPU1 \(faulter\)\s+CPU2 \(writer\)/);
 });
+
+test('document symbols (scenarios -> threads), folding ranges and semantic tokens', async () => {
+  const syms = (await c.conn.sendRequest('textDocument/documentSymbol', { textDocument: { uri: URI } })) as { name: string; children: { name: string }[] }[];
+  assert.deepEqual(syms.map((s) => s.name), ['uffd_wp_vs_cow', 'uffd_wp_unprotect_vs_cow', 'fix_pending_flush_in_fault', 'fix_write_lock', 'fix_flush_under_ptl']);
+  assert.deepEqual(syms[0]!.children.filter((ch) => ['wp', 'faulter', 'writer'].includes(ch.name)).map((ch) => ch.name), ['wp', 'faulter', 'writer']);
+  const folds = (await c.conn.sendRequest('textDocument/foldingRange', { textDocument: { uri: URI } })) as { startLine: number; endLine: number }[];
+  assert.ok(folds.some((f) => f.startLine === 12 && f.endLine === 33), 'the first scenario folds');
+  assert.ok(folds.some((f) => f.startLine === 21 && f.endLine === 23), 'its first thread folds');
+  const toks = (await c.conn.sendRequest('textDocument/semanticTokens/full', { textDocument: { uri: URI } })) as { data: number[] };
+  assert.ok(toks.data.length > 100 && toks.data.length % 5 === 0);
+});
+
+test('formatting re-indents by brace depth and leaves a formatted file alone', async () => {
+  const uri = 'file:///virtual/format.vmscen';
+  await c.open(uri, 'scenario s {\nvma 0x1000 rw anon private\n      thread t {\nstore 0x1000 = 1\n}\n}\n');
+  const edits = (await c.conn.sendRequest('textDocument/formatting', { textDocument: { uri }, options: { tabSize: 2, insertSpaces: true } })) as { newText: string }[];
+  assert.equal(edits[0]!.newText, 'scenario s {\n  vma 0x1000 rw anon private\n  thread t {\n    store 0x1000 = 1\n  }\n}\n');
+  const again = (await c.conn.sendRequest('textDocument/formatting', { textDocument: { uri: URI }, options: { tabSize: 2, insertSpaces: true } })) as unknown[];
+  assert.deepEqual(again, [], 'the examples are already formatted');
+});
+
+test('quick fixes: take mmap_lock for write on downgrade-needs-flush; the suggested name on a typo', async () => {
+  const ds = await c.waitFor(URI, (d) => d.some((x) => x.code === 'downgrade-needs-flush'));
+  const d = ds.find((x) => x.code === 'downgrade-needs-flush')!;
+  const actions = (await c.conn.sendRequest('textDocument/codeAction', { textDocument: { uri: URI }, range: d.range, context: { diagnostics: [d] } })) as { title: string; edit: { changes: Record<string, { newText: string }[]> } }[];
+  const fix = actions.find((a) => a.title.startsWith('Take mmap_lock for write'))!;
+  assert.deepEqual(fix.edit.changes[URI]!.map((e) => e.newText), ['lock=write']);
+  assert.ok(actions.some((a) => a.title.startsWith('Flush the TLB before dropping the PTL')));
+  const uri = 'file:///virtual/typo.vmscen';
+  await c.open(uri, 'scenario s {\n  thread t { stor 0x1000 = 1 }\n}\n');
+  const ds2 = await c.waitFor(uri, (x) => x.some((y) => y.code === 'unknown-op'));
+  const typo = ds2.find((x) => x.code === 'unknown-op')!;
+  const a2 = (await c.conn.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: typo.range, context: { diagnostics: [typo] } })) as { title: string; edit: { changes: Record<string, { newText: string }[]> } }[];
+  assert.equal(a2[0]!.title, "Change to 'store'");
+});
+
+test('code lenses: Check, Show interleaving (with findings) and Compare designs above each scenario', async () => {
+  await c.waitFor(URI, (d) => d.some((x) => x.code === 'lost-write'));
+  const lenses = (await c.conn.sendRequest('textDocument/codeLens', { textDocument: { uri: URI } })) as { range: { start: { line: number } }; command: { title: string; command: string; arguments: unknown[] } }[];
+  const first = lenses.filter((l) => l.range.start.line === 12).map((l) => l.command.title);
+  assert.deepEqual(first, ['▶ Check', 'Show interleaving (2 findings)', 'Compare designs']);
+  const clean = lenses.filter((l) => l.range.start.line === 72).map((l) => l.command.title);
+  assert.deepEqual(clean, ['▶ Check', 'Compare designs']);
+});
