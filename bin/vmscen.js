@@ -12,9 +12,12 @@ if (!fs.existsSync(entry)) {
   process.exit(2);
 }
 if (args[0] === 'lsp') {
-  // the server reads its transport from argv
-  process.argv = [process.argv[0], entry, ...(args.includes('--stdio') ? [] : ['--stdio']), ...args.slice(1)];
-  require(entry);
+  // The server runs with a larger young generation (parse+check on every keystroke allocates
+  // many short-lived objects), which needs a node flag: start it as a child on our stdio.
+  const serverArgs = ['--max-semi-space-size=64', entry, ...(args.includes('--stdio') ? [] : ['--stdio']), ...args.slice(1)];
+  const child = require('child_process').spawn(process.execPath, serverArgs, { stdio: 'inherit' });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
+  child.on('exit', (code, signal) => process.exit(code === null ? (signal ? 1 : 0) : code));
 } else {
   const code = require(entry).main(args);
   if (code >= 0) process.exitCode = code;

@@ -33,3 +33,21 @@ export function familyScenario(n: number, variant: Variant, k = 2): string {
   lines.push('}');
   return lines.join('\n') + '\n';
 }
+
+/** A 1,000-line file: scenarios of the gallery's shape with long threads. */
+export function thousandLines(): string {
+  const out: string[] = [];
+  let k = 0;
+  const scenarioLines = 61;
+  while (out.length + scenarioLines <= 1000) {
+    out.push(`// generated scenario ${k}`, `scenario gen_${k} {`, '  locking classic', '  reuse refcount', '  vma 0x1000..0x9000 rw anon private uffd', '  frame A = 1 refs=1', '  frame B = 2 shared', '  map 0x1000 -> A rw', '  map 0x2000 -> B r', '  tlb cpu2 0x1000 -> A rw');
+    out.push('  thread wp on cpu0 {');
+    for (let i = 0; i < 20; i++) out.push(`    wrprotect 0x${(0x1000 + 0x1000 * (i % 8)).toString(16)} lock=read flush=deferred marker=none`);
+    out.push('  }', '  thread faulter on cpu1 {');
+    for (let i = 0; i < 20; i++) out.push(`    fault write 0x${(0x1000 + 0x1000 * (i % 8)).toString(16)} pending=flush; gup 0x2000 write -> r${i}; put r${i}`);
+    out.push('  }', '  thread writer on cpu2 { store 0x1000 = 2; load 0x2000 -> v }', '  check final 0x1000 == 2 && writer.v >= 0', '  expect race lost-write', '  expect violation downgrade-needs-flush', '}', '');
+    k++;
+  }
+  while (out.length < 1000) out.push(`// line ${out.length + 1}`);
+  return out.join('\n') + '\n';
+}

@@ -1,6 +1,6 @@
 // CST -> AST. The CST may be partial (error recovery), so every child is treated as
 // optional: a missing piece becomes `undefined` in the AST, never an exception.
-import type { CstElement, CstNode, IToken } from 'chevrotain';
+import type { CstNode, IToken } from 'chevrotain';
 import type * as A from './ast';
 import type { LangDiagnostic } from './diagnostic';
 import { joinSpans, type Span } from './span';
@@ -283,14 +283,7 @@ export class CstToAst {
 
   /** The first real token of a node (its keyword, for a declaration). */
   private firstTok(node: CstNode): IToken | undefined {
-    let first: IToken | undefined;
-    const visit = (e: CstElement): void => {
-      if ('image' in e) {
-        if (this.real(e) && (!first || e.startOffset < first.startOffset)) first = e;
-      } else for (const k of Object.keys(e.children)) for (const c of e.children[k] ?? []) visit(c);
-    };
-    visit(node);
-    return first;
+    return this.bounds(node)[0];
   }
 
   private firstSub(node: CstNode): CstNode | undefined {
@@ -318,20 +311,36 @@ export class CstToAst {
     };
   }
 
-  private nodeSpan(node: CstNode): Span {
+  /** First and last real tokens under a node (line breaks excluded), memoized: each node is visited once. */
+  private readonly boundsMemo = new Map<CstNode, [IToken | undefined, IToken | undefined]>();
+
+  private bounds(node: CstNode): [IToken | undefined, IToken | undefined] {
+    const memo = this.boundsMemo.get(node);
+    if (memo) return memo;
     let first: IToken | undefined;
     let last: IToken | undefined;
-    const visit = (e: CstElement): void => {
-      if ('image' in e) {
-        // line breaks (before a '{' on its own line) are not part of a node's text
-        if (!this.real(e) || e.image === '\n') return;
-        if (!first || e.startOffset < first.startOffset) first = e;
-        if (!last || e.startOffset > last.startOffset) last = e;
-      } else {
-        for (const k of Object.keys(e.children)) for (const c of e.children[k] ?? []) visit(c);
-      }
+    const take = (a: IToken | undefined, b: IToken | undefined): void => {
+      if (a && (!first || a.startOffset < first.startOffset)) first = a;
+      if (b && (!last || b.startOffset > last.startOffset)) last = b;
     };
-    visit(node);
+    for (const k in node.children) {
+      for (const e of node.children[k] ?? []) {
+        if ('image' in e) {
+          // line breaks (before a '{' on its own line) are not part of a node's text
+          if (this.real(e) && e.image !== '\n') take(e, e);
+        } else {
+          const [a, b] = this.bounds(e);
+          take(a, b);
+        }
+      }
+    }
+    const r: [IToken | undefined, IToken | undefined] = [first, last];
+    this.boundsMemo.set(node, r);
+    return r;
+  }
+
+  private nodeSpan(node: CstNode): Span {
+    const [first, last] = this.bounds(node);
     const a = this.tokSpan(first);
     const b = this.tokSpan(last);
     return a && b ? joinSpans(a, b) : this.fallbackSpan;
