@@ -157,7 +157,7 @@ async function benchLsp(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  console.log(`# vmscen bench — node ${process.version}, ${os.cpus().length} cpus, ${os.cpus()[0]?.model ?? ''}`);
+  console.log(`# vmscen bench — node ${process.version} ${process.execArgv.join(' ')}, ${os.cpus().length} cpus, ${os.cpus()[0]?.model ?? ''}`);
   benchParse();
   if (has('--parse-only')) return;
   if (has('--lsp-only')) return benchLsp();
