@@ -108,7 +108,8 @@ export function codeActions(file: CheckedFile, diagnostics: readonly DiagnosticR
           const closeIndent = lineIndent(file, close.endLine);
           out.push({ title: `Add the missing '${unlock}'`, edits: [insertAt(close.endLine, close.endCol - 1, `${stepIndent.slice(closeIndent.length)}${unlock}\n${closeIndent}`)], fixes: d.code, preferred: true });
         } else {
-          out.push({ title: `Add the missing '${unlock}'`, edits: [insertAt(close.endLine, close.endCol - 1, `; ${unlock} `)], fixes: d.code, preferred: true });
+          const lastStep = thread.steps[thread.steps.length - 1]!.span;
+          out.push({ title: `Add the missing '${unlock}'`, edits: [insertAt(lastStep.endLine, lastStep.endCol, `; ${unlock}`)], fixes: d.code, preferred: true });
         }
         break;
       }
