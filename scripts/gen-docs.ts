@@ -15,11 +15,16 @@ export function renderFindingsDoc(): string {
   for (const v of VIOLATIONS) out.push(`| \`${v.code}\` | ${v.summary} | ${v.source} |`);
   out.push('', '## Races (`expect race KIND`)', '', '| kind | what happened | kernel source |', '|---|---|---|');
   for (const r of RACES) out.push(`| \`${r.code}\` | ${r.summary} | ${r.source} |`);
-  return out.join('\n') + '\n';
+  // one heading per code: the language server links each diagnostic to docs/findings.md#CODE
+  out.push('', '## Each finding', '');
+  for (const [kind, list] of [['violation', VIOLATIONS], ['race', RACES]] as const) {
+    for (const f of list) out.push(`### ${f.code}`, '', `${kind === 'race' ? 'Race' : 'Lock-rule violation'}: ${f.summary}.`, '', `Kernel source: ${f.source}.`, '', `Expect it with \`expect ${kind} ${f.code}\`.`, '');
+  }
+  return out.join('\n').trimEnd() + '\n';
 }
 
 /** One representative step per op (and per option that changes the expansion). */
-const SAMPLES: { title: string; body: string }[] = [
+const SAMPLES: { title: string; body: string; design?: string }[] = [
   { title: 'store (user access; the fault path on a miss)', body: 'store 0x1000 = 1' },
   { title: 'load', body: 'load 0x1000 -> r' },
   { title: 'fault write (copy=unlocked, pending=ignore)', body: 'fault write 0x1000' },
@@ -35,21 +40,35 @@ const SAMPLES: { title: string; body: string }[] = [
   { title: 'fork (pinned=copy)', body: 'fork -> child' },
   { title: 'fork pinned=share', body: 'fork pinned=share -> child' },
   { title: 'tlbi', body: 'tlbi 0x1000' },
+  { title: 'fault write under pervma: lock_vma_under_rcu, else mmap_lock', body: 'fault write 0x1000', design: 'pervma' },
+  { title: 'mprotect under pervma (vmalock=on): vma_start_write', body: 'mprotect 0x1000 r', design: 'pervma' },
+  { title: 'fork under pervma (vmalock=on)', body: 'fork -> child', design: 'pervma' },
+  { title: 'fault write under spf: speculative, validated at each PTL, else classic', body: 'fault write 0x1000', design: 'spf' },
+  { title: 'mprotect under spf (vmalock=on): vm_write_begin ... flush, vm_write_end', body: 'mprotect 0x1000 r', design: 'spf' },
+  { title: 'wrprotect under spf (vmalock=off): no sequence bracket', body: 'wrprotect 0x1000 lock=write', design: 'spf' },
+  { title: 'fault write under range: a read range on the page', body: 'fault write 0x1000', design: 'range' },
+  { title: 'gup under range', body: 'gup 0x1000 write -> r', design: 'range' },
+  { title: 'munmap under range: a write range over the VMAs, neighbours and page-table spans, downgraded', body: 'munmap 0x1000', design: 'range' },
+  { title: 'fork under range: a write range over the whole mm', body: 'fork -> child', design: 'range' },
 ];
 
 export function renderMicroStepsDoc(): string {
   const out = ['# Micro-steps', '', 'Generated from `server/src/engine/micro-steps.ts` and `server/src/engine/expand.ts` by `npm run docs`; do not edit.', ''];
-  out.push('Every operation of a scenario expands into these atomic micro-steps (locking `classic`).', 'docs/kernel-paths.md cites the kernel source of each.', '');
+  out.push(
+    'Every operation of a scenario expands into these atomic micro-steps. The expansions below are for locking `classic` unless their title names another design;',
+    'hover on an op in the editor shows its expansion under the scenario\'s own design. docs/kernel-paths.md cites the kernel source of each.',
+    '',
+  );
   out.push('## The micro-steps', '', '| micro-step | kernel function | what it does | source |', '|---|---|---|---|');
   for (const [k, v] of Object.entries(MICRO)) out.push(`| \`${k}\` | \`${v.kernel}\` | ${v.doc} | ${v.source} |`);
   out.push('', '## Op expansions', '');
   for (const sample of SAMPLES) {
-    const text = `scenario doc {\n  vma 0x1000..0x3000 rw anon private uffd\n  frame A = 1\n  map 0x1000 -> A rw\n  thread t on cpu0 { ${sample.body} }\n}\n`;
+    const text = `scenario doc {\n  locking ${sample.design ?? 'classic'}\n  vma 0x1000..0x3000 rw anon private uffd\n  frame A = 1\n  map 0x1000 -> A rw\n  thread t on cpu0 { ${sample.body} }\n}\n`;
     const file = checkFile(text);
     const sc = file.scenarios[0]!;
     if (!isExplorable(file, sc)) throw new Error(`doc sample does not check: ${sample.body}: ${file.diagnostics.map((d) => d.message).join("; ")}`);
     const spec = lowerScenario(sc.model);
-    out.push(`### \`${sample.body}\` — ${sample.title}`, '', expansionMarkdown(expansionOf(spec, 0, 0)), '');
+    out.push(`### \`${sample.body}\`${sample.design ? ` (locking ${sample.design})` : ''} — ${sample.title}`, '', expansionMarkdown(expansionOf(spec, 0, 0)), '');
   }
   out.push('## Ops', '', '| op | summary |', '|---|---|');
   for (const op of OPS) out.push(`| \`${op.forms.map((f) => f.synopsis).join('` / `')}\` | ${op.summary} |`);

@@ -42,12 +42,11 @@ async function shot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(OUT, `${name}.png`) });
 }
 
+/** Open a workspace file by clicking it in the Explorer (quick open's file search may still be indexing). */
 async function openFile(name: string): Promise<void> {
-  await page.keyboard.press('Control+p');
-  await page.waitForSelector('.quick-input-widget input', { timeout: 20_000 });
-  await page.keyboard.type(name);
-  await page.waitForSelector(`.quick-input-list .monaco-list-row:has-text("${name}")`, { timeout: 20_000 });
-  await page.keyboard.press('Enter');
+  const row = page.locator('.explorer-folders-view .monaco-list-row').filter({ hasText: name }).first();
+  await row.waitFor({ timeout: 30_000 });
+  await row.click();
   await page.waitForSelector(`.tab.active:has-text("${name}")`, { timeout: 20_000 });
 }
 

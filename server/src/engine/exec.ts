@@ -5,7 +5,8 @@ import type { EventSink, Place } from './events';
 import { compileThread, END, FILL_CACHE, FILL_COW, FILL_NEW, FILL_SHARED, FILL_ZERO, SEGV as SEGV_TARGET, hex, MICRO_CODES as K, type Instr, type ThreadProgram } from './expand';
 import type { RaceKind, ViolationCode } from './findings';
 import * as L from './layout';
-import { L_AUX, L_COPY, L_DIRTY, L_FLAGS, L_GRAB, L_NEW, L_OLD, L_ORIG, L_SEQ, L_TABLE, LF_CHANGED, LF_CLEARED, LF_COW, LF_NOWRITE, LF_PENDING, LF_SEQODD, LF_TABLES, LF_UNFLUSHED, Machine, R_FRAME, R_PAGE, R_PIN, type State } from './machine';
+import { L_AUX, L_COPY, L_DIRTY, L_FLAGS, L_GRAB, L_NEW, L_OLD, L_ORIG, L_SEQ, L_TABLE, L_VMA, LF_CHANGED, LF_CLEARED, LF_COW, LF_NOWRITE, LF_PENDING, LF_SEQODD, LF_SPEC, LF_TABLES, LF_UNFLUSHED, Machine, R_FRAME, R_PAGE, R_PIN, type State } from './machine';
+import { PAGE_SIZE } from './scenario';
 import type { ScenarioSpec, StepSpec } from './scenario';
 
 const F = L.PTE_FRAME_MASK;
@@ -21,7 +22,7 @@ const OLD_PENDING = 3; // PT_OLD: unhooked by munmap, freed by its tlb_finish_mm
 const MOVER: readonly ('R' | 'L' | 'N')[] = (() => {
   const m: ('R' | 'L' | 'N')[] = Object.values(K).map(() => 'N');
   for (const k of ['fault-enter', 'ptl-lock', 'mmap-lock', 'gup-enter', 'fork-ptl'] as const) m[K[k]] = 'R';
-  for (const k of ['fault-exit', 'gup-exit', 'madvise-end', 'munmap-end'] as const) m[K[k]] = 'L';
+  for (const k of ['fault-exit', 'gup-exit', 'madvise-end', 'munmap-end', 'vma-read-unlock', 'spf-end'] as const) m[K[k]] = 'L';
   return m;
 })();
 
@@ -51,7 +52,6 @@ export class Exec {
   constructor(spec: ScenarioSpec, options: { reduce?: boolean; canonical?: boolean } = {}) {
     this.reduce = options.reduce ?? true;
     this.canonical = options.canonical ?? true;
-    if (spec.design !== 'classic') throw new Error(`locking ${spec.design} is not modelled yet (only classic)`);
     this.spec = spec;
     this.L = L.buildLayout(spec);
     this.m = new Machine(this.L);
@@ -59,7 +59,11 @@ export class Exec {
     this.tMm = Int32Array.from(spec.threads.map((t) => t.mm));
     this.tCpu = Int32Array.from(spec.threads.map((t) => t.cpu));
     this.nPt = this.L.nMm * this.L.nRegion;
+    this.pointIndex = new Map(this.L.rangePoints.map((a, i) => [a, i]));
   }
+
+  /** Address -> index into rangePoints (locking range). */
+  private readonly pointIndex: Map<number, number>;
 
   setSink(sink: EventSink): void {
     this.sink = sink;
@@ -103,6 +107,7 @@ export class Exec {
     const ins = this.instr(s, t);
     if (!ins) return false;
     if (st === L.WAIT_UFFD && !this.uffdWoken(s, t, ins)) return false;
+    if (st === L.WAIT_RANGE) return this.rangeWaitGrantable(s, t);
     return this.instrEnabled(s, t, ins);
   }
 
@@ -131,8 +136,9 @@ export class Exec {
     const mm = this.tMm[t]!;
     switch (ins.code) {
       case K['ptl-lock']:
+      case K['spf-ptl-lock']:
       case K['lock-ptl']: {
-        const h = s[m.pt(mm, ins.region, L.PT_PTL)]!;
+        const h = s[m.pt(mm, ins.region >= 0 ? ins.region : this.L.pageRegion[ins.page]!, L.PT_PTL)]!;
         return h === 0 || h === t + 1;
       }
       case K['fork-ptl']: {
@@ -153,8 +159,12 @@ export class Exec {
         return (ins.op.op === 'tlbi' && ins.op.local) || this.ipiOk(s, t, mm);
       case K['zap-ptes']:
         return !this.zapForceFlush(s, t, ins) || this.ipiOk(s, t, mm);
-      case K['vma-write-lock']:
+      case K['vma-write-lock']: {
+        if (this.spec.design !== 'pervma') return true;
+        // vma_start_write() waits for the VMA's readers (itself included: that never ends)
+        for (const v of this.vmaWriteTargets(s, mm, ins)) if (s[m.vma(mm, v, L.V_READERS)]! - this.ownVmaReads(s, t, v) > 0) return false;
         return true;
+      }
       case K['lock-vma']: {
         const v = m.vmaAt(s, mm, this.L.pages[ins.page]!);
         if (v < 0) return true;
@@ -343,6 +353,8 @@ export class Exec {
     } else if (s[m.th(t, L.T_MMAP_R)]! > 0) {
       s[m.th(t, L.T_MMAP_R)]!--;
       s[m.mm(mm, L.M_READERS)]!--;
+      // a VMA write lock taken under the read lock (a rule violation) ends with it
+      if (s[m.th(t, L.T_MMAP_R)] === 0) this.vmaEndWriteAll(s, t);
     } else return;
     this.mmapGrant(s, mm);
   }
@@ -390,10 +402,250 @@ export class Exec {
     for (let i = k; i < n; i++) s[q + i] = 0;
   }
 
+  /** vma_end_write_all(): mmap_write_unlock/downgrade end the VMA write locks (not spf's sequence brackets). */
   private vmaEndWriteAll(s: State, t: number): void {
+    if (this.spec.design === 'spf') return;
     const m = this.m;
     const mm = this.tMm[t]!;
     for (let v = 0; v < this.L.nVma; v++) if (s[m.vma(mm, v, L.V_WRITER)] === t + 1) s[m.vma(mm, v, L.V_WRITER)] = 0;
+  }
+
+  // ---- the design's address-space lock: mmap_lock, or range locks -----------------------
+
+  /** Take the op's (or fault's) lock: mmap_lock, or under `range` a range lock; false when it waits. */
+  private opLockAcquire(s: State, t: number, write: boolean, lo: number, hi: number): boolean {
+    if (this.spec.design === 'range') return this.rangeAcquire(s, t, lo, hi, write, false);
+    return this.mmapAcquire(s, t, write);
+  }
+
+  private opLockRelease(s: State, t: number): void {
+    if (this.spec.design === 'range') this.rangeRelease(s, t, (info) => (info & L.RI_EXPLICIT) === 0);
+    else this.mmapRelease(s, t);
+  }
+
+  private point(addr: number): number {
+    const i = this.pointIndex.get(addr);
+    if (i === undefined) throw new Error(`internal: range point ${hex(addr)} not in the layout`);
+    return i;
+  }
+
+  /** Index of the first free range slot of mm; slots in use are a prefix, in arrival order. */
+  private rangeCount(s: State, mm: number): number {
+    let i = 0;
+    while (i < this.L.nRangeSlots && s[this.m.rangeSlot(mm, i, L.RS_INFO)] !== 0) i++;
+    return i;
+  }
+
+  /** A fair range rwlock: slot i is granted when no earlier slot overlaps it with a write on either side. */
+  private rangeGrantable(s: State, mm: number, i: number): boolean {
+    const m = this.m;
+    const lo = s[m.rangeSlot(mm, i, L.RS_LO)]!;
+    const hi = s[m.rangeSlot(mm, i, L.RS_HI)]!;
+    const w = (s[m.rangeSlot(mm, i, L.RS_INFO)]! & L.RI_WRITE) !== 0;
+    for (let j = 0; j < i; j++) {
+      const info = s[m.rangeSlot(mm, j, L.RS_INFO)]!;
+      if (!w && (info & L.RI_WRITE) === 0) continue;
+      if (s[m.rangeSlot(mm, j, L.RS_LO)]! < hi && lo < s[m.rangeSlot(mm, j, L.RS_HI)]!) return false;
+    }
+    return true;
+  }
+
+  private rangeWaitingSlot(s: State, t: number): number {
+    const mm = this.tMm[t]!;
+    const n = this.rangeCount(s, mm);
+    for (let i = 0; i < n; i++) {
+      const info = s[this.m.rangeSlot(mm, i, L.RS_INFO)]!;
+      if ((info & L.RI_THREAD) === t + 1 && (info & L.RI_HELD) === 0) return i;
+    }
+    return -1;
+  }
+
+  private rangeWaitGrantable(s: State, t: number): boolean {
+    const i = this.rangeWaitingSlot(s, t);
+    return i >= 0 && this.rangeGrantable(s, this.tMm[t]!, i);
+  }
+
+  /** Request a range lock [lo, hi); true when held, false when queued (the thread waits). */
+  private rangeAcquire(s: State, t: number, lo: number, hi: number, write: boolean, explicit: boolean): boolean {
+    const m = this.m;
+    const mm = this.tMm[t]!;
+    const stOff = m.th(t, L.T_STATUS);
+    if (s[stOff] === L.WAIT_RANGE) {
+      const i = this.rangeWaitingSlot(s, t);
+      s[m.rangeSlot(mm, i, L.RS_INFO)]! |= L.RI_HELD;
+      s[stOff] = L.RUN;
+      return true;
+    }
+    if (this.holdsAnyPtl(s, t)) this.violation('lock-order', `${this.tn(t)} takes a range lock while holding a page-table lock (order: range lock -> vma lock -> PTL)`);
+    if (s[m.th(t, L.T_VMA_R)] !== 0) this.violation('lock-order', `${this.tn(t)} takes a range lock while holding a VMA read lock`);
+    this.checkSleep(s, t, write ? 'range_write_lock()' : 'range_read_lock()');
+    const n = this.rangeCount(s, mm);
+    if (n >= this.L.nRangeSlots) throw new Error('range-lock slots exhausted (internal limit)');
+    const plo = this.point(lo);
+    const phi = this.point(hi);
+    for (let j = 0; j < n; j++) {
+      const info = s[m.rangeSlot(mm, j, L.RS_INFO)]!;
+      if ((info & L.RI_THREAD) !== t + 1) continue;
+      if (s[m.rangeSlot(mm, j, L.RS_LO)]! < phi && plo < s[m.rangeSlot(mm, j, L.RS_HI)]!) {
+        this.violation('recursive-lock', `${this.tn(t)} takes a range lock overlapping one it holds: the second request waits behind any queued writer${write || (info & L.RI_WRITE) ? ', and a write on either side waits for itself' : ''}`);
+        break;
+      }
+    }
+    s[m.rangeSlot(mm, n, L.RS_LO)] = plo;
+    s[m.rangeSlot(mm, n, L.RS_HI)] = phi;
+    s[m.rangeSlot(mm, n, L.RS_INFO)] = (t + 1) | (write ? L.RI_WRITE : 0) | (explicit ? L.RI_EXPLICIT : 0);
+    if (this.rangeGrantable(s, mm, n)) {
+      s[m.rangeSlot(mm, n, L.RS_INFO)]! |= L.RI_HELD;
+      return true;
+    }
+    s[stOff] = L.WAIT_RANGE;
+    return false;
+  }
+
+  /** Release the first held range slot of t that `match` accepts; false if none. */
+  private rangeRelease(s: State, t: number, match: (info: number, lo: number, hi: number) => boolean): boolean {
+    const m = this.m;
+    const mm = this.tMm[t]!;
+    const n = this.rangeCount(s, mm);
+    for (let i = 0; i < n; i++) {
+      const info = s[m.rangeSlot(mm, i, L.RS_INFO)]!;
+      if ((info & L.RI_THREAD) !== t + 1 || (info & L.RI_HELD) === 0) continue;
+      if (!match(info, this.L.rangePoints[s[m.rangeSlot(mm, i, L.RS_LO)]!]!, this.L.rangePoints[s[m.rangeSlot(mm, i, L.RS_HI)]!]!)) continue;
+      for (let j = i; j < n - 1; j++) for (let k = 0; k < L.RS_SIZE; k++) s[m.rangeSlot(mm, j, k)] = s[m.rangeSlot(mm, j + 1, k)]!;
+      for (let k = 0; k < L.RS_SIZE; k++) s[m.rangeSlot(mm, n - 1, k)] = 0;
+      if (!this.holdsAnyRange(s, t)) this.vmaEndWriteAll(s, t);
+      return true;
+    }
+    return false;
+  }
+
+  private holdsAnyRange(s: State, t: number): boolean {
+    const mm = this.tMm[t]!;
+    const n = this.rangeCount(s, mm);
+    for (let i = 0; i < n; i++) if ((s[this.m.rangeSlot(mm, i, L.RS_INFO)]! & (L.RI_THREAD | L.RI_HELD)) === ((t + 1) | L.RI_HELD)) return true;
+    return false;
+  }
+
+  /** Does t hold a range lock (a write one, if `write`) covering [lo, hi)? */
+  private holdsRange(s: State, t: number, lo: number, hi: number, write: boolean): boolean {
+    const m = this.m;
+    const mm = this.tMm[t]!;
+    const n = this.rangeCount(s, mm);
+    const pts = this.L.rangePoints;
+    for (let i = 0; i < n; i++) {
+      const info = s[m.rangeSlot(mm, i, L.RS_INFO)]!;
+      if ((info & L.RI_THREAD) !== t + 1 || (info & L.RI_HELD) === 0) continue;
+      if (write && (info & L.RI_WRITE) === 0) continue;
+      if (pts[s[m.rangeSlot(mm, i, L.RS_LO)]!]! <= lo && hi <= pts[s[m.rangeSlot(mm, i, L.RS_HI)]!]!) return true;
+    }
+    return false;
+  }
+
+  /** munmap's downgrade under `range`: its write range becomes a read range. */
+  private rangeDowngrade(s: State, t: number): void {
+    const m = this.m;
+    const mm = this.tMm[t]!;
+    const n = this.rangeCount(s, mm);
+    for (let i = 0; i < n; i++) {
+      const o = m.rangeSlot(mm, i, L.RS_INFO);
+      if ((s[o]! & L.RI_THREAD) === t + 1 && (s[o]! & (L.RI_HELD | L.RI_EXPLICIT)) === L.RI_HELD) s[o]! &= ~L.RI_WRITE;
+    }
+    this.vmaEndWriteAll(s, t);
+  }
+
+  /**
+   * The range an op locks under `range` (kernel-rules R21): the VMAs it changes and their
+   * neighbours, and for munmap the 2 MiB span of every page table it may free; fork locks the
+   * whole address space; a PTE-only change (wrprotect, madvise) locks its own range.
+   */
+  private opRange(s: State, mm: number, op: StepSpec): [number, number] {
+    switch (op.op) {
+      case 'mprotect':
+      case 'munmap': {
+        const b = this.L.bounds;
+        let lo = op.start;
+        let hi = op.end;
+        for (const v of this.coveredVmas(s, mm, op.start, op.end)) {
+          lo = Math.min(lo, b[s[this.m.vma(mm, v, L.V_START)]!]!);
+          hi = Math.max(hi, b[s[this.m.vma(mm, v, L.V_END)]!]!);
+        }
+        // the nearest VMA on each side (a merge changes it; free_pgtables uses it as floor/ceiling)
+        let prev = -1;
+        let next = Infinity;
+        for (let v = 0; v < this.L.nVma; v++) {
+          const o = this.m.vma(mm, v, 0);
+          if (s[o + L.V_STATE] !== L.VMA_LIVE) continue;
+          const vs = b[s[o + L.V_START]!]!;
+          const ve = b[s[o + L.V_END]!]!;
+          if (ve <= lo && (prev < 0 || ve > b[s[this.m.vma(mm, prev, L.V_END)]!]!)) prev = v;
+          if (vs >= hi && (next === Infinity || vs < b[s[this.m.vma(mm, next, L.V_START)]!]!)) next = v;
+        }
+        if (prev >= 0) lo = b[s[this.m.vma(mm, prev, L.V_START)]!]!;
+        if (next !== Infinity) hi = b[s[this.m.vma(mm, next, L.V_END)]!]!;
+        if (op.op === 'munmap') {
+          lo = Math.min(lo, Math.floor(op.start / 0x200000) * 0x200000);
+          hi = Math.max(hi, Math.ceil(op.end / 0x200000) * 0x200000);
+        }
+        return [lo, hi];
+      }
+      case 'wrprotect':
+      case 'unprotect':
+      case 'madvise':
+        return [op.start, op.end];
+      default:
+        return [0, L.RANGE_TOP];
+    }
+  }
+
+  // ---- per-VMA locks and SPF sequence counts ---------------------------------------------
+
+  /** The VMAs an op write-locks (pervma) or brackets (spf). */
+  private vmaWriteTargets(s: State, mm: number, ins: Instr): number[] {
+    const o = ins.op;
+    if (o.op === 'mprotect' || o.op === 'wrprotect' || o.op === 'munmap') return this.coveredVmas(s, mm, o.start, o.end);
+    return this.coveredVmas(s, mm, 0, L.RANGE_TOP);
+  }
+
+  /** Read locks t holds on VMA slot v (explicit, and a VMA-locked fault's). */
+  private ownVmaReads(s: State, t: number, v: number): number {
+    const m = this.m;
+    let n = (s[m.th(t, L.T_VMA_R)]! >> v) & 1;
+    if (this.L.nLocals > L_VMA && this.spec.design === 'pervma' && s[m.loc(t, L_VMA)] === v + 1) n++;
+    return n;
+  }
+
+  /** spf: vm_write_end() on every VMA this thread bracketed. */
+  private vmWriteEnd(s: State, t: number): void {
+    if (this.spec.design !== 'spf') return;
+    const m = this.m;
+    const mm = this.tMm[t]!;
+    for (let v = 0; v < this.L.nVma; v++) {
+      if (s[m.vma(mm, v, L.V_WRITER)] !== t + 1) continue;
+      s[m.vma(mm, v, L.V_WRITER)] = 0;
+      s[m.vma(mm, v, L.V_SEQ)]!++;
+    }
+  }
+
+  /** Whether a VMA can be handled by VMA-locked (pervma) or speculative (spf) faults: anonymous, not userfaultfd. */
+  private lockless(s: State, mm: number, v: number): boolean {
+    return (s[this.m.vma(mm, v, L.V_FLAGS)]! & (L.VF_FILE | L.VF_UFFD)) === 0;
+  }
+
+  /** A speculative fault gives up: drop what it allocated or referenced, and fall back. */
+  private specAbort(s: State, t: number): void {
+    const m = this.m;
+    const lb = m.loc(t, 0);
+    const nf = s[lb + L_NEW]! - 1;
+    if (nf >= 0) this.putRef(s, t, nf);
+    const old = s[lb + L_OLD]! - 1;
+    if (old >= 0) this.putRef(s, t, old);
+    s[lb + L_NEW] = 0;
+    s[lb + L_OLD] = 0;
+    s[lb + L_COPY] = 0;
+    s[lb + L_DIRTY] = 0;
+    s[lb + L_SEQ] = 0;
+    s[lb + L_VMA] = 0;
+    s[lb + L_FLAGS]! &= ~LF_SPEC;
   }
 
   private ptlTake(s: State, t: number, mm: number, region: number): void {
@@ -442,18 +694,84 @@ export class Exec {
     if (s[this.m.pt(mm, region, L.PT_PTL)] !== t + 1) this.violation('pte-needs-ptl', `${what} writes a PTE without holding its page-table lock`);
   }
 
-  private checkWalk(s: State, t: number, what: string): void {
+  /** Is a walk of the page at addr covered by the design's lock (mmap_lock or its substitute)? */
+  private walkCovered(s: State, t: number, addr: number): boolean {
     const m = this.m;
-    if (s[m.th(t, L.T_MMAP_R)] === 0 && s[m.th(t, L.T_MMAP_W)] === 0) this.violation('walk-needs-mmap', `${what} walks the page tables without mmap_lock`);
+    if (s[m.th(t, L.T_MMAP_R)]! > 0 || s[m.th(t, L.T_MMAP_W)] === 1) return true;
+    const mm = this.tMm[t]!;
+    switch (this.spec.design) {
+      case 'pervma': {
+        const v = m.vmaAt(s, mm, addr);
+        return v >= 0 && this.ownVmaReads(s, t, v) > 0;
+      }
+      case 'spf':
+        return (s[m.loc(t, L_FLAGS)]! & LF_SPEC) !== 0;
+      case 'range':
+        return this.holdsRange(s, t, addr, addr + PAGE_SIZE, false);
+      default:
+        return false;
+    }
   }
 
-  private checkVmaWrite(s: State, t: number, what: string): void {
-    if (s[this.m.th(t, L.T_MMAP_W)] !== 1) this.violation('vma-needs-mmap-write', `${what} modifies VMAs while holding mmap_lock ${s[this.m.th(t, L.T_MMAP_R)]! > 0 ? 'only for read' : 'not at all'}`);
+  /** walk-needs-mmap: every tracked page the walk reads must be covered. */
+  private checkWalk(s: State, t: number, what: string, pages: (p: number) => boolean): void {
+    for (let p = 0; p < this.L.nPage; p++) {
+      if (!pages(p) || this.walkCovered(s, t, this.L.pages[p]!)) continue;
+      const sub = { classic: '', pervma: ' or a read lock on its VMA', spf: ' or speculative validation', range: ' or a range lock' }[this.spec.design];
+      const lock = this.spec.design === 'range' ? 'a range lock covering it' : `mmap_lock${sub}`;
+      this.violation('walk-needs-mmap', `${what} walks the page tables at ${hex(this.L.pages[p]!)} without ${lock}`);
+      return;
+    }
   }
 
-  /** Can a fault on this mm's pages reach the PTEs while t works on them? (downgrade-needs-flush) */
-  private faultsCanRun(s: State, t: number): boolean {
-    return s[this.m.th(t, L.T_MMAP_W)] !== 1;
+  /** vma-needs-mmap-write: VMAs of [start, end) change; pervma also needs their VMA write locks, range a write range. */
+  private checkVmaWrite(s: State, t: number, what: string, start: number, end: number): void {
+    const m = this.m;
+    const mm = this.tMm[t]!;
+    if (this.spec.design === 'range') {
+      if (!this.holdsRange(s, t, start, end, true)) this.violation('vma-needs-mmap-write', `${what} modifies VMAs of ${hex(start)}..${hex(end)} without a write range lock covering them`);
+      return;
+    }
+    if (s[m.th(t, L.T_MMAP_W)] !== 1) {
+      this.violation('vma-needs-mmap-write', `${what} modifies VMAs while holding mmap_lock ${s[m.th(t, L.T_MMAP_R)]! > 0 ? 'only for read' : 'not at all'}`);
+      return;
+    }
+    if (this.spec.design === 'pervma') {
+      for (const v of this.coveredVmas(s, mm, start, end)) {
+        if (s[m.vma(mm, v, L.V_WRITER)] === t + 1) continue;
+        this.violation('vma-needs-mmap-write', `${what} modifies a VMA without vma_start_write(): faults holding its VMA read lock still use it`);
+        return;
+      }
+    }
+  }
+
+  /**
+   * Can a fault reach the PTEs of this op's pages in the region while t works on them?
+   * (downgrade-needs-flush). Returns why, or undefined when faults are excluded.
+   */
+  private faultsCanRun(s: State, t: number, ins: Instr, region: number): string | undefined {
+    const m = this.m;
+    const mm = this.tMm[t]!;
+    const o = ins.op;
+    const inOp = (a: number): boolean => (o.op === 'mprotect' || o.op === 'wrprotect' || o.op === 'unprotect' ? a >= o.start && a < o.end : true);
+    const mmapW = s[m.th(t, L.T_MMAP_W)] === 1;
+    const held = `mmap_lock is held ${s[m.th(t, L.T_MMAP_R)]! > 0 ? 'only for read' : 'not for write'}`;
+    const design = this.spec.design;
+    if (design !== 'range' && !mmapW) return held;
+    if (design === 'classic') return undefined;
+    for (let p = 0; p < this.L.nPage; p++) {
+      const a = this.L.pages[p]!;
+      if (this.L.pageRegion[p] !== region || !inOp(a)) continue;
+      if (design === 'range') {
+        if (!this.holdsRange(s, t, a, a + PAGE_SIZE, true)) return `${this.holdsRange(s, t, a, a + PAGE_SIZE, false) ? 'only a read range lock' : 'no range lock of its own'} covers ${hex(a)}`;
+        continue;
+      }
+      const v = m.vmaAt(s, mm, a);
+      if (v < 0 || !this.lockless(s, mm, v)) continue;
+      if (design === 'pervma' && s[m.vma(mm, v, L.V_WRITER)] !== t + 1) return `the VMA of ${hex(a)} is not write-locked (no vma_start_write), so VMA-locked faults run`;
+      if (design === 'spf' && !(s[m.vma(mm, v, L.V_WRITER)] === t + 1 && (s[m.vma(mm, v, L.V_SEQ)]! & 1) === 1)) return `the VMA of ${hex(a)} is not inside vm_write_begin/end, so speculative faults run`;
+    }
+    return undefined;
   }
 
   // ---- helpers: TLB and frames -----------------------------------------------------------
@@ -748,6 +1066,7 @@ export class Exec {
         const n = this.allocVma(s, mm);
         const no = m.vma(mm, n, 0);
         for (let k = 0; k < L.V_SIZE; k++) s[no + k] = s[o + k]!;
+        s[no + L.V_READERS] = 0; // a new vm_area_struct: its read lock is its own
         s[o + L.V_END] = bi;
         s[no + L.V_START] = bi;
         return;
@@ -801,6 +1120,13 @@ export class Exec {
       }
     }
     if (s[m.th(t, L.T_VMA_R)] !== 0) this.violation('lock-held-at-exit', `${this.tn(t)} ends holding a VMA read lock`, acquiredBy('lock-vma', () => true));
+    if (this.spec.design === 'range') {
+      let reported = false;
+      while (this.rangeRelease(s, t, () => true)) {
+        if (!reported) this.violation('lock-held-at-exit', `${this.tn(t)} ends holding a range lock`, acquiredBy('lock-range', () => true));
+        reported = true;
+      }
+    }
     if (s[m.th(t, L.T_IRQ)] === 1) {
       // returning to user space with IRQs off is not modelled as a lock; re-enable them
       s[m.th(t, L.T_IRQ)] = 0;
@@ -866,19 +1192,79 @@ export class Exec {
 
       // ---- fault path ----
       case K['fault-enter']: {
-        if (!ins.inheritMmap && !this.mmapAcquire(s, t, false)) return undefined;
+        if (!ins.inheritMmap && !this.opLockAcquire(s, t, false, addr, addr + PAGE_SIZE)) return undefined;
         const v = this.vmaFlagsAt(s, mm, addr);
         const write = (ins.arg & 1) === 1;
         const bad = !v || (write ? v.prot !== 2 : v.prot === 0);
         if (bad) {
-          if (!ins.inheritMmap) this.mmapRelease(s, t);
+          if (!ins.inheritMmap) this.opLockRelease(s, t);
           return ins.jumps['segv'];
         }
         return ins.next;
       }
+      case K['vma-read-try']: {
+        // lock_vma_under_rcu(): fails on a missing, write-locked, non-anonymous or uffd VMA;
+        // access_error() then also sends the fault to the mmap_lock path
+        const v = m.vmaAt(s, mm, addr);
+        if (v < 0 || !this.lockless(s, mm, v) || s[m.vma(mm, v, L.V_WRITER)] !== 0) return ins.jumps['fallback'];
+        const prot = s[m.vma(mm, v, L.V_PROT)]!;
+        if ((ins.arg & 1) === 1 ? prot !== 2 : prot === 0) return ins.jumps['fallback'];
+        s[m.vma(mm, v, L.V_READERS)]!++;
+        s[lb + L_VMA] = v + 1;
+        return ins.next;
+      }
+      case K['vma-read-unlock']: {
+        const v = s[lb + L_VMA]! - 1;
+        if (v >= 0) s[m.vma(mm, v, L.V_READERS)]!--;
+        s[lb + L_VMA] = 0;
+        return ins.next;
+      }
+      case K['spf-begin']: {
+        // the VMA is found under SRCU with no lock; its sequence count is snapshotted
+        const v = m.vmaAt(s, mm, addr);
+        if (v < 0 || !this.lockless(s, mm, v)) return ins.jumps['fallback'];
+        const prot = s[m.vma(mm, v, L.V_PROT)]!;
+        if ((ins.arg & 1) === 1 ? prot !== 2 : prot === 0) return ins.jumps['fallback'];
+        const seq = s[m.vma(mm, v, L.V_SEQ)]!;
+        if (seq & 1) return ins.jumps['fallback'];
+        s[lb + L_SEQ] = seq;
+        s[lb + L_VMA] = v + 1;
+        s[lb + L_FLAGS]! |= LF_SPEC;
+        return ins.next;
+      }
+      case K['spf-ptl-lock']: {
+        const region = ins.region >= 0 ? ins.region : this.L.pageRegion[p]!;
+        this.ptlTake(s, t, mm, region);
+        // pte_map_lock(): with the PTL held, the VMA must be unchanged since the snapshot
+        const v = s[lb + L_VMA]! - 1;
+        const b = this.L.bounds;
+        const ok =
+          v >= 0 &&
+          s[m.vma(mm, v, L.V_STATE)] === L.VMA_LIVE &&
+          s[m.vma(mm, v, L.V_SEQ)] === s[lb + L_SEQ] &&
+          b[s[m.vma(mm, v, L.V_START)]!]! <= addr &&
+          addr < b[s[m.vma(mm, v, L.V_END)]!]!;
+        if (ok) return ins.next;
+        this.ptlDrop(s, t, mm, region);
+        this.specAbort(s, t);
+        return ins.jumps['fallback'];
+      }
+      case K['spf-end']:
+        s[lb + L_FLAGS]! &= ~LF_SPEC;
+        s[lb + L_VMA] = 0;
+        s[lb + L_SEQ] = 0;
+        return ins.next;
       case K['pte-read']: {
-        this.checkWalk(s, t, 'the fault');
         const region = this.L.pageRegion[p]!;
+        if ((s[lb + L_FLAGS]! & LF_SPEC) !== 0) {
+          // the speculative path does not allocate page tables; the VMA it snapshotted may be gone
+          const sv = this.vmaFlagsAt(s, mm, addr);
+          if (s[m.pt(mm, region, L.PT_STATE)] !== L.PT_PRESENT || !sv || (sv.flags & L.VF_FILE) !== 0) {
+            this.specAbort(s, t);
+            return ins.jumps['fallback'];
+          }
+        }
+        this.checkWalk(s, t, 'the fault', (q) => q === p);
         if (s[m.pt(mm, region, L.PT_STATE)] !== L.PT_PRESENT) s[m.pt(mm, region, L.PT_STATE)] = L.PT_PRESENT; // pte_alloc()
         const pte = s[m.pte(mm, p)]!;
         s[lb + L_ORIG] = pte;
@@ -1046,17 +1432,17 @@ export class Exec {
         return ins.next;
       }
       case K['fault-exit']:
-        if (!ins.inheritMmap) this.mmapRelease(s, t);
+        if (!ins.inheritMmap) this.opLockRelease(s, t);
         return ins.next;
       case K['uffd-wait']:
-        if (!ins.inheritMmap) this.mmapRelease(s, t);
+        if (!ins.inheritMmap) this.opLockRelease(s, t);
         this.checkSleep(s, t, 'handle_userfault()');
         s[m.th(t, L.T_STATUS)] = L.WAIT_UFFD;
         return ins.next;
 
       // ---- GUP ----
       case K['gup-enter']: {
-        if (!ins.inheritMmap && !this.mmapAcquire(s, t, false)) return undefined;
+        if (!ins.inheritMmap && !this.opLockAcquire(s, t, false, addr, addr + PAGE_SIZE)) return undefined;
         const o = ins.op;
         if (o.op !== 'gup') return ins.next;
         const v = this.vmaFlagsAt(s, mm, addr);
@@ -1067,7 +1453,7 @@ export class Exec {
         return ok ? ins.next : ins.jumps['efault'];
       }
       case K['gup-follow']: {
-        this.checkWalk(s, t, 'get_user_pages()');
+        this.checkWalk(s, t, 'get_user_pages()', (q) => q === p);
         const region = this.L.pageRegion[p]!;
         const o = ins.op;
         const pte = s[m.pte(mm, p)]!;
@@ -1103,7 +1489,7 @@ export class Exec {
         return ins.next;
       }
       case K['gup-exit']: {
-        if (!ins.inheritMmap) this.mmapRelease(s, t);
+        if (!ins.inheritMmap) this.opLockRelease(s, t);
         const o = ins.op;
         if (ins.arg === 1 && o.op === 'gup' && o.ref !== undefined) {
           s[m.ref(t, o.ref, R_FRAME)] = 0;
@@ -1179,14 +1565,38 @@ export class Exec {
       }
 
       // ---- VM changes ----
-      case K['mmap-lock']:
-        if (!this.mmapAcquire(s, t, ins.arg === 1)) return undefined;
+      case K['mmap-lock']: {
+        const [lo, hi] = this.spec.design === 'range' && s[m.th(t, L.T_STATUS)] !== L.WAIT_RANGE ? this.opRange(s, mm, ins.op) : [0, 0];
+        if (!this.opLockAcquire(s, t, ins.arg === 1, lo, hi)) return undefined;
         return ins.next;
+      }
+      case K['vma-write-lock']: {
+        const targets = this.vmaWriteTargets(s, mm, ins);
+        if (this.spec.design === 'spf') {
+          // vm_write_begin(): the sequence count goes odd until vm_write_end() after the flush
+          for (const v of targets) {
+            s[m.vma(mm, v, L.V_SEQ)]!++;
+            s[m.vma(mm, v, L.V_WRITER)] = t + 1;
+          }
+          return ins.next;
+        }
+        this.checkSleep(s, t, 'vma_start_write()');
+        if (s[m.th(t, L.T_MMAP_W)] !== 1) this.violation('vma-needs-mmap-write', `vma_start_write() by ${this.tn(t)} without mmap_lock held for write`);
+        for (const v of targets) {
+          if (this.ownVmaReads(s, t, v) > 0) {
+            this.violation('recursive-lock', `${this.tn(t)} write-locks a VMA it holds read-locked: vma_start_write() waits for itself`);
+            s[m.th(t, L.T_STATUS)] = STUCK;
+            return undefined;
+          }
+        }
+        for (const v of targets) s[m.vma(mm, v, L.V_WRITER)] = t + 1;
+        return ins.next;
+      }
       case K['mprotect-fixup']: {
         const o = ins.op;
         if (o.op !== 'mprotect') return ins.next;
         if (!this.fullyCovered(s, mm, o.start, o.end)) return ins.jumps['fail']; // -ENOMEM
-        this.checkVmaWrite(s, t, 'mprotect_fixup()');
+        this.checkVmaWrite(s, t, 'mprotect_fixup()', o.start, o.end);
         const bs = this.L.bounds;
         this.splitAt(s, mm, bs.indexOf(o.start));
         this.splitAt(s, mm, bs.indexOf(o.end));
@@ -1207,9 +1617,11 @@ export class Exec {
         return ins.next;
       }
       case K['change-ptes']: {
-        this.checkWalk(s, t, ins.op.op === 'mprotect' ? 'change_protection()' : 'the write-protect');
         const o = ins.op;
         const region = ins.region;
+        if (o.op === 'mprotect' || o.op === 'wrprotect' || o.op === 'unprotect') {
+          this.checkWalk(s, t, o.op === 'mprotect' ? 'change_protection()' : 'the write-protect', (q) => this.L.pageRegion[q] === region && this.L.pages[q]! >= o.start && this.L.pages[q]! < o.end);
+        }
         let fl = s[lb + L_FLAGS]!;
         for (let q = 0; q < this.L.nPage; q++) {
           if (this.L.pageRegion[q] !== region) continue;
@@ -1250,7 +1662,8 @@ export class Exec {
         const fl = s[lb + L_FLAGS]!;
         if ((o.op === 'mprotect' || o.op === 'wrprotect' || o.op === 'unprotect') && o.flush === 'deferred' && (fl & LF_CHANGED)) this.flushRange(s, mm, o.start, o.end);
         if (fl & LF_PENDING) s[m.mm(mm, L.M_PENDING)]!--;
-        if (!ins.inheritMmap) this.mmapRelease(s, t);
+        this.vmWriteEnd(s, t);
+        if (!ins.inheritMmap) this.opLockRelease(s, t);
         return ins.next;
       }
       case K['munmap-detach']: {
@@ -1258,7 +1671,7 @@ export class Exec {
         if (o.op !== 'munmap') return ins.next;
         const covered = this.coveredVmas(s, mm, o.start, o.end);
         if (covered.length > 0) {
-          this.checkVmaWrite(s, t, '__do_munmap()');
+          this.checkVmaWrite(s, t, '__do_munmap()', o.start, o.end);
           const bs = this.L.bounds;
           this.splitAt(s, mm, bs.indexOf(o.start));
           this.splitAt(s, mm, bs.indexOf(o.end));
@@ -1267,17 +1680,18 @@ export class Exec {
         return ins.next;
       }
       case K['mmap-downgrade']:
-        this.mmapDowngrade(s, t);
+        if (this.spec.design === 'range') this.rangeDowngrade(s, t);
+        else this.mmapDowngrade(s, t);
         return ins.next;
       case K['gather-begin']:
         s[m.mm(mm, L.M_PENDING)]!++;
         s[lb + L_FLAGS]! |= LF_PENDING;
         return ins.next;
       case K['zap-ptes']: {
-        this.checkWalk(s, t, 'zap_pte_range()');
         const o = ins.op;
         if (o.op !== 'munmap' && o.op !== 'madvise') return ins.next;
         const region = ins.region;
+        this.checkWalk(s, t, 'zap_pte_range()', (q) => this.L.pageRegion[q] === region && this.L.pages[q]! >= o.start && this.L.pages[q]! < o.end);
         const force = this.zapForceFlush(s, t, ins);
         let fl = s[lb + L_FLAGS]!;
         for (let q = 0; q < this.L.nPage; q++) {
@@ -1355,15 +1769,16 @@ export class Exec {
         return ins.next;
       }
       case K['munmap-end']: {
+        this.vmWriteEnd(s, t);
         for (let v = 0; v < this.L.nVma; v++) {
           const o = m.vma(mm, v, 0);
           if (s[o + L.V_STATE] === L.VMA_DETACHED) for (let k = 0; k < L.V_SIZE; k++) s[o + k] = 0;
         }
-        if (!ins.inheritMmap) this.mmapRelease(s, t);
+        if (!ins.inheritMmap) this.opLockRelease(s, t);
         return ins.next;
       }
       case K['madvise-end']:
-        if (!ins.inheritMmap) this.mmapRelease(s, t);
+        if (!ins.inheritMmap) this.opLockRelease(s, t);
         return ins.next;
 
       // ---- fork ----
@@ -1381,6 +1796,7 @@ export class Exec {
           for (let k = 0; k < L.V_SIZE; k++) s[co + k] = s[po + k]!;
           s[co + L.V_READERS] = 0;
           s[co + L.V_WRITER] = 0;
+          s[co + L.V_SEQ] = 0;
           s[co + L.V_FLAGS]! &= ~L.VF_UFFD;
         }
         if (o.wpseq) {
@@ -1450,7 +1866,8 @@ export class Exec {
       case K['fork-end']:
         this.flushPages(s, mm, () => true);
         s[lb + L_FLAGS]! &= ~LF_UNFLUSHED;
-        if (!ins.inheritMmap) this.mmapRelease(s, t);
+        this.vmWriteEnd(s, t);
+        if (!ins.inheritMmap) this.opLockRelease(s, t);
         return ins.next;
 
       // ---- tlbi ----
@@ -1466,6 +1883,8 @@ export class Exec {
       // ---- explicit locks ----
       case K['lock-mmap']: {
         const write = ins.arg === 1;
+        // under `range`, mmap_lock is the range lock over the whole address space
+        if (this.spec.design === 'range') return this.rangeAcquire(s, t, 0, L.RANGE_TOP, write, true) ? ins.next : undefined;
         const st = s[m.th(t, L.T_STATUS)];
         if (st !== GRANTED && (s[m.th(t, L.T_MMAP_R)]! > 0 || s[m.th(t, L.T_MMAP_W)] === 1)) {
           this.violation('recursive-lock', `${this.tn(t)} takes mmap_lock again while holding it: the second acquisition waits behind any queued writer`);
@@ -1479,9 +1898,24 @@ export class Exec {
         return ins.next;
       }
       case K['unlock-mmap']:
-        if (s[m.th(t, L.T_MMAP_W)] !== 1 && s[m.th(t, L.T_MMAP_R)] === 0) this.violation('unlock-not-held', `${this.tn(t)} releases mmap_lock, which it does not hold`);
+        if (this.spec.design === 'range') {
+          if (!this.rangeRelease(s, t, (info, lo, hi) => (info & L.RI_EXPLICIT) !== 0 && lo === 0 && hi === L.RANGE_TOP)) this.violation('unlock-not-held', `${this.tn(t)} releases mmap_lock (the whole-mm range lock), which it does not hold`);
+        } else if (s[m.th(t, L.T_MMAP_W)] !== 1 && s[m.th(t, L.T_MMAP_R)] === 0) this.violation('unlock-not-held', `${this.tn(t)} releases mmap_lock, which it does not hold`);
         else this.mmapRelease(s, t);
         return ins.next;
+      case K['lock-range']: {
+        const o = ins.op;
+        if (o.op !== 'lock' || o.lock !== 'range') return ins.next;
+        return this.rangeAcquire(s, t, o.start, o.end, ins.arg === 1, true) ? ins.next : undefined;
+      }
+      case K['unlock-range']: {
+        const o = ins.op;
+        if (o.op !== 'unlock' || o.lock !== 'range') return ins.next;
+        if (!this.rangeRelease(s, t, (info, lo, hi) => (info & L.RI_EXPLICIT) !== 0 && lo === o.start && hi === o.end)) {
+          this.violation('unlock-not-held', `${this.tn(t)} releases range lock ${hex(o.start)}..${hex(o.end)}, which it does not hold`);
+        }
+        return ins.next;
+      }
       case K['lock-ptl']: {
         const h = s[m.pt(mm, ins.region, L.PT_PTL)]!;
         if (h === t + 1) {
@@ -1503,7 +1937,8 @@ export class Exec {
         const mine = (s[m.th(t, L.T_VMA_R)]! >> v) & 1;
         if (ins.arg === 1) {
           this.checkSleep(s, t, 'vma_start_write()');
-          if (s[m.th(t, L.T_MMAP_W)] !== 1) this.violation('vma-needs-mmap-write', `vma_start_write() by ${this.tn(t)} without mmap_lock held for write`);
+          const writeHeld = this.spec.design === 'range' ? this.holdsRange(s, t, addr, addr + PAGE_SIZE, true) : s[m.th(t, L.T_MMAP_W)] === 1;
+          if (!writeHeld) this.violation('vma-needs-mmap-write', `vma_start_write() by ${this.tn(t)} without ${this.spec.design === 'range' ? 'a write range lock over it' : 'mmap_lock held for write'}`);
           if (mine) {
             this.violation('recursive-lock', `${this.tn(t)} write-locks a VMA it holds read-locked: vma_start_write() waits for itself`);
             s[m.th(t, L.T_STATUS)] = STUCK;
@@ -1689,14 +2124,15 @@ export class Exec {
   /** Drop a PTL, checking downgrade-needs-flush for write permission removed under it and not yet flushed. */
   private ptlDropChecked(s: State, t: number, ins: Instr, mm: number, region: number): void {
     const fo = this.m.loc(t, L_FLAGS);
-    if ((s[fo]! & LF_UNFLUSHED) !== 0 && this.faultsCanRun(s, t)) {
+    const running = (s[fo]! & LF_UNFLUSHED) !== 0 ? this.faultsCanRun(s, t, ins, region) : undefined;
+    if (running !== undefined) {
       const o = ins.op;
       const diverted = o.op === 'wrprotect' && o.marker && (s[fo]! & LF_PENDING) !== 0;
       if (!diverted) {
         const why = o.op === 'wrprotect' && o.marker ? 'its uffd-wp marker is not bracketed by inc/dec_tlb_flush_pending' : 'no marker diverts concurrent faults';
         this.violation(
           'downgrade-needs-flush',
-          `${o.op} by ${this.tn(t)} removes write permission with mmap_lock held ${s[this.m.th(t, L.T_MMAP_R)]! > 0 ? 'for read' : 'not for write'} and drops the page-table lock before the TLB flush; ${why}, so a fault can see the read-only PTE while another CPU still writes through its TLB`,
+          `${o.op} by ${this.tn(t)} removes write permission and drops the page-table lock before the TLB flush while faults can run (${running}); ${why}, so a fault can see the read-only PTE while another CPU still writes through its TLB`,
         );
       }
     }
@@ -1715,6 +2151,19 @@ export class Exec {
     const ins = this.instr(s, t);
     if (st === L.WAIT_UFFD) return { thread: t, what: 'userfaultfd (no unprotect resolves it)', holders: [] };
     if (st === STUCK) return { thread: t, what: 'a lock it already holds', holders: [t] };
+    if (st === L.WAIT_RANGE) {
+      const i = this.rangeWaitingSlot(s, t);
+      const holders: number[] = [];
+      const lo = s[m.rangeSlot(mm, i, L.RS_LO)]!;
+      const hi = s[m.rangeSlot(mm, i, L.RS_HI)]!;
+      const w = (s[m.rangeSlot(mm, i, L.RS_INFO)]! & L.RI_WRITE) !== 0;
+      for (let j = 0; j < i; j++) {
+        const info = s[m.rangeSlot(mm, j, L.RS_INFO)]!;
+        if ((w || (info & L.RI_WRITE) !== 0) && s[m.rangeSlot(mm, j, L.RS_LO)]! < hi && lo < s[m.rangeSlot(mm, j, L.RS_HI)]!) holders.push((info & L.RI_THREAD) - 1);
+      }
+      const pts = this.L.rangePoints;
+      return { thread: t, what: `a ${w ? 'write' : 'read'} range lock on ${hex(pts[lo]!)}..${hex(pts[hi]!)}`, holders: [...new Set(holders)] };
+    }
     if (st === L.WAIT_MMAP) {
       const holders: number[] = [];
       const w = s[m.mm(mm, L.M_WRITER)]!;
@@ -1734,6 +2183,7 @@ export class Exec {
     if (!ins) return undefined;
     switch (ins.code) {
       case K['ptl-lock']:
+      case K['spf-ptl-lock']:
       case K['lock-ptl']: {
         const h = s[m.pt(mm, ins.region >= 0 ? ins.region : this.L.pageRegion[ins.page]!, L.PT_PTL)]!;
         return { thread: t, what: 'a page-table lock', holders: h ? [h - 1] : [] };
@@ -1742,12 +2192,17 @@ export class Exec {
         const hs = [s[m.pt(mm, ins.region, L.PT_PTL)]!, s[m.pt(this.forkChild(ins), ins.region, L.PT_PTL)]!].filter((h) => h).map((h) => h - 1);
         return { thread: t, what: 'a page-table lock', holders: hs };
       }
+      case K['vma-write-lock']: {
+        const holders: number[] = [];
+        for (const v of this.vmaWriteTargets(s, mm, ins)) for (let u = 0; u < this.L.nThread; u++) if (u !== t && this.tMm[u] === mm && this.ownVmaReads(s, u, v) > 0) holders.push(u);
+        return { thread: t, what: 'VMA readers to leave (vma_start_write)', holders: [...new Set(holders)] };
+      }
       case K['lock-vma']: {
         const v = m.vmaAt(s, mm, this.L.pages[ins.page]!);
         const holders: number[] = [];
         if (v >= 0) {
           if (ins.arg === 1) {
-            for (let u = 0; u < this.L.nThread; u++) if (u !== t && (s[m.th(u, L.T_VMA_R)]! >> v) & 1) holders.push(u);
+            for (let u = 0; u < this.L.nThread; u++) if (u !== t && this.tMm[u] === mm && this.ownVmaReads(s, u, v) > 0) holders.push(u);
           } else if (s[m.vma(mm, v, L.V_WRITER)]) holders.push(s[m.vma(mm, v, L.V_WRITER)]! - 1);
         }
         return { thread: t, what: ins.arg === 1 ? 'VMA readers to leave (vma_start_write)' : 'a write-locked VMA', holders };

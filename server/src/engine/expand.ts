@@ -117,6 +117,8 @@ class Builder {
 /** Locks a thread holds by explicit lock steps at a point of its program (static). */
 interface Held {
   mmap: 'read' | 'write' | undefined;
+  /** Explicit range locks held (`locking range`). */
+  range: number;
   ptl: Set<number>; // regions
 }
 
@@ -155,7 +157,7 @@ function regionsIn(L: Layout, start: number, end: number): number[] {
 export function compileThread(L: Layout, spec: ScenarioSpec, thread: number): ThreadProgram {
   const th = spec.threads[thread]!;
   const b = new Builder();
-  const held: Held = { mmap: undefined, ptl: new Set() };
+  const held: Held = { mmap: undefined, range: 0, ptl: new Set() };
   const stepStart: number[] = [];
   const starts = th.steps.map(() => b.label());
   const endLabel = b.label();
@@ -178,6 +180,8 @@ function regionOf(L: Layout, addr: number): number {
 }
 
 function expandStep(b: Builder, L: Layout, op: StepSpec, step: number, held: Held, opEnd: Label, refNames: readonly string[]): void {
+  const design = L.spec.design;
+  const inherited = held.mmap !== undefined || held.range > 0;
   const base = (ctx: Ctx = 'explicit'): Pick<Draft, 'step' | 'op' | 'ctx' | 'page' | 'region' | 'arg' | 'inheritMmap' | 'inheritPtl'> => ({
     step,
     op,
@@ -185,9 +189,38 @@ function expandStep(b: Builder, L: Layout, op: StepSpec, step: number, held: Hel
     page: -1,
     region: -1,
     arg: 0,
-    inheritMmap: held.mmap !== undefined,
+    inheritMmap: inherited,
     inheritPtl: false,
   });
+  const lk = lockWords(design);
+  /** The op's own lock: "lock mmap write" or, under `range`, the range it covers. */
+  const opLock = (what: string, mode: 'read' | 'write', span: string, kernelClassic: string): void => {
+    if (inherited) return;
+    if (design === 'range') b.emit({ ...base(), kind: 'mmap-lock', arg: mode === 'write' ? 1 : 0, text: `${what}: lock range ${mode} ${span}`, kernel: `range_${mode}_lock(${span})` });
+    else b.emit({ ...base(), kind: 'mmap-lock', arg: mode === 'write' ? 1 : 0, text: `${what}: lock mmap ${mode}`, kernel: kernelClassic });
+  };
+  /** vma_start_write (pervma) / vm_write_begin (spf) on the VMAs the op changes. */
+  const vmaWrite = (what: string, whichVmas: string): boolean => {
+    if (design === 'pervma') b.emit({ ...base(), kind: 'vma-write-lock', text: `${what}: write-lock ${whichVmas}`, kernel: 'vma_start_write()' });
+    else if (design === 'spf') b.emit({ ...base(), kind: 'vma-write-lock', text: `${what}: vm_write_begin on ${whichVmas}`, kernel: 'vm_write_begin()' });
+    else return false;
+    return true;
+  };
+  /** The unlock part of an op's last step, as text and kernel call. */
+  const opUnlock = (mode: 'read' | 'write', bracketed: boolean, classicKernel = `mmap_${mode}_unlock()`): { text: string; kernel: string } => {
+    const seqEnd = bracketed && design === 'spf';
+    const parts: string[] = [];
+    const kparts: string[] = [];
+    if (seqEnd) {
+      parts.push('vm_write_end');
+      kparts.push('vm_write_end()');
+    }
+    if (!inherited) {
+      parts.push(`unlock ${lk.name}`);
+      kparts.push(design === 'range' ? `range_${mode}_unlock()` : classicKernel);
+    }
+    return { text: parts.map((p) => `, ${p}`).join(''), kernel: kparts.join('; ') };
+  };
   switch (op.op) {
     case 'load':
     case 'store': {
@@ -241,16 +274,24 @@ function expandStep(b: Builder, L: Layout, op: StepSpec, step: number, held: Hel
       const exit = b.label();
       b.place(slow);
       b.place(enter);
-      b.emit({ ...g, kind: 'gup-enter', text: `gup ${hex(op.addr)}: ${held.mmap ? 'find vma' : 'lock mmap read'}`, jumps: { efault } });
+      const lockText = design === 'range' ? `lock range read ${hex(op.addr)}` : 'lock mmap read';
+      b.emit({
+        ...g,
+        kind: 'gup-enter',
+        text: `gup ${hex(op.addr)}: ${inherited ? 'find vma' : lockText}`,
+        jumps: { efault },
+        ...(design === 'range' && !inherited ? { kernel: 'get_user_pages(): range_read_lock(addr, addr + PAGE_SIZE); find_extend_vma(); check_vma_flags()' } : {}),
+      });
       b.place(follow);
       if (!g.inheritPtl) b.emit({ ...g, kind: 'ptl-lock', text: `lock ptl ${hex(op.addr)}` });
       b.emit({ ...g, kind: 'gup-follow', text: `gup ${hex(op.addr)}: follow page`, next: exit, jumps: { fault: faultL } });
       b.place(faultL);
       emitFault(b, L, g, op.write, { copy: 'unlocked', pending: 'ignore' }, { done: follow, segv: efault, uffd: enter });
+      const unlockKernel = design === 'range' ? 'range_read_unlock()' : undefined;
       b.place(exit);
-      b.emit({ ...g, kind: 'gup-exit', text: `gup ${hex(op.addr)}: done${held.mmap ? '' : ', unlock mmap'}`, next: opEnd });
+      b.emit({ ...g, kind: 'gup-exit', text: `gup ${hex(op.addr)}: done${inherited ? '' : `, unlock ${lk.name}`}`, next: opEnd, ...(unlockKernel && !inherited ? { kernel: unlockKernel } : {}) });
       b.place(efault);
-      b.emit({ ...g, kind: 'gup-exit', arg: 1, text: `gup ${hex(op.addr)}: -EFAULT${held.mmap ? '' : ', unlock mmap'}`, next: opEnd });
+      b.emit({ ...g, kind: 'gup-exit', arg: 1, text: `gup ${hex(op.addr)}: -EFAULT${inherited ? '' : `, unlock ${lk.name}`}`, next: opEnd, ...(unlockKernel && !inherited ? { kernel: unlockKernel } : {}) });
       return;
     }
     case 'kwrite':
@@ -265,10 +306,11 @@ function expandStep(b: Builder, L: Layout, op: StepSpec, step: number, held: Hel
     case 'mprotect':
     case 'wrprotect':
     case 'unprotect': {
-      const mode = op.op === 'unprotect' ? op.lock : op.lock;
+      const mode = op.lock;
       const what = op.op === 'mprotect' ? `mprotect ${rangeText(op.start, op.end)} ${op.prot}` : `${op.op} ${rangeText(op.start, op.end)}`;
       const endL = b.label();
-      if (!held.mmap) b.emit({ ...base(), kind: 'mmap-lock', arg: mode === 'write' ? 1 : 0, text: `${what}: lock mmap ${mode}`, kernel: `mmap_${mode}_lock()` });
+      opLock(what, mode, op.op === 'mprotect' ? `${rangeText(op.start, op.end)} + vmas + neighbours` : rangeText(op.start, op.end), `mmap_${mode}_lock()`);
+      const bracketed = op.op !== 'unprotect' && op.vmalock && vmaWrite(what, 'vmas');
       if (op.op === 'mprotect') b.emit({ ...base(), kind: 'mprotect-fixup', text: `${what}: change vma`, jumps: { fail: endL } });
       else b.emit({ ...base(), kind: 'wp-begin', text: `${what}: begin`, jumps: { fail: endL } });
       const underPtl = op.flush === 'ptl';
@@ -279,11 +321,13 @@ function expandStep(b: Builder, L: Layout, op: StepSpec, step: number, held: Hel
         if (underPtl) b.emit({ ...base(), kind: 'flush-under-ptl', region: r, inheritPtl: inh, text: `${what}: flush tlb${inh ? '' : ', unlock ptl'}` });
       }
       b.place(endL);
+      const un = opUnlock(mode, bracketed);
+      const flushes = !(underPtl || op.flush === 'none');
       b.emit({
         ...base(),
         kind: 'change-end',
-        text: `${what}: ${underPtl || op.flush === 'none' ? '' : 'flush tlb, '}end${held.mmap ? '' : ', unlock mmap'}`,
-        kernel: `${underPtl || op.flush === 'none' ? '' : 'flush_tlb_range(); '}${op.op === 'wrprotect' && !op.pending ? '' : 'dec_tlb_flush_pending(); '}${held.mmap ? '' : `mmap_${mode}_unlock()`}`,
+        text: `${what}: ${flushes ? 'flush tlb, ' : ''}end${un.text}`,
+        kernel: [flushes ? 'flush_tlb_range()' : '', op.op === 'wrprotect' && !op.pending ? '' : 'dec_tlb_flush_pending()', un.kernel].filter((x) => x).join('; '),
         next: opEnd,
       });
       return;
@@ -292,10 +336,12 @@ function expandStep(b: Builder, L: Layout, op: StepSpec, step: number, held: Hel
     case 'madvise': {
       const what = op.op === 'munmap' ? `munmap ${rangeText(op.start, op.end)}` : `madvise dontneed ${rangeText(op.start, op.end)}`;
       const mmode = op.op === 'munmap' ? 'write' : 'read';
-      if (!held.mmap) b.emit({ ...base(), kind: 'mmap-lock', arg: op.op === 'munmap' ? 1 : 0, text: `${what}: lock mmap ${mmode}`, kernel: `mmap_${mmode}_lock()` });
+      opLock(what, mmode, op.op === 'munmap' ? `${rangeText(op.start, op.end)} + vmas + neighbours + page-table spans` : rangeText(op.start, op.end), `mmap_${mmode}_lock()`);
+      let bracketed = false;
       if (op.op === 'munmap') {
+        bracketed = vmaWrite(what, 'vmas');
         b.emit({ ...base(), kind: 'munmap-detach', text: `${what}: detach vmas` });
-        if (op.downgrade && !held.mmap) b.emit({ ...base(), kind: 'mmap-downgrade', text: `${what}: downgrade mmap to read` });
+        if (op.downgrade && !inherited) b.emit({ ...base(), kind: 'mmap-downgrade', text: `${what}: downgrade ${lk.name} to read`, ...(design === 'range' ? { kernel: 'range_downgrade_write()' } : {}) });
       }
       b.emit({ ...base(), kind: 'gather-begin', text: `${what}: tlb_gather_mmu` });
       for (const r of regionsIn(L, op.start, op.end)) {
@@ -305,12 +351,20 @@ function expandStep(b: Builder, L: Layout, op: StepSpec, step: number, held: Hel
       }
       if (op.op === 'munmap') b.emit({ ...base(), kind: 'free-pgtables', text: `${what}: free page tables` });
       b.emit({ ...base(), kind: 'tlb-finish', text: `${what}: flush tlb, free pages` });
-      b.emit({ ...base(), kind: op.op === 'munmap' ? 'munmap-end' : 'madvise-end', text: `${what}: end${held.mmap ? '' : ', unlock mmap'}`, next: opEnd });
+      const un = opUnlock(op.op === 'munmap' && op.downgrade ? 'read' : mmode, bracketed);
+      b.emit({
+        ...base(),
+        kind: op.op === 'munmap' ? 'munmap-end' : 'madvise-end',
+        text: `${what}: end${un.text}`,
+        kernel: [op.op === 'munmap' ? 'remove_vma_list()' : '', un.kernel].filter((x) => x).join('; '),
+        next: opEnd,
+      });
       return;
     }
     case 'fork': {
       const what = 'fork';
-      if (!held.mmap) b.emit({ ...base(), kind: 'mmap-lock', arg: 1, text: `fork: lock mmap write`, kernel: 'dup_mmap(): mmap_write_lock_killable(oldmm)' });
+      opLock('fork', 'write', 'whole mm', 'dup_mmap(): mmap_write_lock_killable(oldmm)');
+      const bracketed = op.vmalock && vmaWrite(what, 'every vma');
       b.emit({ ...base(), kind: 'fork-dup', text: `fork: dup_mmap` });
       const regions = [...new Set(L.pages.map((_, i) => L.pageRegion[i]!))].sort((a, c) => L.regions[a]! - L.regions[c]!);
       regions.forEach((r, ri) => {
@@ -331,7 +385,8 @@ function expandStep(b: Builder, L: Layout, op: StepSpec, step: number, held: Hel
         });
         b.emit({ ...base(), kind: 'fork-unlock-ptl', region: r, arg: ri === regions.length - 1 ? 1 : 0, inheritPtl: held.ptl.has(r), text: `fork: unlock ptls` });
       });
-      b.emit({ ...base(), kind: 'fork-end', text: `${what}: flush tlb${held.mmap ? '' : ', unlock mmap'}`, next: opEnd });
+      const un = opUnlock('write', bracketed, 'mmap_write_unlock(oldmm)');
+      b.emit({ ...base(), kind: 'fork-end', text: `${what}: flush tlb${un.text}`, kernel: ['flush_tlb_mm(oldmm)', un.kernel].filter((x) => x).join('; '), next: opEnd });
       return;
     }
     case 'tlbi':
@@ -343,10 +398,10 @@ function expandStep(b: Builder, L: Layout, op: StepSpec, step: number, held: Hel
       switch (op.lock) {
         case 'mmap':
           if (lock) {
-            b.emit({ ...base(), kind: 'lock-mmap', arg: op.mode === 'write' ? 1 : 0, text: `lock mmap ${op.mode}`, kernel: `mmap_${op.mode}_lock()` });
+            b.emit({ ...base(), kind: 'lock-mmap', arg: op.mode === 'write' ? 1 : 0, text: `lock mmap ${op.mode}`, kernel: design === 'range' ? `range_${op.mode}_lock(whole mm)` : `mmap_${op.mode}_lock()` });
             if (!held.mmap) held.mmap = op.mode;
           } else {
-            b.emit({ ...base(), kind: 'unlock-mmap', text: 'unlock mmap' });
+            b.emit({ ...base(), kind: 'unlock-mmap', text: 'unlock mmap', ...(design === 'range' ? { kernel: 'range_*_unlock(whole mm)' } : {}) });
             held.mmap = undefined;
           }
           return;
@@ -366,7 +421,15 @@ function expandStep(b: Builder, L: Layout, op: StepSpec, step: number, held: Hel
           else b.emit({ ...base(), kind: 'unlock-vma', page: pageOf(L, op.addr), text: `unlock vma ${hex(op.addr)}` });
           return;
         case 'range':
-          throw new Error('range locks need `locking range` (not implemented yet)');
+          if (design !== 'range') throw new Error('`lock range` / `unlock range` need `locking range`');
+          if (op.op === 'lock') {
+            b.emit({ ...base(), kind: 'lock-range', arg: op.mode === 'write' ? 1 : 0, text: `lock range ${rangeText(op.start, op.end)} ${op.mode}` });
+            held.range++;
+          } else {
+            b.emit({ ...base(), kind: 'unlock-range', text: `unlock range ${rangeText(op.start, op.end)}` });
+            held.range = Math.max(0, held.range - 1);
+          }
+          return;
       }
       return;
     }
@@ -376,22 +439,40 @@ function expandStep(b: Builder, L: Layout, op: StepSpec, step: number, held: Hel
   }
 }
 
+/** How the design's address-space lock is named in traces. */
+function lockWords(design: Layout['spec']['design']): { name: string } {
+  return { name: design === 'range' ? 'range' : 'mmap' };
+}
+
+type FaultMode = 'classic' | 'vma' | 'spec';
+
 /**
  * The page-fault path shared by user accesses, explicit faults and GUP: handle_mm_fault()
- * and, outside GUP, the arch entry that takes mmap_lock.
+ * and, outside GUP, the arch entry that takes the design's lock. Under `pervma` a fault first
+ * tries the VMA read lock, under `spf` it first runs speculatively; either falls back to the
+ * classic path, which follows.
  */
-function emitFault(
-  b: Builder,
-  L: Layout,
-  g: Pick<Draft, 'step' | 'op' | 'ctx' | 'page' | 'region' | 'arg' | 'inheritMmap' | 'inheritPtl'>,
-  write: boolean,
-  opts: { copy: 'unlocked' | 'ptl'; pending: 'ignore' | 'flush' },
-  exits: { done: Label | number; segv: Label | number; uffd: Label | number },
-): void {
+type FaultBase = Pick<Draft, 'step' | 'op' | 'ctx' | 'page' | 'region' | 'arg' | 'inheritMmap' | 'inheritPtl'>;
+type FaultOpts = { copy: 'unlocked' | 'ptl'; pending: 'ignore' | 'flush' };
+type FaultExits = { done: Label | number; segv: Label | number; uffd: Label | number };
+
+function emitFault(b: Builder, L: Layout, g: FaultBase, write: boolean, opts: FaultOpts, exits: FaultExits): void {
+  const design = L.spec.design;
+  if (g.ctx !== 'gup' && !g.inheritMmap && (design === 'pervma' || design === 'spf')) {
+    const classic = b.label();
+    emitFaultBody(b, L, g, write, opts, exits, design === 'pervma' ? 'vma' : 'spec', classic);
+    b.place(classic);
+  }
+  emitFaultBody(b, L, g, write, opts, exits, 'classic', undefined);
+}
+
+function emitFaultBody(b: Builder, L: Layout, g: FaultBase, write: boolean, opts: FaultOpts, exits: FaultExits, mode: FaultMode, fallback: Label | undefined): void {
+  const design = L.spec.design;
   const addr = L.pages[g.page]!;
   const a = hex(addr);
   const rw = write ? 'write' : 'read';
-  // GUP holds mmap_lock across the fault: its exit goes straight back to the lookup.
+  const who = mode === 'spec' ? `speculative ${rw} fault ${a}` : mode === 'vma' ? `vma-locked ${rw} fault ${a}` : `${rw} fault ${a}`;
+  // GUP holds its lock across the fault: its exit goes straight back to the lookup.
   const exit: Label | number = g.ctx === 'gup' ? exits.done : b.label();
   const anon = b.label();
   const fileCow = b.label();
@@ -400,41 +481,63 @@ function emitFault(
   const wpFlush = b.label();
   const copy = b.label();
   const copyPtl = b.label();
+  const fb: Record<string, Label> = fallback ? { fallback } : {};
   const lockPtl = (): void => {
-    if (!g.inheritPtl) b.emit({ ...g, kind: 'ptl-lock', text: `lock ptl ${a}` });
+    if (g.inheritPtl) return;
+    if (mode === 'spec') b.emit({ ...g, arg, kind: 'spf-ptl-lock', text: `${who}: lock ptl, validate vma seq`, jumps: fb });
+    else b.emit({ ...g, kind: 'ptl-lock', text: `lock ptl ${a}` });
   };
   const arg = (write ? 1 : 0) | (opts.copy === 'ptl' ? 2 : 0) | (opts.pending === 'flush' ? 4 : 0);
   const f = { ...g, arg };
-  if (g.ctx !== 'gup') b.emit({ ...f, kind: 'fault-enter', text: `${rw} fault ${a}${g.inheritMmap ? '' : ': lock mmap read'}`, jumps: { segv: exits.segv } });
-  b.emit({ ...f, kind: 'pte-read', text: `${rw} fault ${a}: read pte`, jumps: { anon, fileCow, present } });
+  const unlockName = design === 'range' ? 'range' : 'mmap';
+  if (mode === 'vma') b.emit({ ...f, kind: 'vma-read-try', text: `${rw} fault ${a}: lock vma read (lock_vma_under_rcu)`, jumps: fb });
+  else if (mode === 'spec') b.emit({ ...f, kind: 'spf-begin', text: `${rw} fault ${a}: speculative, snapshot vma seq`, jumps: fb });
+  else if (g.ctx !== 'gup') {
+    const lockText = g.inheritMmap ? '' : design === 'range' ? `: lock range read ${a}` : ': lock mmap read';
+    b.emit({
+      ...f,
+      kind: 'fault-enter',
+      text: `${rw} fault ${a}${lockText}`,
+      jumps: { segv: exits.segv },
+      ...(design === 'range' && !g.inheritMmap ? { kernel: 'do_user_addr_fault(): range_read_lock(addr, addr + PAGE_SIZE); find_vma(); access_error()' } : {}),
+    });
+  }
+  // the VMA-locked and speculative paths only run on anonymous VMAs: no page-cache branch
+  b.emit({ ...f, kind: 'pte-read', text: `${who}: read pte`, jumps: mode === 'classic' ? { anon, fileCow, present } : mode === 'spec' ? { anon, present, fileCow: fallback!, fallback: fallback! } : { anon, present, fileCow: fallback! } });
   // none: fill (zero page, new page, page-cache page); the pte-read step allocated or took the reference
   b.place(anon);
   lockPtl();
-  b.emit({ ...f, kind: 'fill-pte', text: `${rw} fault ${a}: set pte${g.inheritPtl ? '' : ', unlock ptl'}`, next: exit });
-  b.place(fileCow);
-  b.emit({ ...f, kind: 'cow-file-copy', text: `${rw} fault ${a}: copy page-cache page` });
-  lockPtl();
-  b.emit({ ...f, kind: 'fill-pte', text: `${rw} fault ${a}: set pte${g.inheritPtl ? '' : ', unlock ptl'}`, next: exit });
+  b.emit({ ...f, kind: 'fill-pte', text: `${who}: set pte${g.inheritPtl ? '' : ', unlock ptl'}`, next: exit });
+  if (mode === 'classic') {
+    b.place(fileCow);
+    b.emit({ ...f, kind: 'cow-file-copy', text: `${who}: copy page-cache page` });
+    lockPtl();
+    b.emit({ ...f, kind: 'fill-pte', text: `${who}: set pte${g.inheritPtl ? '' : ', unlock ptl'}`, next: exit });
+  }
   // present: PTL, re-check, do_wp_page
   b.place(present);
   lockPtl();
-  b.emit({ ...f, kind: 'handle-pte', text: `${rw} fault ${a}: pte_same, do_wp_page`, next: exit, jumps: { uffd, flush: wpFlush, copy, copyPtl } });
+  b.emit({ ...f, kind: 'handle-pte', text: `${who}: pte_same, do_wp_page`, next: exit, jumps: { uffd, flush: wpFlush, copy, copyPtl } });
   b.place(wpFlush);
-  b.emit({ ...f, kind: 'wp-flush-pending', text: `${rw} fault ${a}: flush pending tlb`, next: exit, jumps: { copy, copyPtl } });
+  b.emit({ ...f, kind: 'wp-flush-pending', text: `${who}: flush pending tlb`, next: exit, jumps: { copy, copyPtl } });
   b.place(copy);
-  b.emit({ ...f, kind: 'cow-copy', text: `${rw} fault ${a}: copy page` });
+  b.emit({ ...f, kind: 'cow-copy', text: `${who}: copy page` });
   lockPtl();
   const install = b.label();
   b.place(install);
-  b.emit({ ...f, kind: 'cow-install', text: `${rw} fault ${a}: install copy${g.inheritPtl ? '' : ', unlock ptl'}` });
-  b.emit({ ...f, kind: 'cow-put-old', text: `${rw} fault ${a}: put old page`, next: exit });
+  b.emit({ ...f, kind: 'cow-install', text: `${who}: install copy${g.inheritPtl ? '' : ', unlock ptl'}` });
+  b.emit({ ...f, kind: 'cow-put-old', text: `${who}: put old page`, next: exit });
   b.place(copyPtl);
-  b.emit({ ...f, kind: 'cow-copy', arg: arg | 8, text: `${rw} fault ${a}: copy page under ptl`, next: install });
+  b.emit({ ...f, kind: 'cow-copy', arg: arg | 8, text: `${who}: copy page under ptl`, next: install });
   b.place(uffd);
-  b.emit({ ...f, kind: 'uffd-wait', text: `${rw} fault ${a}: wait in userfaultfd`, next: exits.uffd });
+  if (mode === 'classic') b.emit({ ...f, kind: 'uffd-wait', text: `${who}: wait in userfaultfd`, next: exits.uffd, ...(design === 'range' ? { kernel: 'handle_userfault(): range_read_unlock(); schedule()' } : {}) });
+  else if (mode === 'vma') b.emit({ ...f, kind: 'vma-read-unlock', text: `${who}: userfaultfd, unlock vma, retry with mmap_lock`, next: fallback! });
+  else b.emit({ ...f, kind: 'spf-end', text: `${who}: userfaultfd, retry with mmap_lock`, next: fallback! });
   if (typeof exit !== 'number' && g.ctx !== 'gup') {
     b.place(exit);
-    b.emit({ ...f, kind: 'fault-exit', text: `${rw} fault ${a}: done${g.inheritMmap ? '' : ', unlock mmap'}`, next: exits.done });
+    if (mode === 'vma') b.emit({ ...f, kind: 'vma-read-unlock', text: `${who}: done, unlock vma`, next: exits.done });
+    else if (mode === 'spec') b.emit({ ...f, kind: 'spf-end', text: `${who}: done`, next: exits.done });
+    else b.emit({ ...f, kind: 'fault-exit', text: `${rw} fault ${a}: done${g.inheritMmap ? '' : `, unlock ${unlockName}`}`, next: exits.done, ...(design === 'range' && !g.inheritMmap ? { kernel: 'range_read_unlock()' } : {}) });
   }
 }
 

@@ -70,6 +70,10 @@ export interface Layout {
   readonly nRegs: number; // per thread
   readonly nRefs: number; // per thread
   readonly nLocals: number; // per thread
+  /** Range-lock slots per mm (0 unless `locking range`). */
+  readonly nRangeSlots: number;
+  /** Addresses a range lock can start or end at, sorted; range slots store indices into this. */
+  readonly rangePoints: readonly number[];
   readonly nGather: number; // per thread: zapped pages whose references wait for the flush
   readonly tagWords: number;
   /** Values that frames and registers can hold; fields store indices into this. */
@@ -125,7 +129,20 @@ export const M_WRITER = 2; // thread + 1
 export const M_PENDING = 3; // tlb_flush_pending
 export const M_WPSEQ = 4; // write_protect_seq
 export const M_QUEUE = 5; // FIFO of waiting threads (thread+1, negative = writer), nThread entries
-// then VMA slots, page tables, PTEs
+// then range-lock slots (locking range), VMA slots, page tables, PTEs
+
+// Range-lock slots (locking range): a FIFO in arrival order; a request is granted when no
+// earlier slot (held or waiting) overlaps it with a write on either side (a fair range rwlock).
+export const RS_LO = 0; // index into rangePoints
+export const RS_HI = 1; // index into rangePoints (exclusive end)
+export const RS_INFO = 2; // thread + 1 in the low byte, RI_* flags above
+export const RS_SIZE = 3;
+export const RI_THREAD = 0xff;
+export const RI_WRITE = 1 << 8;
+export const RI_HELD = 1 << 9;
+export const RI_EXPLICIT = 1 << 10; // taken by a `lock range` / `lock mmap` step, not by an op
+/** The top of the address space: a range lock `0..RANGE_TOP` is the whole mm (fork, `lock mmap`). */
+export const RANGE_TOP = 0x800000000000;
 
 export const V_STATE = 0;
 export const V_START = 1;
@@ -133,8 +150,8 @@ export const V_END = 2;
 export const V_PROT = 3; // 0 none, 1 r, 2 rw
 export const V_FLAGS = 4;
 export const V_READERS = 5; // VMA read lock holders
-export const V_WRITER = 6; // thread + 1 holding vma_start_write
-export const V_SEQ = 7; // SPF sequence count
+export const V_WRITER = 6; // thread + 1 holding vma_start_write (pervma) or vm_write_begin (spf)
+export const V_SEQ = 7; // SPF vm_sequence: odd while a writer is inside vm_write_begin/end
 export const V_SIZE = 8;
 
 export const PT_STATE = 0;
@@ -294,10 +311,27 @@ export function buildLayout(spec: ScenarioSpec): Layout {
     1,
     ...spec.threads.flatMap((t) => t.steps.map((s) => (s.op === 'munmap' || s.op === 'madvise' ? pages.filter((p) => p >= s.start && p < s.end).length : 0))),
   );
-  const nLocals = 10;
+  // spf and pervma faults remember the VMA slot they locked or snapshotted (L_VMA).
+  const nLocals = spec.design === 'spf' || spec.design === 'pervma' ? 11 : 10;
+
+  // Range locks: one op-level slot per thread plus one per explicit lock step.
+  let nRangeSlots = 0;
+  const pointSet = new Set<number>([0, RANGE_TOP]);
+  if (spec.design === 'range') {
+    for (const th of spec.threads) nRangeSlots += 1 + th.steps.filter((s) => s.op === 'lock' && (s.lock === 'range' || s.lock === 'mmap')).length;
+    for (const b of bounds) pointSet.add(b);
+    for (const p of pages) pointSet.add(p).add(p + PAGE_SIZE);
+    for (const th of spec.threads)
+      for (const s of th.steps) {
+        if (s.op === 'lock' && s.lock === 'range') pointSet.add(s.start).add(s.end);
+        if (s.op === 'unlock' && s.lock === 'range') pointSet.add(s.start).add(s.end);
+        if (s.op === 'munmap') pointSet.add(Math.floor(s.start / PT_SPAN) * PT_SPAN).add(Math.ceil(s.end / PT_SPAN) * PT_SPAN);
+      }
+  }
+  const rangePoints = [...pointSet].sort((a, b) => a - b);
 
   const threadSize = T_LOCALS + nLocals + nGather + nRegs + nRefs * 3;
-  const mmSize = M_QUEUE + nThread + nVma * V_SIZE + nRegion * PT_SIZE + nPage;
+  const mmSize = M_QUEUE + nThread + nRangeSlots * RS_SIZE + nVma * V_SIZE + nRegion * PT_SIZE + nPage;
   const frameSize = F_SHAREDBY + tagWords;
   const tlbEntrySize = 2 + tagWords;
   const tlbRowSize = nPage * tlbEntrySize;
@@ -334,6 +368,8 @@ export function buildLayout(spec: ScenarioSpec): Layout {
     nRegs,
     nRefs,
     nLocals,
+    nRangeSlots,
+    rangePoints,
     nGather,
     tagWords,
     values,

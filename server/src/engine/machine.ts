@@ -18,6 +18,7 @@ export const L_SEQ = 6;
 export const L_TABLE = 7; // GUP-fast: page-table generation + 1 read from the PMD
 export const L_GRAB = 8; // GUP-fast: frame + 1 grabbed
 export const L_AUX = 9;
+export const L_VMA = 10; // spf, pervma: VMA slot + 1 this fault read-locked (pervma) or snapshotted (spf)
 
 // Bits of L_FLAGS.
 export const LF_CHANGED = 1; // PTEs changed: the op must flush
@@ -30,6 +31,7 @@ export const LF_EFAULT = 64; // GUP failed
 export const LF_CLEARED = 128; // zap cleared PTEs (mmu_gather has something to flush)
 export const LF_TABLES = 256; // zap freed page tables
 export const LF_SEQODD = 512; // fork: write_protect_seq is odd because of this op
+export const LF_SPEC = 1024; // spf: this fault runs speculatively (no mmap_lock; validated at each PTL)
 
 // Ref slot fields.
 export const R_FRAME = 0; // frame + 1
@@ -40,6 +42,7 @@ export class Machine {
   readonly L: L.Layout;
   readonly threadBase: Int32Array;
   readonly mmBase: Int32Array;
+  readonly rangeBase: Int32Array; // per mm
   readonly vmaBase: Int32Array; // per mm
   readonly ptBase: Int32Array; // per mm
   readonly pteBase: Int32Array; // per mm
@@ -58,7 +61,8 @@ export class Machine {
     const o = layout.off;
     this.threadBase = new Int32Array(layout.nThread).map((_, t) => o.thread + t * o.threadStride);
     this.mmBase = new Int32Array(layout.nMm).map((_, m) => o.mm + m * o.mmSize);
-    this.vmaBase = this.mmBase.map((b) => b + L.M_QUEUE + layout.nThread);
+    this.rangeBase = this.mmBase.map((b) => b + L.M_QUEUE + layout.nThread);
+    this.vmaBase = this.rangeBase.map((b) => b + layout.nRangeSlots * L.RS_SIZE);
     this.ptBase = this.vmaBase.map((b) => b + layout.nVma * L.V_SIZE);
     this.pteBase = this.ptBase.map((b) => b + layout.nRegion * L.PT_SIZE);
     this.frameBase = new Int32Array(layout.nFrame).map((_, f) => o.frame + f * o.frameSize);
@@ -96,6 +100,9 @@ export class Machine {
   }
   vma(m: number, v: number, field: number): number {
     return this.vmaBase[m]! + v * L.V_SIZE + field;
+  }
+  rangeSlot(m: number, i: number, field: number): number {
+    return this.rangeBase[m]! + i * L.RS_SIZE + field;
   }
   mm(m: number, field: number): number {
     return this.mmBase[m]! + field;
@@ -333,6 +340,10 @@ export class Machine {
       order.forEach((from, to) => (newIndex[from] = to));
       for (let t = 0; t < Ly.nThread; t++) {
         if (Ly.spec.threads[t]!.mm !== m) continue;
+        if (Ly.nLocals > L_VMA) {
+          const lv = this.loc(t, L_VMA);
+          if (s[lv]! > 0) s[lv] = newIndex[s[lv]! - 1]! + 1;
+        }
         const o = this.th(t, L.T_VMA_R);
         const bits = s[o]!;
         if (bits === 0) continue;

@@ -17,6 +17,21 @@ export const MICRO = {
   'user-load': { kernel: 'load (MMU)', doc: 'TLB hit: read; miss: hardware walk with no lock and fill; no PTE: page fault', source: 'kernel-rules R22' },
   // fault path
   'fault-enter': { kernel: 'do_user_addr_fault(): mmap_read_lock(); find_vma(); access_error()', doc: 'take mmap_lock for read, find the VMA and check the access; no VMA or a forbidding VMA: SIGSEGV', source: 'kernel-paths §1.0' },
+  'vma-read-try': {
+    kernel: 'lock_vma_under_rcu(): mas_walk(); vma_start_read(); access_error()',
+    doc: 'pervma: find the VMA with no mmap_lock and read-lock it; fails (fall back to mmap_lock) if there is none, it is write-locked (vma_start_write), not anonymous, registered with userfaultfd, or forbids the access',
+    source: 'kernel-rules R19; kernel-paths §1.0 (6.x); mm/memory.c lock_vma_under_rcu (v6.4)',
+  },
+  'spf-begin': {
+    kernel: 'handle_speculative_fault(): get_vma(); raw_read_seqcount(&vma->vm_sequence)',
+    doc: 'spf: find the VMA with no mmap_lock and snapshot its sequence count; falls back to the classic fault at once if the count is odd (a writer is inside vm_write_begin/end), or the VMA is not anonymous, is registered with userfaultfd, or forbids the access',
+    source: 'kernel-rules R20; Dufour v11 "mm: provide speculative fault infrastructure"',
+  },
+  'spf-ptl-lock': {
+    kernel: 'pte_map_lock() / pte_spinlock(): spin_lock(ptl); vma_has_changed()',
+    doc: 'spf: take the page-table lock and re-validate the VMA sequence count; changed (or the VMA detached): unlock, discard the work (an allocated or copied page included) and fall back to the classic fault (VM_FAULT_RETRY)',
+    source: 'kernel-rules R20, R8; Dufour v11; Lespinasse "mm: add pte_map_lock() and pte_spinlock()"',
+  },
   'pte-read': { kernel: 'handle_pte_fault(): orig_pte = *pte', doc: 'lockless PTE snapshot; none: do_anonymous_page / do_fault (allocating or taking the page-cache reference here); present: take the PTL', source: 'kernel-paths §1.2' },
   'ptl-lock': { kernel: 'pte_offset_map_lock()', doc: 'take the page-table lock (spinlock) of the 2 MiB table', source: 'kernel-rules R3' },
   'fill-pte': { kernel: 'set_pte_at(); pte_unmap_unlock()', doc: 'under the PTL: if the PTE is still none, map the zero page (read), the new page (write) or the page-cache page; else discard; drop the PTL', source: 'kernel-paths §1.3, §1.4' },
@@ -27,6 +42,8 @@ export const MICRO = {
   'cow-install': { kernel: 'pte_same(); ptep_clear_flush_notify(); set_pte_at_notify(); page_remove_rmap(); put_page(); pte_unmap_unlock()', doc: 'under the PTL: if the PTE is unchanged, clear it and flush every CPU, map the copy writable and drop the old PTE\'s reference; else free the copy; drop the PTL', source: 'kernel-paths §3' },
   'cow-put-old': { kernel: 'put_page(old_page)', doc: 'drop the reference do_wp_page took on the old frame', source: 'kernel-paths §3 step 10' },
   'fault-exit': { kernel: 'mmap_read_unlock()', doc: 'release mmap_lock; the access retries', source: 'kernel-paths §1.0' },
+  'vma-read-unlock': { kernel: 'vma_end_read()', doc: 'pervma: release the VMA read lock the fault took; the access retries', source: 'kernel-paths §1.0 (6.x)' },
+  'spf-end': { kernel: 'handle_speculative_fault(): put_vma()', doc: 'spf: the speculative fault is done (no lock to release); the access retries', source: 'kernel-rules R20' },
   'uffd-wait': { kernel: 'handle_userfault(): mmap_read_unlock(); schedule()', doc: 'drop mmap_lock and sleep until userfaultfd resolves the write-protect (unprotect), then retry the fault', source: 'kernel-paths §7.3' },
   // GUP
   'gup-enter': { kernel: 'get_user_pages(): mmap_read_lock(); find_extend_vma(); check_vma_flags()', doc: 'take mmap_lock for read and check the VMA allows the access (FOLL_FORCE may write a private read-only mapping); else -EFAULT', source: 'kernel-paths §4.1' },
@@ -40,7 +57,11 @@ export const MICRO = {
   'gupf-end': { kernel: 'local_irq_restore(); read_seqcount_retry(write_protect_seq)', doc: 're-enable IRQs; with pin and seqcheck=on, a changed sequence unpins and falls back to the slow path', source: 'kernel-paths §5.2' },
   // VM changes
   'mmap-lock': { kernel: 'mmap_write_lock() / mmap_read_lock()', doc: 'take mmap_lock (a fair rwsem: a queued writer blocks new readers)', source: 'kernel-rules R18' },
-  'vma-write-lock': { kernel: 'vma_start_write()', doc: 'write-lock each VMA of the range, waiting for its readers (pervma)', source: 'kernel-rules R19' },
+  'vma-write-lock': {
+    kernel: 'vma_start_write() / vm_write_begin()',
+    doc: 'pervma: write-lock each VMA the op changes, waiting for its readers (VMA-locked faults then fall back to mmap_lock); spf: make each VMA\'s sequence count odd, so speculative faults fall back or fail validation, until the op\'s vm_write_end() after its TLB flush',
+    source: 'kernel-rules R19, R20; mm/mprotect.c mprotect_fixup (6.x); kernel/fork.c dup_mmap (fb49c455323f)',
+  },
   'mprotect-fixup': { kernel: 'mprotect_fixup(): split_vma(); vm_flags = newflags; change_protection_range(): inc_tlb_flush_pending()', doc: 'change the VMAs (splitting at the range ends), then raise tlb_flush_pending', source: 'kernel-paths §6.1' },
   'wp-begin': { kernel: 'mwriteprotect_range(): change_protection_range(): inc_tlb_flush_pending()', doc: 'check the VMA, raise tlb_flush_pending (pending=on)', source: 'kernel-paths §7.1' },
   'change-ptes': { kernel: 'change_pte_range(): ptep_modify_prot_start/commit()', doc: 'under the PTL: rewrite each present PTE of the range in this table (drop W; set or clear the uffd-wp bit; PROT_NONE)', source: 'kernel-paths §6.1, §7.1' },
@@ -69,6 +90,8 @@ export const MICRO = {
   'lock-ptl': { kernel: 'spin_lock(ptl)', doc: 'take a page-table lock', source: 'kernel-rules R3' },
   'unlock-ptl': { kernel: 'spin_unlock(ptl)', doc: 'release a page-table lock', source: 'kernel-rules R3' },
   'lock-vma': { kernel: 'vma_start_read() / vma_start_write()', doc: 'take a VMA lock (a read lock waits while the VMA is write-locked; a write lock waits for readers)', source: 'kernel-rules R19' },
+  'lock-range': { kernel: 'range_read_lock() / range_write_lock()', doc: 'range: take a range lock, waiting (in arrival order) while an earlier overlapping request is a write or this one is', source: 'kernel-rules R21; Bueso "locking: Introduce range reader/writer lock"' },
+  'unlock-range': { kernel: 'range_read_unlock() / range_write_unlock()', doc: 'range: release a range lock', source: 'kernel-rules R21' },
   'unlock-vma': { kernel: 'vma_end_read()', doc: 'release a VMA read lock', source: 'kernel-rules R19' },
   'irq-off': { kernel: 'local_irq_disable()', doc: 'IRQs off: this CPU answers no shootdown IPI and holds off RCU grace periods', source: 'kernel-rules R11' },
   'irq-on': { kernel: 'local_irq_enable()', doc: 'IRQs on', source: 'kernel-rules R11' },

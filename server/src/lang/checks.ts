@@ -524,6 +524,11 @@ class ScenarioChecker {
           continue;
         }
         this.stepNames(shaped, thread, tIdx);
+        const first = shaped.slots[0];
+        if ((shaped.op.name === 'lock' || shaped.op.name === 'unlock') && first?.kind === 'word' && first.text === 'range' && this.model.design !== 'range') {
+          this.out.push(err(first.span, `range locks exist only under 'locking range' (this scenario is 'locking ${this.model.design}'): use 'lock mmap read|write' here, or switch the design`, 'design'));
+          continue;
+        }
         thread.steps.push(shaped);
       }
     }
