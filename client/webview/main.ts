@@ -103,18 +103,26 @@ function select(i: number, reveal: boolean): void {
 
 function renderCompare(title: string, table: CompareResult): void {
   view = undefined;
-  app.replaceChildren(el('header', {}, el('h2', {}, title), el('p', { class: 'muted' }, 'Each scenario under every locking design. Select a cell with findings to see its interleaving.')));
+  app.replaceChildren(el('header', {}, el('h2', {}, title), el('p', { class: 'muted' }, 'Each scenario under every locking design. Select a finding to see its shortest interleaving under that design.')));
   const t = el('table', { class: 'compare' });
   t.append(el('thead', {}, el('tr', {}, el('th', {}, 'scenario'), ...table.designs.map((d) => el('th', {}, d)))));
   const tb = el('tbody');
   for (const row of table.rows) {
     const tr = el('tr', {}, el('td', {}, row.scenario));
     for (const c of row.cells) {
-      const td = el('td', { class: c.findings.length ? 'race' : '', title: c.error ?? `${c.states.toLocaleString('en-US')} states${c.complete ? '' : ' (incomplete)'}` }, c.verdict);
-      if (c.findings.length) {
-        td.style.cursor = 'pointer';
-        td.addEventListener('click', () => api.postMessage({ type: 'trace', scenario: row.scenario, design: c.design, finding: 0 }));
-      }
+      const title = c.error ?? `${c.states.toLocaleString('en-US')} states${c.complete ? '' : ' (incomplete)'}`;
+      const td = el('td', { class: c.findings.length ? 'race' : '', title });
+      if (!c.findings.length || c.error) td.append(c.verdict);
+      // one link per finding: its shortest interleaving under this design
+      c.findings.forEach((f, i) => {
+        const a = el('a', { href: '#', class: 'finding', title: `${f.type} ${f.code} at line ${f.line}: ${f.trace.length} steps` }, `${f.code} (${f.trace.length} steps)`);
+        a.addEventListener('click', (e) => {
+          e.preventDefault();
+          api.postMessage({ type: 'trace', scenario: row.scenario, design: c.design, finding: i });
+        });
+        td.append(a, el('br'));
+      });
+      if (c.findings.length && !c.complete) td.append('(incomplete)');
       tr.append(td);
     }
     tb.append(tr);

@@ -103,6 +103,37 @@ test('--designs runs each scenario per design and ends with a design x findings 
   assert.match(r.stdout, /clean\.vmscen:safe \| clean/);
 });
 
+test('--designs all: one JSON entry per (scenario, design), the other designs compared but not judged; the table shows where Linux 6.4 broke fork', () => {
+  const r = vmscen('check', '--designs', 'all', '--json', 'examples/fork-pervma-6.4.vmscen');
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  type Entry = { name: string; locking: string; compared?: boolean; complete: boolean; races: { kind: string; trace: unknown[] }[]; violations: { code: string }[]; expectations: { status: string }[] };
+  const j = JSON.parse(r.stdout) as { files: { scenarios: Entry[] }[]; summary: { scenarios: number; ok: boolean; failed: number } };
+  const entries = j.files[0]!.scenarios;
+  assert.equal(entries.length, 16, '4 scenarios x 4 designs');
+  assert.equal(j.summary.ok, true);
+  assert.equal(j.summary.failed, 0);
+  const verdict = (name: string, design: string): string => {
+    const e = entries.find((x) => x.name === name && x.locking === design)!;
+    assert.ok(e.complete, `${name} under ${design} is complete`);
+    return [...e.races.map((x) => x.kind), ...e.violations.map((x) => x.code)].join(',') || 'clean';
+  };
+  assert.deepEqual(
+    ['classic', 'spf', 'range', 'pervma'].map((d) => verdict('fork_without_vma_write_lock', d)),
+    ['clean', 'lost-write,downgrade-needs-flush', 'clean', 'lost-write,downgrade-needs-flush'],
+  );
+  assert.deepEqual(['classic', 'spf', 'range', 'pervma'].map((d) => verdict('fork_with_vma_write_lock', d)), ['clean', 'clean', 'clean', 'clean']);
+  const own = entries.find((x) => x.name === 'fork_without_vma_write_lock' && x.locking === 'pervma')!;
+  assert.equal(own.compared, undefined);
+  assert.ok(own.expectations.length > 0 && own.expectations.every((e) => e.status === 'met'));
+  assert.ok(own.races[0]!.trace.length > 0, 'each finding carries its shortest interleaving');
+  const other = entries.find((x) => x.name === 'fork_without_vma_write_lock' && x.locking === 'classic')!;
+  assert.equal(other.compared, true);
+  assert.deepEqual(other.expectations, []);
+  const text = vmscen('check', '--designs', 'all', '--brief', 'examples/fork-pervma-6.4.vmscen').stdout;
+  assert.match(text, /fork_without_vma_write_lock \| clean\s+\| lost-write, downgrade-needs-flush \| clean\s+\| lost-write, downgrade-needs-flush/);
+  assert.match(text, /info: \[lost-write\] race \(under spf\)/);
+});
+
 test('--max-states cuts exploration short: incomplete, never clean, and exit 1 even if what was found was expected', () => {
   const r = vmscen('check', '--max-states', '5', `${D}/unexpected-race.vmscen`);
   assert.equal(r.status, 1);

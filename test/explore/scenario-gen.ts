@@ -1,5 +1,6 @@
-// Random small scenarios for property tests: one uffd-registered anonymous VMA of two pages,
-// a frame or two, 2-3 threads of 1-3 steps drawn from every op and option.
+// Random small scenarios for property tests: under each locking design, one anonymous VMA of
+// two pages (uffd-registered or not), a frame or two, 2-3 threads of 1-3 steps drawn from every
+// op and option.
 import fc from 'fast-check';
 
 const STEPS = [
@@ -36,6 +37,13 @@ const STEPS = [
   'lock mmap read; unlock mmap',
   'lock ptl 0x1000; unlock ptl 0x1000',
   'irq off; irq on',
+  'mprotect 0x1000 r vmalock=off',
+  'wrprotect 0x1000 lock=write marker=none',
+  'wrprotect 0x1000 lock=write marker=none vmalock=on',
+  'fork vmalock=off',
+  'lock vma 0x1000 read; unlock vma 0x1000',
+  'lock range 0x1000 read; unlock range 0x1000',
+  'lock range 0x1000..0x3000 write; fault write 0x2000; unlock range 0x1000..0x3000',
 ];
 
 /** The steps that make the classic races, drawn more often. */
@@ -50,6 +58,8 @@ const HOT = [
   'gup 0x1000 write pin -> g',
   'lock mmap read; lock mmap read; unlock mmap; unlock mmap',
   'lock mmap write; unlock mmap',
+  'wrprotect 0x1000 lock=write marker=none',
+  'fork vmalock=off -> c',
 ];
 
 const stepArb = fc.oneof({ arbitrary: fc.constantFrom(...STEPS), weight: 2 }, { arbitrary: fc.constantFrom(...HOT), weight: 3 });
@@ -73,6 +83,8 @@ const threadArb = fc.array(stepArb, { minLength: 1, maxLength: 3 }).map((steps) 
 
 export const scenarioArb = fc
   .record({
+    design: fc.constantFrom('classic', 'spf', 'range', 'pervma'),
+    uffd: fc.boolean(),
     reuse: fc.constantFrom('exclusive', 'refcount', 'mapcount'),
     arch: fc.constantFrom('x86', 'arm64 rcu-table-free=off', 'arm64'),
     shared: fc.boolean(),
@@ -83,7 +95,7 @@ export const scenarioArb = fc
     tlbCpus: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
   })
   .map((r) => {
-    const lines = ['scenario gen {', `  reuse ${r.reuse}`, `  arch ${r.arch}`, '  vma 0x1000..0x3000 rw anon private uffd'];
+    const lines = ['scenario gen {', `  locking ${r.design}`, `  reuse ${r.reuse}`, `  arch ${r.arch}`, `  vma 0x1000..0x3000 rw anon private${r.uffd ? ' uffd' : ''}`];
     lines.push(`  frame A = 1${r.shared ? ' shared' : ''}${r.refs ? ` refs=${r.refs}` : ''}`);
     lines.push('  frame B = 2');
     const aProt = r.shared && r.mapA === 'rw' ? 'r' : r.mapA;
@@ -92,7 +104,12 @@ export const scenarioArb = fc
     r.threads.forEach((_, i) => {
       if (r.tlbCpus[i] && aProt !== 'none') lines.push(`  tlb cpu${i} 0x1000 -> A ${aProt}`);
     });
-    r.threads.forEach((steps, i) => lines.push(`  thread t${i} on cpu${i} { ${steps.join('; ').replace('fork -> c', `fork -> c${i}`)} }`));
+    // range locks exist only under `locking range`; elsewhere the same shape with mmap_lock
+    const body = (steps: string[]): string => {
+      const text = steps.join('; ');
+      return r.design === 'range' ? text : text.replace(/lock range [0-9a-fx.]+ (read|write)/g, 'lock mmap $1').replace(/unlock range [0-9a-fx.]+/g, 'unlock mmap');
+    };
+    r.threads.forEach((steps, i) => lines.push(`  thread t${i} on cpu${i} { ${body(steps).replace(/-> c\b/, `-> c${i}`)} }`));
     lines.push('}');
     return lines.join('\n') + '\n';
   });

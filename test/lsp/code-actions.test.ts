@@ -41,6 +41,25 @@ test('downgrade-needs-flush: lock=write added to a step that had no lock option,
   assert.deepEqual([...after.races, ...after.violations].map((x) => x.code), []);
 });
 
+test('under pervma and spf the fix is to write-lock or bracket the VMAs (vmalock=on), which removes the race', () => {
+  for (const [design, title] of [
+    ['pervma', /vma_start_write/],
+    ['spf', /vm_write_begin/],
+  ] as const) {
+    const text = SEED.replace('reuse refcount', `locking ${design}\n  reuse refcount`).replace(' uffd\n', '\n').replace('wrprotect 0x1000 marker=none', 'wrprotect 0x1000 lock=write marker=none');
+    const fixes = fixesFor(text, 'downgrade-needs-flush');
+    const f = fixes.find((x) => title.test(x.title))!;
+    assert.ok(f, fixes.map((x) => x.title).join('; '));
+    assert.match(f.fixed, /wrprotect 0x1000 lock=write marker=none vmalock=on \}/);
+    const after = analyze(f.fixed).scenarios[0]!;
+    assert.deepEqual([...after.races, ...after.violations].map((x) => x.code), [], design);
+  }
+  const fork = `scenario s {\n  locking pervma\n  reuse refcount\n  vma 0x1000..0x3000 rw anon private\n  frame A = 1\n  map 0x1000 -> A rw\n  tlb cpu2 0x1000 -> A rw\n  thread p on cpu0 { fork vmalock=off -> c }\n  thread f on cpu1 { fault write 0x1000 }\n  thread w on cpu2 { store 0x1000 = 2 }\n}\n`;
+  const g = fixesFor(fork, 'downgrade-needs-flush')[0]!;
+  assert.match(g.fixed, /fork vmalock=on -> c/);
+  assert.deepEqual(analyze(g.fixed).scenarios[0]!.races, []);
+});
+
 test('lost-write: pending=flush added to the explicit faults removes the race', () => {
   const f = fixesFor(SEED, 'lost-write').find((x) => x.title.includes('pending=flush'))!;
   assert.match(f.fixed, /fault write 0x1000 pending=flush \}/);

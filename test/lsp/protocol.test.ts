@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { CheckRequest, TraceRequest } from '../../server/src/protocol';
+import { CheckRequest, CompareDesignsRequest, TraceRequest } from '../../server/src/protocol';
 import { LspClient } from './lsp-client';
 
 const SEED = fs.readFileSync('examples/uffd-wp.vmscen', 'utf8');
@@ -174,6 +174,29 @@ test('quick fixes: take mmap_lock for write on downgrade-needs-flush; the sugges
   const typo = ds2.find((x) => x.code === 'unknown-op')!;
   const a2 = (await c.conn.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: typo.range, context: { diagnostics: [typo] } })) as { title: string; edit: { changes: Record<string, { newText: string }[]> } }[];
   assert.equal(a2[0]!.title, "Change to 'store'");
+});
+
+test('Compare designs: each scenario under all four designs, with each finding\'s shortest interleaving, and a design\'s trace on request', async () => {
+  const uri = 'file:///virtual/fork.vmscen';
+  await c.open(uri, fs.readFileSync('examples/fork-pervma-6.4.vmscen', 'utf8'));
+  const table = await c.conn.sendRequest(CompareDesignsRequest, { uri, scenario: 'fork_without_vma_write_lock' });
+  assert.deepEqual(table.designs, ['classic', 'spf', 'range', 'pervma']);
+  assert.equal(table.rows.length, 1);
+  const cells = table.rows[0]!.cells;
+  assert.deepEqual(
+    cells.map((x) => x.verdict),
+    ['clean', 'lost-write, downgrade-needs-flush', 'clean', 'lost-write, downgrade-needs-flush'],
+  );
+  const pervma = cells[3]!;
+  assert.ok(pervma.complete && pervma.states > 0);
+  const lost = pervma.findings.find((f) => f.code === 'lost-write')!;
+  assert.ok(lost.trace.some((t) => /lock vma read/.test(t)), lost.trace.join('\n'));
+  const view = await c.conn.sendRequest(TraceRequest, { uri, scenario: 'fork_without_vma_write_lock', design: 'pervma', finding: pervma.findings.indexOf(lost) });
+  assert.ok(!('error' in view), JSON.stringify(view));
+  if ('error' in view) return;
+  assert.equal(view.design, 'pervma');
+  assert.equal(view.finding.code, 'lost-write');
+  assert.equal(view.steps.length, lost.trace.length);
 });
 
 test('code lenses: Check, Show interleaving (with findings) and Compare designs above each scenario', async () => {

@@ -50,6 +50,11 @@ export interface FindingView extends Position {
 export interface ScenarioAnalysis extends Position {
   readonly name: string;
   readonly locking: Design;
+  /**
+   * Run under another design than the scenario's own `locking` line (`--designs`, Compare
+   * designs): a comparison, so its expectations are not judged and its findings are information.
+   */
+  readonly compared: boolean;
   /** Explored (false when the scenario has errors). */
   readonly explored: boolean;
   readonly complete: boolean;
@@ -103,7 +108,8 @@ export function analyzeChecked(file: CheckedFile, options: AnalyzeOptions = {}):
 const NO_STATS = { states: 0, transitions: 0, ms: 0, terminal: 0, maxDepth: 0, bytesPerState: 0 };
 
 export function analyzeScenario(file: CheckedFile, sc: CheckedScenario, design: Design, options: AnalyzeOptions): ScenarioAnalysis {
-  const head = { ...toPosition(sc.ast.headSpan), name: sc.model.name, locking: design };
+  const compared = design !== sc.model.design;
+  const head = { ...toPosition(sc.ast.headSpan), name: sc.model.name, locking: design, compared };
   if (!isExplorable(file, sc)) {
     return { ...head, explored: false, complete: false, stats: NO_STATS, races: [], violations: [], expectations: [] };
   }
@@ -122,7 +128,7 @@ export function analyzeScenario(file: CheckedFile, sc: CheckedScenario, design: 
     ...(options.cancelled ? { cancelled: options.cancelled } : {}),
   });
   const views = result.findings.map((f) => toFindingView(sc, spec, f));
-  const judged = judgeExpectations(sc.model.expectations, views, result.complete, result.reason, result.stats.states);
+  const judged = judgeExpectations(compared ? [] : sc.model.expectations, views, result.complete, result.reason, result.stats.states);
   const marked = views.map((v, i) => ({ ...v, expected: judged.covered[i]! }));
   return {
     ...head,

@@ -1,5 +1,5 @@
 // Quick fixes where the fix is mechanical: apply a "did you mean" suggestion, take mmap_lock
-// for write, flush under the PTL, add pending=flush to the faults, add a missing unlock,
+// for write, write-lock or bracket the VMAs (pervma, spf), flush under the PTL, add pending=flush to the faults, add a missing unlock,
 // remove an unlock of a lock not held.
 import type * as A from '../lang/ast';
 import type { Span } from '../lang/span';
@@ -80,6 +80,12 @@ export function codeActions(file: CheckedFile, diagnostics: readonly DiagnosticR
     switch (d.code) {
       case 'downgrade-needs-flush':
       case 'vma-needs-mmap-write':
+        // under pervma / spf the write lock is not enough: the VMAs must be write-locked or bracketed
+        if (/vma_start_write|vm_write_begin/.test(d.message) && ['wrprotect', 'mprotect', 'fork'].includes(step.op.text)) {
+          const what = /vm_write_begin/.test(d.message) ? 'Bracket the VMAs with vm_write_begin/end (vmalock=on)' : 'Write-lock the VMAs with vma_start_write (vmalock=on)';
+          out.push({ title: what, edits: [setOption(step, 'vmalock', 'on')], fixes: d.code, preferred: true });
+          break;
+        }
         if (['wrprotect', 'mprotect', 'unprotect'].includes(step.op.text)) {
           out.push({ title: "Take mmap_lock for write (lock=write): Linus's rule", edits: [setOption(step, 'lock', 'write')], fixes: d.code, preferred: true });
           if (d.code === 'downgrade-needs-flush') out.push({ title: 'Flush the TLB before dropping the PTL (flush=ptl)', edits: [setOption(step, 'flush', 'ptl')], fixes: d.code, preferred: false });

@@ -19,6 +19,7 @@ export function toJsonScenario(sc: ScenarioAnalysis): Record<string, unknown> {
     name: sc.name,
     line: sc.line,
     locking: sc.locking,
+    ...(sc.compared ? { compared: true } : {}),
     complete: sc.complete,
     ...(sc.reason ? { reason: sc.reason } : {}),
     ...(sc.error ? { error: sc.error } : {}),

@@ -32,17 +32,20 @@ function scenarioLines(path: string, sc: ScenarioAnalysis, o: TextOptions): stri
     return out;
   }
   const stats = `${sc.stats.states} states, ${sc.stats.transitions} transitions${o.timing ? `, ${sc.stats.ms} ms` : ''}`;
-  if (sc.error) out.push(`${at(sc.line, sc.col)}: error: [explore] scenario ${sc.name} (${sc.locking}): exploration failed: ${sc.error}`);
-  else if (!sc.complete) out.push(`${at(sc.line, sc.col)}: warning: [incomplete] scenario ${sc.name} (${sc.locking}): exploration stopped (${sc.reason}) after ${stats}; nothing below proves the absence of races`);
+  const design = `${sc.locking}${sc.compared ? ', compared' : ''}`;
+  if (sc.error) out.push(`${at(sc.line, sc.col)}: error: [explore] scenario ${sc.name} (${design}): exploration failed: ${sc.error}`);
+  else if (!sc.complete) out.push(`${at(sc.line, sc.col)}: warning: [incomplete] scenario ${sc.name} (${design}): exploration stopped (${sc.reason}) after ${stats}; nothing below proves the absence of races`);
   else if (!o.quiet) {
     const met = sc.expectations.filter((e) => e.status === 'met').length;
-    out.push(`${at(sc.line, sc.col)}: info: [scenario] ${sc.name} (${sc.locking}): complete, ${stats}; ${met}/${sc.expectations.length} expectations met`);
+    const judged = sc.compared ? 'expectations not judged (written for another design)' : `${met}/${sc.expectations.length} expectations met`;
+    out.push(`${at(sc.line, sc.col)}: info: [scenario] ${sc.name} (${design}): complete, ${stats}; ${judged}`);
   }
   const findings = [...sc.races, ...sc.violations].sort((a, b) => a.line - b.line || a.col - b.col || a.code.localeCompare(b.code));
   for (const f of findings) {
-    const sev = f.expected ? 'info' : f.type === 'race' ? 'error' : 'warning';
-    if (f.expected && o.quiet) continue;
-    out.push(`${at(f.line, f.col)}: ${sev}: [${f.code}] ${f.type}${f.expected ? ' (expected)' : ''}: ${f.message}`);
+    const info = f.expected || sc.compared;
+    const sev = info ? 'info' : f.type === 'race' ? 'error' : 'warning';
+    if (info && o.quiet) continue;
+    out.push(`${at(f.line, f.col)}: ${sev}: [${f.code}] ${f.type}${f.expected ? ' (expected)' : sc.compared ? ` (under ${sc.locking})` : ''}: ${f.message}`);
     if (!o.brief) out.push(...formatFindingTrace(f));
   }
   for (const e of sc.expectations) {
@@ -86,6 +89,7 @@ export function tally(files: readonly FileAnalysis[]): Tally {
     for (const sc of f.scenarios) {
       t.scenarios++;
       if (sc.error) t.errors++;
+      if (sc.compared) continue; // a comparison under another design judges nothing
       if (sc.explored && !sc.complete) {
         t.warnings++;
         t.incomplete++;

@@ -60,7 +60,18 @@ export class Exec {
     this.tCpu = Int32Array.from(spec.threads.map((t) => t.cpu));
     this.nPt = this.L.nMm * this.L.nRegion;
     this.pointIndex = new Map(this.L.rangePoints.map((a, i) => [a, i]));
+    // Taking mmap_lock (or a range) for read is a right mover because nobody changes a VMA
+    // without the write lock. A scenario where a VMA changes under a read or inherited lock
+    // (a vma-needs-mmap-write violation) breaks that: there the acquisition must stay visible.
+    const vmaChangedUnderRead = this.programs.some((p) =>
+      p.instrs.some((i) => (i.kind === 'mprotect-fixup' || i.kind === 'munmap-detach') && (i.inheritMmap || (i.op.op === 'mprotect' && i.op.lock === 'read'))),
+    );
+    this.mover = MOVER.slice();
+    if (vmaChangedUnderRead) for (const k of ['fault-enter', 'gup-enter', 'mmap-lock'] as const) this.mover[K[k]] = 'N';
   }
+
+  /** Mover class of each micro-step kind for this scenario (see MOVER). */
+  private readonly mover: ('R' | 'L' | 'N')[];
 
   /** Address -> index into rangePoints (locking range). */
   private readonly pointIndex: Map<number, number>;
@@ -209,7 +220,7 @@ export class Exec {
       this.step(s, t);
       return;
     }
-    let phase = MOVER[ins.code]!;
+    let phase = this.mover[ins.code]!;
     for (let guard = 0; ; guard++) {
       if (guard > 10_000) throw new Error(`internal: transition of ${this.tn(t)} does not end`);
       ran?.push(ins);
@@ -219,7 +230,7 @@ export class Exec {
       if (st !== L.RUN || s[this.m.th(t, L.T_PC)] === pcBefore) return; // queued, done, waiting
       const next = this.instr(s, t);
       if (!next || next.step !== ins.step) return;
-      const mover = MOVER[next.code]!;
+      const mover = this.mover[next.code]!;
       if (phase === 'R') {
         if (mover === 'L') phase = 'L';
         else if (mover === 'N') phase = 'N';
@@ -802,21 +813,24 @@ export class Exec {
     return this.L.tagBit[t]![step]!;
   }
 
-  /** Mark TLB entries for (mm, p) that are more permissive than `pte` as stale because of the current op. */
-  private tagStale(s: State, mm: number, p: number, pte: number): void {
+  /**
+   * Mark TLB entries for (mm, p) that are more permissive than `pte` as stale because of the
+   * current op. With `oldPte`, only entries this change makes stale: one that was already more
+   * permissive than the old PTE keeps the blame of the op that made it so.
+   */
+  private tagStale(s: State, mm: number, p: number, pte: number, oldPte?: number): void {
     const bit = this.tagBitOf(this.curThread, this.curStep0);
     if (bit < 0) return;
     const m = this.m;
     const w = Math.floor(bit / L.TAG_BITS_PER_WORD);
     const mask = 1 << bit % L.TAG_BITS_PER_WORD;
-    const present = (pte & F) !== 0 && (pte & L.PTE_PROTNONE) === 0;
+    const staleFor = (e: number, x: number): boolean => (x & F) === 0 || (x & L.PTE_PROTNONE) !== 0 || (e & F) !== (x & F) || ((e & L.PTE_W) !== 0 && (x & L.PTE_W) === 0);
     for (let c = 0; c < this.L.nCpu; c++) {
       if (!this.cpuInMm(c, mm)) continue;
       const o = m.tlb(c, p);
       const e = s[o]!;
       if ((e & F) === 0) continue;
-      const stale = !present || (e & F) !== (pte & F) || ((e & L.PTE_W) !== 0 && (pte & L.PTE_W) === 0);
-      if (stale) s[o + 2 + w]! |= mask;
+      if (staleFor(e, pte) && (oldPte === undefined || !staleFor(e, oldPte))) s[o + 2 + w]! |= mask;
     }
   }
 
@@ -979,7 +993,7 @@ export class Exec {
 
   private setPte(s: State, t: number, mm: number, p: number, region: number, pte: number, what: string): void {
     this.checkPtl(s, t, mm, region, what);
-    this.tagStale(s, mm, p, pte);
+    this.tagStale(s, mm, p, pte, s[this.m.pte(mm, p)]!);
     s[this.m.pte(mm, p)] = pte;
   }
 

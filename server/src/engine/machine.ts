@@ -313,6 +313,35 @@ export class Machine {
       s.set(sc, base);
     }
     this.canonicalizeVmas(s);
+    if (Ly.nRangeSlots > 1) this.canonicalizeRanges(s);
+  }
+
+  /**
+   * Range-lock slots are a FIFO, but two neighbouring slots that do not conflict (disjoint, or
+   * both reads) can trade places without changing any grant: sort such neighbours by thread.
+   */
+  private canonicalizeRanges(s: State): void {
+    const Ly = this.L;
+    for (let m = 0; m < Ly.nMm; m++) {
+      const o = (i: number, f: number): number => this.rangeSlot(m, i, f);
+      let n = 0;
+      while (n < Ly.nRangeSlots && s[o(n, L.RS_INFO)] !== 0) n++;
+      for (let i = 1; i < n; i++) {
+        for (let j = i; j > 0; j--) {
+          const a = j - 1;
+          const ia = s[o(a, L.RS_INFO)]!;
+          const ib = s[o(j, L.RS_INFO)]!;
+          if ((ia & L.RI_THREAD) <= (ib & L.RI_THREAD)) break;
+          const overlap = s[o(a, L.RS_LO)]! < s[o(j, L.RS_HI)]! && s[o(j, L.RS_LO)]! < s[o(a, L.RS_HI)]!;
+          if (overlap && ((ia | ib) & L.RI_WRITE) !== 0) break;
+          for (let k = 0; k < L.RS_SIZE; k++) {
+            const t = s[o(a, k)]!;
+            s[o(a, k)] = s[o(j, k)]!;
+            s[o(j, k)] = t;
+          }
+        }
+      }
+    }
   }
 
   private canonicalizeVmas(s: State): void {

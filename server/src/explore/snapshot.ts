@@ -4,7 +4,7 @@
 import type { Exec } from '../engine/exec';
 import { hex } from '../engine/expand';
 import * as L from '../engine/layout';
-import { R_FRAME, R_PAGE, R_PIN, type State } from '../engine/machine';
+import { L_FLAGS, L_VMA, LF_SPEC, R_FRAME, R_PAGE, R_PIN, type State } from '../engine/machine';
 import { PT_SPAN } from '../engine/scenario';
 
 export interface SnapshotSection {
@@ -32,6 +32,7 @@ export function snapshot(exec: Exec, s: State): MachineSnapshot {
   // mms: locks and VMAs
   const mmRows: { key: string; cells: string[] }[] = [];
   const vmaRows: { key: string; cells: string[] }[] = [];
+  const rangeRows: { key: string; cells: string[] }[] = [];
   for (let mm = 0; mm < Ly.nMm; mm++) {
     const name = spec.mms[mm]!.name;
     if (s[m.mm(mm, L.M_EXISTS)] === 0) {
@@ -46,7 +47,9 @@ export function snapshot(exec: Exec, s: State): MachineSnapshot {
       if (e === 0) break;
       q.push(`${tname(Math.abs(e) - 1)} (${e < 0 ? 'write' : 'read'})`);
     }
-    const lock = w ? `write: ${tname(w - 1)}` : r ? `read ×${r}` : 'free';
+    let held = 0;
+    for (let i = 0; i < Ly.nRangeSlots && s[m.rangeSlot(mm, i, L.RS_INFO)] !== 0; i++) held++;
+    const lock = spec.design === 'range' ? (held ? `${held} held or queued` : 'free') : w ? `write: ${tname(w - 1)}` : r ? `read ×${r}` : 'free';
     mmRows.push({ key: name, cells: [name, lock, q.join(', ') || '-', String(s[m.mm(mm, L.M_PENDING)]), String(s[m.mm(mm, L.M_WPSEQ)])] });
     for (let v = 0; v < Ly.nVma; v++) {
       const st = s[m.vma(mm, v, L.V_STATE)]!;
@@ -57,12 +60,21 @@ export function snapshot(exec: Exec, s: State): MachineSnapshot {
       const kind = `${fl & L.VF_FILE ? 'file' : 'anon'} ${fl & L.VF_SHARED ? 'shared' : 'private'}${fl & L.VF_UFFD ? ' uffd' : ''}${fl & L.VF_GROWSDOWN ? ' growsdown' : ''}`;
       const wr = s[m.vma(mm, v, L.V_WRITER)]!;
       const rd = s[m.vma(mm, v, L.V_READERS)]!;
-      const vlock = wr ? `write: ${tname(wr - 1)}` : rd ? `read ×${rd}` : '-';
+      const seq = s[m.vma(mm, v, L.V_SEQ)]!;
+      const vlock = spec.design === 'spf' ? `seq ${seq}${wr ? ` (vm_write_begin: ${tname(wr - 1)})` : ''}` : wr ? `write: ${tname(wr - 1)}` : rd ? `read ×${rd}` : '-';
       vmaRows.push({ key: `${name}:${start}`, cells: [name, `${hex(start)}..${hex(end)}`, PROT[s[m.vma(mm, v, L.V_PROT)]!]!, kind, st === L.VMA_LIVE ? 'live' : st === L.VMA_DETACHED ? 'detached' : 'freed', vlock] });
     }
+    for (let i = 0; i < Ly.nRangeSlots; i++) {
+      const info = s[m.rangeSlot(mm, i, L.RS_INFO)]!;
+      if (info === 0) break;
+      const range = `${hex(Ly.rangePoints[s[m.rangeSlot(mm, i, L.RS_LO)]!]!)}..${hex(Ly.rangePoints[s[m.rangeSlot(mm, i, L.RS_HI)]!]!)}`;
+      rangeRows.push({ key: `${name}:${i}`, cells: [name, range, info & L.RI_WRITE ? 'write' : 'read', tname((info & L.RI_THREAD) - 1), info & L.RI_HELD ? 'held' : 'waiting'] });
+    }
   }
-  sections.push({ title: 'Address spaces', columns: ['mm', 'mmap_lock', 'queued', 'tlb_flush_pending', 'write_protect_seq'], rows: mmRows });
-  sections.push({ title: 'VMAs', columns: ['mm', 'range', 'prot', 'kind', 'state', 'VMA lock'], rows: vmaRows });
+  const locking = spec.design === 'range' ? 'range locks' : 'mmap_lock';
+  sections.push({ title: 'Address spaces', columns: ['mm', locking, 'queued', 'tlb_flush_pending', 'write_protect_seq'], rows: mmRows });
+  if (spec.design === 'range') sections.push({ title: 'Range locks (in arrival order)', columns: ['mm', 'range', 'mode', 'thread', 'state'], rows: rangeRows });
+  sections.push({ title: 'VMAs', columns: ['mm', 'range', 'prot', 'kind', 'state', spec.design === 'spf' ? 'vm_sequence' : 'VMA lock'], rows: vmaRows });
 
   // page tables and PTEs
   const ptRows: { key: string; cells: string[] }[] = [];
@@ -124,11 +136,18 @@ export function snapshot(exec: Exec, s: State): MachineSnapshot {
     for (let i = 0; i < Ly.nMm * Ly.nRegion; i++) if (ptls & (1 << i)) held.push(`ptl ${hex(Ly.regions[i % Ly.nRegion]! * PT_SPAN)}${Ly.nMm > 1 ? `@${spec.mms[Math.floor(i / Ly.nRegion)]!.name}` : ''}`);
     if (s[m.th(t, L.T_VMA_R)] !== 0) held.push('vma R');
     const mm = spec.threads[t]!.mm;
-    for (let v = 0; v < Ly.nVma; v++) if (s[m.vma(mm, v, L.V_WRITER)] === t + 1) held.push('vma W');
+    if (Ly.nLocals > L_VMA && s[m.loc(t, L_VMA)] !== 0) held.push(spec.design === 'pervma' ? 'vma R (fault)' : 'speculative');
+    else if ((s[m.loc(t, L_FLAGS)]! & LF_SPEC) !== 0) held.push('speculative');
+    for (let v = 0; v < Ly.nVma; v++) if (s[m.vma(mm, v, L.V_WRITER)] === t + 1) held.push(spec.design === 'spf' ? 'vm_write_begin' : 'vma W');
+    for (let i = 0; i < Ly.nRangeSlots; i++) {
+      const info = s[m.rangeSlot(mm, i, L.RS_INFO)]!;
+      if (info === 0) break;
+      if ((info & L.RI_THREAD) === t + 1 && (info & L.RI_HELD) !== 0) held.push(`range ${info & L.RI_WRITE ? 'W' : 'R'} ${hex(Ly.rangePoints[s[m.rangeSlot(mm, i, L.RS_LO)]!]!)}..${hex(Ly.rangePoints[s[m.rangeSlot(mm, i, L.RS_HI)]!]!)}`);
+    }
     if (s[m.th(t, L.T_IRQ)] === 1) held.push('irq off');
     locks.push(held);
     const st = s[m.th(t, L.T_STATUS)]!;
-    const status = st === L.DONE ? 'done' : st === L.SEGV ? 'SIGSEGV' : st === L.WAIT_MMAP ? 'waits for mmap_lock' : st === L.WAIT_UFFD ? 'waits in userfaultfd' : 'running';
+    const status = st === L.DONE ? 'done' : st === L.SEGV ? 'SIGSEGV' : st === L.WAIT_MMAP ? 'waits for mmap_lock' : st === L.WAIT_UFFD ? 'waits in userfaultfd' : st === L.WAIT_RANGE ? 'waits for a range lock' : 'running';
     const ins = exec.instr(s, t);
     const regs = spec.threads[t]!.registers.map((r, i) => `${r}=${Ly.values[s[m.reg(t, i)]!]}`);
     const refs = spec.threads[t]!.refs.map((r, i) => {
