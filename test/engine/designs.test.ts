@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { Exec } from '../../server/src/engine/exec';
 import * as L from '../../server/src/engine/layout';
 import type { State } from '../../server/src/engine/machine';
+import { spawnSync } from 'node:child_process';
 import { specOf } from '../helpers';
 
 const ANON = 'vma 0x1000..0x3000 rw anon private\nframe A = 1\n';
@@ -251,12 +252,15 @@ thread mp on cpu1 { mprotect 0x1000..0x3000 r }`,
   assert.equal(step(exec, s, 0), 'vma-read-try');
   assert.equal(next(exec, s, 0), 'pte-read', 'the VMA read lock was taken');
   assert.equal(step(exec, s, 1), 'mmap-lock');
-  assert.equal(next(exec, s, 1), 'vma-write-lock');
+  assert.equal(step(exec, s, 1), 'vma-write-lock');
+  assert.equal(next(exec, s, 1), 'vma-write-lock', 'it marked the VMA and waits');
+  assert.equal(s[exec.m.vma(0, 0, L.V_WRITER)], 2, 'new vma_start_read() attempts fail from now on');
   assert.equal(exec.enabled(s, 1), false, 'vma_start_write waits for the reader');
-  const w = exec.waitInfo(s, 1)!;
-  assert.deepEqual(w.holders, [0]);
+  assert.deepEqual(exec.waitInfo(s, 1)!.holders, [0]);
   while (next(exec, s, 0) !== undefined && exec.enabled(s, 0)) exec.step(s, 0);
   assert.equal(exec.enabled(s, 1), true);
+  assert.equal(step(exec, s, 1), 'vma-write-lock');
+  assert.equal(next(exec, s, 1), 'mprotect-fixup');
 });
 
 test('spf: a changed sequence count at pte_map_lock throws the copied page away and falls back to the classic fault', () => {
@@ -305,4 +309,10 @@ thread mp on cpu1 { mprotect 0x1000..0x3000 r }`,
 
 test('lock range outside `locking range` is an error at the step', () => {
   assert.throws(() => specOf('scenario s {\nvma 0x1000 rw anon private\nthread t { lock range 0x1000 read; unlock range 0x1000 }\n}'), /range locks exist only under 'locking range'/);
+});
+
+test('regressions from review: contended VMA read lock, recursive VMA read lock, splits outside the range, faults under a PTL, shmem', () => {
+  const r = spawnSync(process.execPath, ['bin/vmscen.js', 'check', '--brief', '--quiet', 'test/data/designs-regressions.vmscen'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /^ok: 1 file, 5 scenarios; expectations: 8 met, 0 failed/m);
 });

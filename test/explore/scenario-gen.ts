@@ -104,10 +104,12 @@ export const scenarioArb = fc
     r.threads.forEach((_, i) => {
       if (r.tlbCpus[i] && aProt !== 'none') lines.push(`  tlb cpu${i} 0x1000 -> A ${aProt}`);
     });
-    // range locks exist only under `locking range`; elsewhere the same shape with mmap_lock
+    // range locks exist only under `locking range`, VMA locks under `locking pervma`; elsewhere the same shape with mmap_lock
     const body = (steps: string[]): string => {
       const text = steps.join('; ');
-      return r.design === 'range' ? text : text.replace(/lock range [0-9a-fx.]+ (read|write)/g, 'lock mmap $1').replace(/unlock range [0-9a-fx.]+/g, 'unlock mmap');
+      const noRange = r.design === 'range' ? text : text.replace(/lock range [0-9a-fx.]+ (read|write)/g, 'lock mmap $1').replace(/unlock range [0-9a-fx.]+/g, 'unlock mmap');
+      // VMA locks exist only under pervma
+      return r.design === 'pervma' ? noRange : noRange.replace(/lock vma 0x1000 read; unlock vma 0x1000/g, 'lock mmap read; unlock mmap');
     };
     r.threads.forEach((steps, i) => lines.push(`  thread t${i} on cpu${i} { ${body(steps).replace(/-> c\b/, `-> c${i}`)} }`));
     lines.push('}');

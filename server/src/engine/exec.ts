@@ -12,6 +12,8 @@ import type { ScenarioSpec, StepSpec } from './scenario';
 const F = L.PTE_FRAME_MASK;
 const GRANTED = 6; // status: a queued mmap_lock acquisition was granted; the step completes next
 const STUCK = 7; // status: spins forever (a spinlock it already holds)
+const SPEC_PROT_SHIFT = 24; // L_SEQ of a speculative fault: sequence count, and its VMA protection + 1 above
+const WAIT_VMA_WRITE = 8; // status: vma_start_write() has marked its VMAs and waits for their readers
 const OLD_PENDING = 3; // PT_OLD: unhooked by munmap, freed by its tlb_finish_mmu
 
 /**
@@ -111,6 +113,7 @@ export class Exec {
     const m = this.m;
     const st = s[m.th(t, L.T_STATUS)]!;
     if (st === L.DONE || st === L.SEGV || st === L.WAIT_MMAP || st === STUCK) return false;
+    if (st === WAIT_VMA_WRITE) return this.vmaReadersGone(s, t, this.instr(s, t)!);
     const mm = this.tMm[t]!;
     if (s[m.mm(mm, L.M_EXISTS)] === 0) return false;
     const forker = this.spec.mms[mm]!.forkedBy;
@@ -147,7 +150,6 @@ export class Exec {
     const mm = this.tMm[t]!;
     switch (ins.code) {
       case K['ptl-lock']:
-      case K['spf-ptl-lock']:
       case K['lock-ptl']: {
         const h = s[m.pt(mm, ins.region >= 0 ? ins.region : this.L.pageRegion[ins.page]!, L.PT_PTL)]!;
         return h === 0 || h === t + 1;
@@ -170,20 +172,16 @@ export class Exec {
         return (ins.op.op === 'tlbi' && ins.op.local) || this.ipiOk(s, t, mm);
       case K['zap-ptes']:
         return !this.zapForceFlush(s, t, ins) || this.ipiOk(s, t, mm);
-      case K['vma-write-lock']: {
-        if (this.spec.design !== 'pervma') return true;
-        // vma_start_write() waits for the VMA's readers (itself included: that never ends)
-        for (const v of this.vmaWriteTargets(s, mm, ins)) if (s[m.vma(mm, v, L.V_READERS)]! - this.ownVmaReads(s, t, v) > 0) return false;
-        return true;
-      }
+      case K['vma-write-lock']:
+        // vma_start_write() marks the VMAs at once (new VMA readers fail) and then waits (WAIT_VMA_WRITE)
+        return s[m.th(t, L.T_STATUS)] !== WAIT_VMA_WRITE || this.vmaReadersGone(s, t, ins);
       case K['lock-vma']: {
         const v = m.vmaAt(s, mm, this.L.pages[ins.page]!);
         if (v < 0) return true;
         if (ins.arg === 1) {
           // vma_start_write waits for readers (other than itself: that is a self-deadlock)
-          const readers = s[m.vma(mm, v, L.V_READERS)]!;
-          const mine = (s[m.th(t, L.T_VMA_R)]! >> v) & 1;
-          return readers - mine === 0 || mine === 1;
+          const mine = this.ownVmaReads(s, t, v);
+          return s[m.vma(mm, v, L.V_READERS)]! - mine === 0 || mine > 0;
         }
         const w = s[m.vma(mm, v, L.V_WRITER)]!;
         return w === 0 || w === t + 1;
@@ -620,9 +618,23 @@ export class Exec {
   /** Read locks t holds on VMA slot v (explicit, and a VMA-locked fault's). */
   private ownVmaReads(s: State, t: number, v: number): number {
     const m = this.m;
-    let n = (s[m.th(t, L.T_VMA_R)]! >> v) & 1;
+    let n = this.L.nVmaReadFields > 0 ? s[m.vmaRead(t, v)]! : 0;
     if (this.L.nLocals > L_VMA && this.spec.design === 'pervma' && s[m.loc(t, L_VMA)] === v + 1) n++;
     return n;
+  }
+
+  private vmaReadDrop(s: State, t: number, v: number): void {
+    const m = this.m;
+    s[m.vma(this.tMm[t]!, v, L.V_READERS)]!--;
+    s[m.vmaRead(t, v)]!--;
+    s[m.th(t, L.T_VMA_R)]!--;
+  }
+
+  /** Have the readers of every VMA this op write-locks (other than t itself) left? */
+  private vmaReadersGone(s: State, t: number, ins: Instr): boolean {
+    const mm = this.tMm[t]!;
+    for (const v of this.vmaWriteTargets(s, mm, ins)) if (s[this.m.vma(mm, v, L.V_READERS)]! - this.ownVmaReads(s, t, v) > 0) return false;
+    return true;
   }
 
   /** spf: vm_write_end() on every VMA this thread bracketed. */
@@ -637,9 +649,12 @@ export class Exec {
     }
   }
 
-  /** Whether a VMA can be handled by VMA-locked (pervma) or speculative (spf) faults: anonymous, not userfaultfd. */
+  /**
+   * Whether a VMA can be handled by VMA-locked (pervma) or speculative (spf) faults: private
+   * anonymous (a shared anonymous VMA is shmem, with vm_ops), not registered with userfaultfd.
+   */
   private lockless(s: State, mm: number, v: number): boolean {
-    return (s[this.m.vma(mm, v, L.V_FLAGS)]! & (L.VF_FILE | L.VF_UFFD)) === 0;
+    return (s[this.m.vma(mm, v, L.V_FLAGS)]! & (L.VF_FILE | L.VF_SHARED | L.VF_UFFD)) === 0;
   }
 
   /** A speculative fault gives up: drop what it allocated or referenced, and fall back. */
@@ -712,6 +727,8 @@ export class Exec {
     const mm = this.tMm[t]!;
     switch (this.spec.design) {
       case 'pervma': {
+        // the VMA this fault read-locked (even if an unlocked split moved addr to another VMA), or an explicit lock
+        if (s[m.loc(t, L_VMA)] !== 0) return true;
         const v = m.vmaAt(s, mm, addr);
         return v >= 0 && this.ownVmaReads(s, t, v) > 0;
       }
@@ -740,7 +757,15 @@ export class Exec {
     const m = this.m;
     const mm = this.tMm[t]!;
     if (this.spec.design === 'range') {
-      if (!this.holdsRange(s, t, start, end, true)) this.violation('vma-needs-mmap-write', `${what} modifies VMAs of ${hex(start)}..${hex(end)} without a write range lock covering them`);
+      // a split changes the whole VMA it splits: the write range must cover each one entirely
+      const b = this.L.bounds;
+      let lo = start;
+      let hi = end;
+      for (const v of this.coveredVmas(s, mm, start, end)) {
+        lo = Math.min(lo, b[s[m.vma(mm, v, L.V_START)]!]!);
+        hi = Math.max(hi, b[s[m.vma(mm, v, L.V_END)]!]!);
+      }
+      if (!this.holdsRange(s, t, lo, hi, true)) this.violation('vma-needs-mmap-write', `${what} modifies VMAs of ${hex(lo)}..${hex(hi)} without a write range lock covering them`);
       return;
     }
     if (s[m.th(t, L.T_MMAP_W)] !== 1) {
@@ -997,6 +1022,13 @@ export class Exec {
     s[this.m.pte(mm, p)] = pte;
   }
 
+  /** The VMA protection a fault works with: a speculative fault's snapshot, else the VMA's now (0 if none). */
+  private faultProt(s: State, t: number, mm: number, addr: number): number {
+    const lb = this.m.loc(t, 0);
+    if ((s[lb + L_FLAGS]! & LF_SPEC) !== 0) return (s[lb + L_SEQ]! >> SPEC_PROT_SHIFT) - 1;
+    return this.vmaFlagsAt(s, mm, addr)?.prot ?? 0;
+  }
+
   private vmaFlagsAt(s: State, mm: number, addr: number): { v: number; prot: number; flags: number } | undefined {
     const v = this.m.vmaAt(s, mm, addr);
     if (v < 0) return undefined;
@@ -1133,7 +1165,10 @@ export class Exec {
         this.violation('lock-held-at-exit', `${this.tn(t)} ends holding ${this.ptName(m.ptIndex(mm, r))}`, acquiredBy('lock-ptl', (i) => i.region === r));
       }
     }
-    if (s[m.th(t, L.T_VMA_R)] !== 0) this.violation('lock-held-at-exit', `${this.tn(t)} ends holding a VMA read lock`, acquiredBy('lock-vma', () => true));
+    if (s[m.th(t, L.T_VMA_R)] !== 0) {
+      this.violation('lock-held-at-exit', `${this.tn(t)} ends holding a VMA read lock`, acquiredBy('lock-vma', () => true));
+      for (let v = 0; v < this.L.nVma; v++) while (s[m.vmaRead(t, v)]! > 0) this.vmaReadDrop(s, t, v);
+    }
     if (this.spec.design === 'range') {
       let reported = false;
       while (this.rangeRelease(s, t, () => true)) {
@@ -1241,21 +1276,27 @@ export class Exec {
         if ((ins.arg & 1) === 1 ? prot !== 2 : prot === 0) return ins.jumps['fallback'];
         const seq = s[m.vma(mm, v, L.V_SEQ)]!;
         if (seq & 1) return ins.jumps['fallback'];
-        s[lb + L_SEQ] = seq;
+        // the speculative fault works from a copy of the VMA's flags (vmf->vma_flags, vma_page_prot)
+        s[lb + L_SEQ] = seq | ((prot + 1) << SPEC_PROT_SHIFT);
         s[lb + L_VMA] = v + 1;
         s[lb + L_FLAGS]! |= LF_SPEC;
         return ins.next;
       }
       case K['spf-ptl-lock']: {
         const region = ins.region >= 0 ? ins.region : this.L.pageRegion[p]!;
+        // pte_map_lock(): spin_trylock(); a contended PTL aborts the speculative fault
+        if (s[m.pt(mm, region, L.PT_PTL)] !== 0) {
+          this.specAbort(s, t);
+          return ins.jumps['fallback'];
+        }
         this.ptlTake(s, t, mm, region);
-        // pte_map_lock(): with the PTL held, the VMA must be unchanged since the snapshot
+        // with the PTL held, the VMA must be unchanged since the snapshot
         const v = s[lb + L_VMA]! - 1;
         const b = this.L.bounds;
         const ok =
           v >= 0 &&
           s[m.vma(mm, v, L.V_STATE)] === L.VMA_LIVE &&
-          s[m.vma(mm, v, L.V_SEQ)] === s[lb + L_SEQ] &&
+          s[m.vma(mm, v, L.V_SEQ)] === (s[lb + L_SEQ]! & ((1 << SPEC_PROT_SHIFT) - 1)) &&
           b[s[m.vma(mm, v, L.V_START)]!]! <= addr &&
           addr < b[s[m.vma(mm, v, L.V_END)]!]!;
         if (ok) return ins.next;
@@ -1328,8 +1369,7 @@ export class Exec {
         const mode = s[lb + L_AUX]!;
         const newF = s[lb + L_NEW]! - 1;
         const cache = s[lb + L_OLD]! - 1;
-        const v = this.vmaFlagsAt(s, mm, addr);
-        const vmaW = v !== undefined && v.prot === 2;
+        const vmaW = this.faultProt(s, t, mm, addr) === 2;
         if ((pte & F) !== 0) {
           // someone else filled it: discard
           if (newF >= 0) this.putRef(s, t, newF);
@@ -1383,12 +1423,12 @@ export class Exec {
           return ins.jumps['uffd'];
         }
         if ((ins.arg & 4) !== 0 && s[m.mm(mm, L.M_PENDING)]! > 0) return ins.jumps['flush'];
-        return this.wpDecide(s, t, ins, v?.prot ?? 0, v?.flags ?? 0);
+        return this.wpDecide(s, t, ins, this.faultProt(s, t, mm, addr), v?.flags ?? 0);
       }
       case K['wp-flush-pending']: {
         this.flushPages(s, mm, (q) => q === p);
         const v = this.vmaFlagsAt(s, mm, addr);
-        return this.wpDecide(s, t, ins, v?.prot ?? 0, v?.flags ?? 0);
+        return this.wpDecide(s, t, ins, this.faultProt(s, t, mm, addr), v?.flags ?? 0);
       }
       case K['cow-copy']: {
         if ((ins.arg & 8) === 0) this.checkSleep(s, t, 'wp_page_copy()');
@@ -1422,14 +1462,14 @@ export class Exec {
               [this.cur],
             );
           }
-          const v = this.vmaFlagsAt(s, mm, addr);
-          const np = (newF + 1) | L.PTE_DIRTY | (v && v.prot === 2 ? L.PTE_W : 0);
+          const prot = this.faultProt(s, t, mm, addr);
+          const np = (newF + 1) | L.PTE_DIRTY | (prot === 2 ? L.PTE_W : 0);
           this.checkPins(s, mm, p, newF);
           this.tagStale(s, mm, p, np);
           s[m.pte(mm, p)] = np;
           if (old !== this.L.zeroFrame) this.putRef(s, t, old);
           s[lb + L_NEW] = 0;
-          this.faultWrote(s, t, ins, v?.prot ?? 0);
+          this.faultWrote(s, t, ins, prot);
         } else {
           this.putRef(s, t, newF);
           s[lb + L_NEW] = 0;
@@ -1594,17 +1634,25 @@ export class Exec {
           }
           return ins.next;
         }
+        const stOff = m.th(t, L.T_STATUS);
+        if (s[stOff] === WAIT_VMA_WRITE) {
+          s[stOff] = L.RUN; // the readers left
+          return ins.next;
+        }
         this.checkSleep(s, t, 'vma_start_write()');
         if (s[m.th(t, L.T_MMAP_W)] !== 1) this.violation('vma-needs-mmap-write', `vma_start_write() by ${this.tn(t)} without mmap_lock held for write`);
         for (const v of targets) {
           if (this.ownVmaReads(s, t, v) > 0) {
             this.violation('recursive-lock', `${this.tn(t)} write-locks a VMA it holds read-locked: vma_start_write() waits for itself`);
-            s[m.th(t, L.T_STATUS)] = STUCK;
+            s[stOff] = STUCK;
             return undefined;
           }
         }
+        // vm_lock_seq is set and the rwsem queued: from now on vma_start_read() fails
         for (const v of targets) s[m.vma(mm, v, L.V_WRITER)] = t + 1;
-        return ins.next;
+        if (this.vmaReadersGone(s, t, ins)) return ins.next;
+        s[stOff] = WAIT_VMA_WRITE;
+        return undefined;
       }
       case K['mprotect-fixup']: {
         const o = ins.op;
@@ -1948,7 +1996,7 @@ export class Exec {
         const v = m.vmaAt(s, mm, addr);
         if (v < 0) return ins.next;
         if (this.holdsAnyPtl(s, t)) this.violation('lock-order', `${this.tn(t)} takes a VMA lock while holding a page-table lock`);
-        const mine = (s[m.th(t, L.T_VMA_R)]! >> v) & 1;
+        const mine = this.ownVmaReads(s, t, v) > 0;
         if (ins.arg === 1) {
           this.checkSleep(s, t, 'vma_start_write()');
           const writeHeld = this.spec.design === 'range' ? this.holdsRange(s, t, addr, addr + PAGE_SIZE, true) : s[m.th(t, L.T_MMAP_W)] === 1;
@@ -1961,19 +2009,19 @@ export class Exec {
           s[m.vma(mm, v, L.V_WRITER)] = t + 1;
           return ins.next;
         }
-        if (mine) this.violation('recursive-lock', `${this.tn(t)} read-locks a VMA it already holds`);
+        if (mine) this.violation('recursive-lock', `${this.tn(t)} read-locks a VMA it already holds: the second vma_start_read() fails while a writer waits`);
         s[m.vma(mm, v, L.V_READERS)]!++;
-        s[m.th(t, L.T_VMA_R)]! |= 1 << v;
+        s[m.vmaRead(t, v)]!++;
+        s[m.th(t, L.T_VMA_R)]!++;
         return ins.next;
       }
       case K['unlock-vma']: {
         const v = m.vmaAt(s, mm, addr);
-        if (v < 0 || !((s[m.th(t, L.T_VMA_R)]! >> v) & 1)) {
+        if (v < 0 || s[m.vmaRead(t, v)] === 0) {
           this.violation('unlock-not-held', `${this.tn(t)} releases a VMA read lock on ${hex(addr)}, which it does not hold`);
           return ins.next;
         }
-        s[m.vma(mm, v, L.V_READERS)]!--;
-        s[m.th(t, L.T_VMA_R)]! &= ~(1 << v);
+        this.vmaReadDrop(s, t, v);
         return ins.next;
       }
       case K['irq-off']:
@@ -2165,6 +2213,11 @@ export class Exec {
     const ins = this.instr(s, t);
     if (st === L.WAIT_UFFD) return { thread: t, what: 'userfaultfd (no unprotect resolves it)', holders: [] };
     if (st === STUCK) return { thread: t, what: 'a lock it already holds', holders: [t] };
+    if (st === WAIT_VMA_WRITE && ins) {
+      const holders: number[] = [];
+      for (const v of this.vmaWriteTargets(s, mm, ins)) for (let u = 0; u < this.L.nThread; u++) if (u !== t && this.tMm[u] === mm && this.ownVmaReads(s, u, v) > 0) holders.push(u);
+      return { thread: t, what: 'VMA readers to leave (vma_start_write)', holders: [...new Set(holders)].sort((a, b) => a - b) };
+    }
     if (st === L.WAIT_RANGE) {
       const i = this.rangeWaitingSlot(s, t);
       const holders: number[] = [];
@@ -2176,7 +2229,7 @@ export class Exec {
         if ((w || (info & L.RI_WRITE) !== 0) && s[m.rangeSlot(mm, j, L.RS_LO)]! < hi && lo < s[m.rangeSlot(mm, j, L.RS_HI)]!) holders.push((info & L.RI_THREAD) - 1);
       }
       const pts = this.L.rangePoints;
-      return { thread: t, what: `a ${w ? 'write' : 'read'} range lock on ${hex(pts[lo]!)}..${hex(pts[hi]!)}`, holders: [...new Set(holders)] };
+      return { thread: t, what: `a ${w ? 'write' : 'read'} range lock on ${hex(pts[lo]!)}..${hex(pts[hi]!)}`, holders: [...new Set(holders)].sort((a, b) => a - b) };
     }
     if (st === L.WAIT_MMAP) {
       const holders: number[] = [];

@@ -458,7 +458,9 @@ type FaultExits = { done: Label | number; segv: Label | number; uffd: Label | nu
 
 function emitFault(b: Builder, L: Layout, g: FaultBase, write: boolean, opts: FaultOpts, exits: FaultExits): void {
   const design = L.spec.design;
-  if (g.ctx !== 'gup' && !g.inheritMmap && (design === 'pervma' || design === 'spf')) {
+  // a fault taken with a page-table lock held goes straight to mmap_lock: spf's pte_map_lock()
+  // trylock cannot succeed, and the classic path reports the lock-order and sleep violations
+  if (g.ctx !== 'gup' && !g.inheritMmap && !g.inheritPtl && (design === 'pervma' || design === 'spf')) {
     const classic = b.label();
     emitFaultBody(b, L, g, write, opts, exits, design === 'pervma' ? 'vma' : 'spec', classic);
     b.place(classic);

@@ -70,6 +70,8 @@ export interface Layout {
   readonly nRegs: number; // per thread
   readonly nRefs: number; // per thread
   readonly nLocals: number; // per thread
+  /** Per-thread explicit VMA read-lock counts, one per VMA slot (0 fields without `lock vma` steps). */
+  readonly nVmaReadFields: number;
   /** Range-lock slots per mm (0 unless `locking range`). */
   readonly nRangeSlots: number;
   /** Addresses a range lock can start or end at, sorted; range slots store indices into this. */
@@ -118,7 +120,7 @@ export const T_STATUS = 1;
 export const T_MMAP_R = 2; // read holds of its mm's mmap_lock (recursive reads count)
 export const T_MMAP_W = 3; // 1 if it holds its mm's mmap_lock for write (fork: the parent's)
 export const T_PTLS = 4; // bitmask of held PTLs (global page-table index, see ptIndex)
-export const T_VMA_R = 5; // bitmask of VMA slots of its mm it holds read-locked
+export const T_VMA_R = 5; // explicit VMA read locks it holds (total; per VMA slot in its vmaRead fields)
 export const T_IRQ = 6; // 1 if IRQs are off on its CPU
 export const T_LOCALS = 7; // op-local registers follow, then gather list, registers, refs
 
@@ -330,7 +332,12 @@ export function buildLayout(spec: ScenarioSpec): Layout {
   }
   const rangePoints = [...pointSet].sort((a, b) => a - b);
 
-  const threadSize = T_LOCALS + nLocals + nGather + nRegs + nRefs * 3;
+  const nVmaReadFields = spec.threads.some((th) => th.steps.some((s) => s.op === 'lock' && s.lock === 'vma')) ? nVma : 0;
+  const nPt = nMm * nRegion;
+  // PTLs held are a bitmask per thread
+  if (nPt > 31) throw new Error(`the scenario needs ${nPt} page tables (mms x 2 MiB regions); the model supports at most 31`);
+
+  const threadSize = T_LOCALS + nLocals + nGather + nRegs + nRefs * 3 + nVmaReadFields;
   const mmSize = M_QUEUE + nThread + nRangeSlots * RS_SIZE + nVma * V_SIZE + nRegion * PT_SIZE + nPage;
   const frameSize = F_SHAREDBY + tagWords;
   const tlbEntrySize = 2 + tagWords;
@@ -343,7 +350,6 @@ export function buildLayout(spec: ScenarioSpec): Layout {
   const freeCpus = threadOnCpu.map((t, c) => (t < 0 ? c : -1)).filter((c) => c >= 0);
   const tlbRow = threadOnCpu.map((t, c) => (t >= 0 ? thread + t * threadStride + threadSize : tlb + freeCpus.indexOf(c) * tlbRowSize));
   const global = tlb + freeCpus.length * tlbRowSize;
-  const nPt = nMm * nRegion;
   const orderWords = Math.max(1, Math.ceil((nPt * nPt) / 31));
   const size = global + orderWords;
   const components: [number, number][] = [];
@@ -368,6 +374,7 @@ export function buildLayout(spec: ScenarioSpec): Layout {
     nRegs,
     nRefs,
     nLocals,
+    nVmaReadFields,
     nRangeSlots,
     rangePoints,
     nGather,

@@ -52,6 +52,7 @@ export class Machine {
   readonly gatherOff: number;
   readonly regsOff: number;
   readonly refsOff: number;
+  readonly vmaReadOff: number;
   /** Offsets of every field that holds frame + 1 in its low 16 bits, in canonical scan order. */
   readonly frameFields: Int32Array;
   readonly frameFieldsThreadStart: number;
@@ -71,6 +72,7 @@ export class Machine {
     this.gatherOff = L.T_LOCALS + layout.nLocals;
     this.regsOff = this.gatherOff + layout.nGather;
     this.refsOff = this.regsOff + layout.nRegs;
+    this.vmaReadOff = this.refsOff + layout.nRefs * 3;
     const ff: number[] = [];
     for (let m = 0; m < layout.nMm; m++) for (let p = 0; p < layout.nPage; p++) ff.push(this.pteBase[m]! + p);
     for (let c = 0; c < layout.nCpu; c++) for (let p = 0; p < layout.nPage; p++) ff.push(this.tlbBase[c]! + p * o.tlbEntrySize);
@@ -118,6 +120,10 @@ export class Machine {
   }
   ref(t: number, r: number, field: number): number {
     return this.threadBase[t]! + this.refsOff + r * 3 + field;
+  }
+  /** Explicit read locks thread t holds on VMA slot v (only with `lock vma` steps). */
+  vmaRead(t: number, v: number): number {
+    return this.threadBase[t]! + this.vmaReadOff + v;
   }
   gather(t: number, g: number): number {
     return this.threadBase[t]! + this.gatherOff + g;
@@ -373,12 +379,9 @@ export class Machine {
           const lv = this.loc(t, L_VMA);
           if (s[lv]! > 0) s[lv] = newIndex[s[lv]! - 1]! + 1;
         }
-        const o = this.th(t, L.T_VMA_R);
-        const bits = s[o]!;
-        if (bits === 0) continue;
-        let nb = 0;
-        for (let v = 0; v < Ly.nVma; v++) if (bits & (1 << v)) nb |= 1 << newIndex[v]!;
-        s[o] = nb;
+        if (Ly.nVmaReadFields === 0 || s[this.th(t, L.T_VMA_R)] === 0) continue;
+        const counts = s.slice(this.vmaRead(t, 0), this.vmaRead(t, 0) + Ly.nVma);
+        for (let v = 0; v < Ly.nVma; v++) s[this.vmaRead(t, newIndex[v]!)] = counts[v]!;
       }
     }
   }

@@ -529,6 +529,10 @@ class ScenarioChecker {
           this.out.push(err(first.span, `range locks exist only under 'locking range' (this scenario is 'locking ${this.model.design}'): use 'lock mmap read|write' here, or switch the design`, 'design'));
           continue;
         }
+        if ((shaped.op.name === 'lock' || shaped.op.name === 'unlock') && first?.kind === 'word' && first.text === 'vma' && this.model.design !== 'pervma') {
+          this.out.push(err(first.span, `VMA locks exist only under 'locking pervma' (Linux 6.4+; this scenario is 'locking ${this.model.design}'): add 'locking pervma'`, 'design'));
+          continue;
+        }
         thread.steps.push(shaped);
       }
     }
