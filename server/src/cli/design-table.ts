@@ -22,6 +22,6 @@ export function designTable(results: readonly { file: string; fa: FileAnalysis }
     }
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const line = (r: string[]): string => r.map((x, c) => x.padEnd(widths[c]!)).join(' | ');
+  const line = (r: string[]): string => r.map((x, c) => x.padEnd(widths[c]!)).join(' | ').trimEnd();
   return ['', 'design x findings:', line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.slice(1).map(line)];
 }

@@ -19,18 +19,18 @@ export const MICRO = {
   'fault-enter': { kernel: 'do_user_addr_fault(): mmap_read_lock(); find_vma(); access_error()', doc: 'take mmap_lock for read, find the VMA and check the access; no VMA or a forbidding VMA: SIGSEGV', source: 'kernel-paths §1.0' },
   'vma-read-try': {
     kernel: 'lock_vma_under_rcu(): mas_walk(); vma_start_read(); access_error()',
-    doc: 'pervma: find the VMA with no mmap_lock and read-lock it; fails (fall back to mmap_lock) if there is none, it is write-locked (vma_start_write), not anonymous, registered with userfaultfd, or forbids the access',
-    source: 'kernel-rules R19; kernel-paths §1.0 (6.x); mm/memory.c lock_vma_under_rcu (v6.4)',
+    doc: 'pervma: find the VMA with no mmap_lock and read-lock it; fails (fall back to mmap_lock) if there is none, it is write-locked or a writer waits (vma_start_write), it is not private anonymous, it is registered with userfaultfd, or it forbids the access',
+    source: 'kernel-rules R19; docs/design-paths.md §1.1 (mm/memory.c lock_vma_under_rcu, v6.4)',
   },
   'spf-begin': {
     kernel: 'handle_speculative_fault(): get_vma(); raw_read_seqcount(&vma->vm_sequence)',
     doc: 'spf: find the VMA with no mmap_lock and snapshot its sequence count; falls back to the classic fault at once if the count is odd (a writer is inside vm_write_begin/end), or the VMA is not anonymous, is registered with userfaultfd, or forbids the access',
-    source: 'kernel-rules R20; Dufour v11 "mm: provide speculative fault infrastructure"',
+    source: 'kernel-rules R20; docs/design-paths.md §2.1 (Dufour handle_speculative_fault)',
   },
   'spf-ptl-lock': {
-    kernel: 'pte_map_lock() / pte_spinlock(): spin_lock(ptl); vma_has_changed()',
-    doc: 'spf: take the page-table lock and re-validate the VMA sequence count; changed (or the VMA detached): unlock, discard the work (an allocated or copied page included) and fall back to the classic fault (VM_FAULT_RETRY)',
-    source: 'kernel-rules R20, R8; Dufour v11; Lespinasse "mm: add pte_map_lock() and pte_spinlock()"',
+    kernel: 'pte_map_lock() / pte_spinlock(): spin_trylock(ptl); vma_has_changed()',
+    doc: 'spf: trylock the page-table lock and re-validate the VMA sequence count; a contended PTL, a changed count or a detached VMA: discard the work (an allocated or copied page included) and fall back to the classic fault (VM_FAULT_RETRY)',
+    source: 'kernel-rules R20, R8; docs/design-paths.md §2.1 (pte_spinlock, pte_map_lock)',
   },
   'pte-read': { kernel: 'handle_pte_fault(): orig_pte = *pte', doc: 'lockless PTE snapshot; none: do_anonymous_page / do_fault (allocating or taking the page-cache reference here); present: take the PTL', source: 'kernel-paths §1.2' },
   'ptl-lock': { kernel: 'pte_offset_map_lock()', doc: 'take the page-table lock (spinlock) of the 2 MiB table', source: 'kernel-rules R3' },
@@ -60,7 +60,7 @@ export const MICRO = {
   'vma-write-lock': {
     kernel: 'vma_start_write() / vm_write_begin()',
     doc: 'pervma: write-lock each VMA the op changes, waiting for its readers (VMA-locked faults then fall back to mmap_lock); spf: make each VMA\'s sequence count odd, so speculative faults fall back or fail validation, until the op\'s vm_write_end() after its TLB flush',
-    source: 'kernel-rules R19, R20; mm/mprotect.c mprotect_fixup (6.x); kernel/fork.c dup_mmap (fb49c455323f)',
+    source: 'kernel-rules R19, R20; docs/design-paths.md §1.2, §2.2 (vma_prepare, vm_flags_reset, dup_mmap after fb49c455323f; Dufour mprotect_fixup)',
   },
   'mprotect-fixup': { kernel: 'mprotect_fixup(): split_vma(); vm_flags = newflags; change_protection_range(): inc_tlb_flush_pending()', doc: 'change the VMAs (splitting at the range ends), then raise tlb_flush_pending', source: 'kernel-paths §6.1' },
   'wp-begin': { kernel: 'mwriteprotect_range(): change_protection_range(): inc_tlb_flush_pending()', doc: 'check the VMA, raise tlb_flush_pending (pending=on)', source: 'kernel-paths §7.1' },
