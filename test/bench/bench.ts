@@ -3,7 +3,7 @@
 //  2. the explorer on the scalable seed-race family (shared/bench), per variant and N:
 //     states, transitions, states/s, bytes per stored state, wall time, verdict;
 //  3. with --vs-spin and `spin` installed: SPIN on the same family in the same run, and ratios.
-// Options: --max-n N (default 5), --variants race,flush,wlock, --vs-spin, --parse-only,
+// Options: --max-n N (default 5), --variants race,flush,wlock, --vs-spin, --parse-only, --engine-only,
 //          --designs classic,… (engine runs per design), --runs N (parse runs).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -168,7 +168,7 @@ async function benchLsp(): Promise<void> {
 
 async function main(): Promise<void> {
   console.log(`# vmscen bench — node ${process.version} ${process.execArgv.join(' ')}, ${os.cpus().length} cpus, ${os.cpus()[0]?.model ?? ''}`);
-  benchParse();
+  if (!has('--engine-only')) benchParse();
   if (has('--parse-only')) return;
   if (has('--lsp-only')) return benchLsp();
   const rows = benchEngine();

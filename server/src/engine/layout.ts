@@ -110,7 +110,7 @@ export interface Offsets {
   readonly global: number;
   /** Offset of each CPU's TLB row. */
   readonly tlbRow: readonly number[];
-  /** Contiguous component ranges for the state store: one per thread, then the shared rest. */
+  /** Contiguous component ranges for the state store: one per thread, then the mms, then frames and the rest. */
   readonly components: readonly (readonly [number, number])[];
 }
 
@@ -354,7 +354,9 @@ export function buildLayout(spec: ScenarioSpec): Layout {
   const size = global + orderWords;
   const components: [number, number][] = [];
   for (let t = 0; t < nThread; t++) components.push([t * threadStride, (t + 1) * threadStride]);
-  components.push([mm, size]);
+  // the shared rest in two parts that change at different steps: mms (locks, VMAs, PTEs) and
+  // frames with the TLB rows of idle CPUs and the global fields
+  components.push([mm, frame], [frame, size]);
 
   return {
     spec,

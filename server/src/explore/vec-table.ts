@@ -44,10 +44,7 @@ export class VecTable {
 
   private static hash(src: Int32Array, off: number, len: number): number {
     let h = 0x811c9dc5 ^ len;
-    for (let i = 0; i < len; i++) {
-      h = Math.imul(h ^ src[off + i]!, 0x01000193);
-      h ^= h >>> 15;
-    }
+    for (let i = 0; i < len; i++) h = Math.imul(h ^ src[off + i]!, 0x01000193);
     h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
     h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
     return h ^ (h >>> 16);
