@@ -212,18 +212,24 @@ export class Exec {
    * transition, so waiting states (deadlocks) stay visible. Returns the micro-steps run.
    */
   transition(s: State, t: number, ran?: Instr[]): void {
-    let ins = this.instr(s, t)!;
     if (!this.reduce) {
-      ran?.push(ins);
+      ran?.push(this.instr(s, t)!);
       this.step(s, t);
       return;
     }
+    this.reducedTransition(s, t, ran);
+    // canonical form once per transition: the semantics do not depend on fresh-frame names
+    if (this.canonical) this.m.canonicalize(s);
+  }
+
+  private reducedTransition(s: State, t: number, ran?: Instr[]): void {
+    let ins = this.instr(s, t)!;
     let phase = this.mover[ins.code]!;
     for (let guard = 0; ; guard++) {
       if (guard > 10_000) throw new Error(`internal: transition of ${this.tn(t)} does not end`);
       ran?.push(ins);
       const pcBefore = s[this.m.th(t, L.T_PC)];
-      this.step(s, t);
+      this.step(s, t, false);
       const st = s[this.m.th(t, L.T_STATUS)];
       if (st !== L.RUN || s[this.m.th(t, L.T_PC)] === pcBefore) return; // queued, done, waiting
       const next = this.instr(s, t);
@@ -249,7 +255,8 @@ export class Exec {
     return { thread: this.curThread, step: this.curStep0 };
   }
 
-  step(s: State, t: number): void {
+  /** One micro-step of thread t (then the canonical form, unless `canon` is false). */
+  step(s: State, t: number, canon = true): void {
     const m = this.m;
     const pcOff = m.th(t, L.T_PC);
     const ins = this.programs[t]!.instrs[s[pcOff]!]!;
@@ -259,7 +266,7 @@ export class Exec {
     if (s[stOff] === L.WAIT_UFFD) s[stOff] = L.RUN;
     const next = this.exec(s, t, ins);
     if (next !== undefined) this.moveTo(s, t, ins, next); // undefined: stays (queued for a lock)
-    if (this.canonical) m.canonicalize(s);
+    if (canon && this.canonical) m.canonicalize(s);
   }
 
   private moveTo(s: State, t: number, ins: Instr, next: number): void {

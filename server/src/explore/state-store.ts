@@ -14,12 +14,15 @@ export class StateStore {
   private readonly ids: Int32Array;
   private parents: Int32Array;
   private movers: Uint8Array;
+  private parentId = -1;
+  private readonly parentIds: Int32Array;
 
   constructor(private readonly layout: Layout) {
     this.ranges = layout.off.components;
     this.tables = this.ranges.map(([a, b]) => new VecTable(b - a, 4096));
     this.states = new StateTable(this.ranges.length);
     this.ids = new Int32Array(this.ranges.length);
+    this.parentIds = new Int32Array(this.ranges.length);
     this.parents = new Int32Array(1 << 14);
     this.movers = new Uint8Array(1 << 14);
   }
@@ -37,6 +40,11 @@ export class StateStore {
 
   add(s: Int32Array, from: number, fromState: Int32Array | undefined, mover: number): number {
     const ranges = this.ranges;
+    if (from >= 0 && from !== this.parentId) {
+      // the parent's component ids, decoded once for all its successors
+      for (let c = 0; c < ranges.length; c++) this.parentIds[c] = this.states.get(from, c);
+      this.parentId = from;
+    }
     for (let c = 0; c < ranges.length; c++) {
       const [a, b] = ranges[c]!;
       if (fromState && from >= 0) {
@@ -48,7 +56,7 @@ export class StateStore {
           }
         }
         if (same) {
-          this.ids[c] = this.states.get(from, c);
+          this.ids[c] = this.parentIds[c]!;
           continue;
         }
       }
