@@ -33,6 +33,8 @@ export interface WaitInfo {
   readonly thread: number;
   readonly what: string;
   readonly holders: readonly number[];
+  /** Some holders have only queued ahead of it for the lock (a fair lock), not taken it. */
+  readonly queuedAhead?: boolean;
 }
 
 export class Exec {
@@ -2231,12 +2233,16 @@ export class Exec {
       const lo = s[m.rangeSlot(mm, i, L.RS_LO)]!;
       const hi = s[m.rangeSlot(mm, i, L.RS_HI)]!;
       const w = (s[m.rangeSlot(mm, i, L.RS_INFO)]! & L.RI_WRITE) !== 0;
+      let queuedAhead = false;
       for (let j = 0; j < i; j++) {
         const info = s[m.rangeSlot(mm, j, L.RS_INFO)]!;
-        if ((w || (info & L.RI_WRITE) !== 0) && s[m.rangeSlot(mm, j, L.RS_LO)]! < hi && lo < s[m.rangeSlot(mm, j, L.RS_HI)]!) holders.push((info & L.RI_THREAD) - 1);
+        if ((w || (info & L.RI_WRITE) !== 0) && s[m.rangeSlot(mm, j, L.RS_LO)]! < hi && lo < s[m.rangeSlot(mm, j, L.RS_HI)]!) {
+          holders.push((info & L.RI_THREAD) - 1);
+          if ((info & L.RI_HELD) === 0) queuedAhead = true;
+        }
       }
       const pts = this.L.rangePoints;
-      return { thread: t, what: `a ${w ? 'write' : 'read'} range lock on ${hex(pts[lo]!)}..${hex(pts[hi]!)}`, holders: [...new Set(holders)].sort((a, b) => a - b) };
+      return { thread: t, what: `a ${w ? 'write' : 'read'} range lock on ${hex(pts[lo]!)}..${hex(pts[hi]!)}`, holders: [...new Set(holders)].sort((a, b) => a - b), queuedAhead };
     }
     if (st === L.WAIT_MMAP) {
       const holders: number[] = [];
@@ -2244,13 +2250,17 @@ export class Exec {
       if (w) holders.push(w - 1);
       for (let u = 0; u < this.L.nThread; u++) if (this.tMm[u] === mm && s[m.th(u, L.T_MMAP_R)]! > 0) holders.push(u);
       const q = m.mm(mm, L.M_QUEUE);
+      let queuedAhead = false;
       for (let i = 0; i < this.L.nThread && s[q + i] !== 0; i++) {
         const e = s[q + i]!;
         const u = Math.abs(e) - 1;
         if (u === t) break;
-        if (e < 0) holders.push(u);
+        if (e < 0) {
+          holders.push(u);
+          queuedAhead = true;
+        }
       }
-      return { thread: t, what: 'mmap_lock', holders: [...new Set(holders)] };
+      return { thread: t, what: 'mmap_lock', holders: [...new Set(holders)], queuedAhead };
     }
     const forker = this.spec.mms[mm]!.forkedBy;
     if (forker && (s[m.mm(mm, L.M_EXISTS)] === 0 || this.curStep(s, forker.thread) <= forker.step)) return { thread: t, what: 'its fork to return', holders: [forker.thread] };

@@ -160,7 +160,7 @@ function terminalFindings(exec: Exec, s: Int32Array, spec: ScenarioSpec, found: 
     const waits = blocked.map((t) => exec.waitInfo(s, t)).filter((w) => w !== undefined);
     const cycle = findCycle(waits);
     const name = (t: number): string => spec.threads[t]!.name;
-    const describe = (w: (typeof waits)[number]): string => `${name(w.thread)} waits for ${w.what}${w.holders.length ? ` held by ${w.holders.map(name).join(', ')}` : ''}`;
+    const describe = (w: (typeof waits)[number]): string => `${name(w.thread)} waits for ${w.what}${w.holders.length ? ` ${w.queuedAhead ? 'held or queued ahead (a fair lock) by' : 'held by'} ${w.holders.map(name).join(', ')}` : ''}`;
     const shown = cycle ?? waits;
     const first = shown[0] ?? waits[0]!;
     add({
