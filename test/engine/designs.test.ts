@@ -126,6 +126,12 @@ const TABLE: { name: string; design: string; body: string; kinds: string[] }[] =
     kinds: ['spf-begin', 'pte-read', 'spf-ptl-lock', 'handle-pte', 'cow-copy', 'spf-ptl-lock', 'cow-install', 'cow-put-old', 'spf-end'],
   },
   {
+    name: 'spf on arm64 without RCU table freeing: the walk and pte_map_lock are split at the page-table read',
+    design: 'spf',
+    body: `arch arm64 rcu-table-free=off\n${ANON}map 0x2000 -> A rw\nthread t { store 0x1000 = 2 }`,
+    kinds: ['user-store', 'spf-begin', 'spf-walk', 'pte-read', 'spf-validate', 'spf-ptl-lock', 'fill-pte', 'spf-end', 'user-store'],
+  },
+  {
     name: 'spf: userfaultfd VMAs are refused at once',
     design: 'spf',
     body: `vma 0x1000..0x3000 rw anon private uffd\nframe A = 1\nmap 0x1000 -> A r\nthread t { fault read 0x1000 }`,

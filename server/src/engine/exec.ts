@@ -5,7 +5,7 @@ import type { EventSink, Place } from './events';
 import { compileThread, END, FILL_CACHE, FILL_COW, FILL_NEW, FILL_SHARED, FILL_ZERO, SEGV as SEGV_TARGET, hex, MICRO_CODES as K, type Instr, type ThreadProgram } from './expand';
 import type { RaceKind, ViolationCode } from './findings';
 import * as L from './layout';
-import { L_AUX, L_COPY, L_DIRTY, L_FLAGS, L_GRAB, L_NEW, L_OLD, L_ORIG, L_SEQ, L_TABLE, L_VMA, LF_CHANGED, LF_CLEARED, LF_COW, LF_NOWRITE, LF_PENDING, LF_SEQODD, LF_SPEC, LF_TABLES, LF_UNFLUSHED, Machine, R_FRAME, R_PAGE, R_PIN, type State } from './machine';
+import { L_AUX, L_COPY, L_DIRTY, L_FLAGS, L_GRAB, L_NEW, L_OLD, L_ORIG, L_SEQ, L_TABLE, L_VMA, LF_CHANGED, LF_CLEARED, LF_COW, LF_NOWRITE, LF_PENDING, LF_SEQODD, LF_SPEC, LF_SPECIRQ, LF_TABLES, LF_UNFLUSHED, Machine, R_FRAME, R_PAGE, R_PIN, type State } from './machine';
 import { PAGE_SIZE } from './scenario';
 import type { ScenarioSpec, StepSpec } from './scenario';
 
@@ -680,7 +680,26 @@ export class Exec {
     s[lb + L_DIRTY] = 0;
     s[lb + L_SEQ] = 0;
     s[lb + L_VMA] = 0;
+    this.specIrqOn(s, t);
     s[lb + L_FLAGS]! &= ~LF_SPEC;
+  }
+
+  /** The split speculative steps (arm64 without RCU table freeing) disable IRQs and record the table. */
+  private specIrqOff(s: State, t: number, region: number): void {
+    const m = this.m;
+    s[m.th(t, L.T_IRQ)] = 1;
+    s[m.loc(t, L_FLAGS)]! |= LF_SPECIRQ;
+    s[m.loc(t, L_TABLE)] = s[m.pt(this.tMm[t]!, region, L.PT_GEN)]! + 1;
+  }
+
+  private specIrqOn(s: State, t: number): void {
+    const m = this.m;
+    const fo = m.loc(t, L_FLAGS);
+    if ((s[fo]! & LF_SPECIRQ) === 0) return;
+    s[fo]! &= ~LF_SPECIRQ;
+    s[m.loc(t, L_TABLE)] = 0;
+    s[m.th(t, L.T_IRQ)] = 0;
+    this.rcuQuiesce(s, t);
   }
 
   private ptlTake(s: State, t: number, mm: number, region: number): void {
@@ -1291,13 +1310,39 @@ export class Exec {
         s[lb + L_FLAGS]! |= LF_SPEC;
         return ins.next;
       }
+      case K['spf-walk']: {
+        const region = this.L.pageRegion[p]!;
+        if (s[m.pt(mm, region, L.PT_STATE)] !== L.PT_PRESENT) {
+          this.specAbort(s, t);
+          return ins.jumps['fallback'];
+        }
+        this.specIrqOff(s, t, region);
+        return ins.next;
+      }
+      case K['spf-validate']: {
+        const region = this.L.pageRegion[p]!;
+        const v = s[lb + L_VMA]! - 1;
+        const ok = v >= 0 && s[m.vma(mm, v, L.V_STATE)] === L.VMA_LIVE && s[m.vma(mm, v, L.V_SEQ)] === (s[lb + L_SEQ]! & ((1 << SPEC_PROT_SHIFT) - 1)) && s[m.pt(mm, region, L.PT_STATE)] === L.PT_PRESENT;
+        if (!ok) {
+          this.specAbort(s, t);
+          return ins.jumps['fallback'];
+        }
+        this.specIrqOff(s, t, region);
+        return ins.next;
+      }
       case K['spf-ptl-lock']: {
         const region = ins.region >= 0 ? ins.region : this.L.pageRegion[p]!;
+        // arm64 without RCU table freeing: the table read in spf-validate may be gone
+        if ((s[lb + L_FLAGS]! & LF_SPECIRQ) !== 0 && !this.tableValid(s, t, mm, region, 'the speculative fault (pte_map_lock)')) {
+          this.specAbort(s, t);
+          return ins.jumps['fallback'];
+        }
         // pte_map_lock(): spin_trylock(); a contended PTL aborts the speculative fault
         if (s[m.pt(mm, region, L.PT_PTL)] !== 0) {
           this.specAbort(s, t);
           return ins.jumps['fallback'];
         }
+        this.specIrqOn(s, t);
         this.ptlTake(s, t, mm, region);
         // with the PTL held, the VMA must be unchanged since the snapshot
         const v = s[lb + L_VMA]! - 1;
@@ -1320,6 +1365,14 @@ export class Exec {
         return ins.next;
       case K['pte-read']: {
         const region = this.L.pageRegion[p]!;
+        if ((s[lb + L_FLAGS]! & LF_SPECIRQ) !== 0) {
+          // arm64 without RCU table freeing: the table read by spf-walk may have been freed since
+          if (!this.tableValid(s, t, mm, region, 'the speculative fault')) {
+            this.specAbort(s, t);
+            return ins.jumps['fallback'];
+          }
+          this.specIrqOn(s, t);
+        }
         if ((s[lb + L_FLAGS]! & LF_SPEC) !== 0) {
           // the speculative path does not allocate page tables; the VMA it snapshotted may be gone
           const sv = this.vmaFlagsAt(s, mm, addr);
@@ -2108,7 +2161,7 @@ export class Exec {
   }
 
   /** Is the page table this GUP-fast walker read still there? Reports a use-after-free if not. */
-  private tableValid(s: State, t: number, mm: number, region: number): boolean {
+  private tableValid(s: State, t: number, mm: number, region: number, who = 'GUP-fast'): boolean {
     const m = this.m;
     const saved = s[m.loc(t, L_TABLE)]! - 1;
     const gen = s[m.pt(mm, region, L.PT_GEN)]!;
@@ -2118,7 +2171,7 @@ export class Exec {
       if (old === OLD_PENDING) return true; // unhooked, not yet freed
       if (old === L.OLD_RCU && (s[m.pt(mm, region, L.PT_RCUMASK)]! & (1 << this.tCpu[t]!)) !== 0) return true;
     }
-    this.race('use-after-free', `GUP-fast by ${this.tn(t)} reads a PTE from the page table for ${hex(this.L.regions[region]! * 0x200000)}..${hex((this.L.regions[region]! + 1) * 0x200000)}, which was freed under it`);
+    this.race('use-after-free', `${who} by ${this.tn(t)} reads a PTE from the page table for ${hex(this.L.regions[region]! * 0x200000)}..${hex((this.L.regions[region]! + 1) * 0x200000)}, which was freed under it`);
     return false;
   }
 

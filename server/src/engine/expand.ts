@@ -484,16 +484,24 @@ function emitFaultBody(b: Builder, L: Layout, g: FaultBase, write: boolean, opts
   const copy = b.label();
   const copyPtl = b.label();
   const fb: Record<string, Label> = fallback ? { fallback } : {};
+  // on arm64 without RCU table freeing, IRQs off do not keep a page table alive: the
+  // speculative walk and pte_map_lock() are split where a concurrent free can come between
+  const splitWalk = mode === 'spec' && L.spec.arch === 'arm64' && !L.spec.rcuTableFree;
   const lockPtl = (): void => {
     if (g.inheritPtl) return;
-    if (mode === 'spec') b.emit({ ...g, arg, kind: 'spf-ptl-lock', text: `${who}: lock ptl, validate vma seq`, jumps: fb });
-    else b.emit({ ...g, kind: 'ptl-lock', text: `lock ptl ${a}` });
+    if (mode === 'spec') {
+      if (splitWalk) b.emit({ ...g, arg, kind: 'spf-validate', text: `${who}: irq off, validate vma seq, read pmd`, jumps: fb });
+      b.emit({ ...g, arg, kind: 'spf-ptl-lock', text: `${who}: ${splitWalk ? 'trylock ptl, validate, irq on' : 'lock ptl, validate vma seq'}`, jumps: fb });
+    } else b.emit({ ...g, kind: 'ptl-lock', text: `lock ptl ${a}` });
   };
   const arg = (write ? 1 : 0) | (opts.copy === 'ptl' ? 2 : 0) | (opts.pending === 'flush' ? 4 : 0);
   const f = { ...g, arg };
   const unlockName = design === 'range' ? 'range' : 'mmap';
   if (mode === 'vma') b.emit({ ...f, kind: 'vma-read-try', text: `${rw} fault ${a}: lock vma read (lock_vma_under_rcu)`, jumps: fb });
-  else if (mode === 'spec') b.emit({ ...f, kind: 'spf-begin', text: `${rw} fault ${a}: speculative, snapshot vma seq`, jumps: fb });
+  else if (mode === 'spec') {
+    b.emit({ ...f, kind: 'spf-begin', text: `${rw} fault ${a}: speculative, snapshot vma seq`, jumps: fb });
+    if (splitWalk) b.emit({ ...f, kind: 'spf-walk', text: `${who}: irq off, read pmd`, jumps: fb });
+  }
   else if (g.ctx !== 'gup') {
     const lockText = g.inheritMmap ? '' : design === 'range' ? `: lock range read ${a}` : ': lock mmap read';
     b.emit({

@@ -27,6 +27,16 @@ export const MICRO = {
     doc: 'spf: find the VMA with no mmap_lock and snapshot its sequence count; falls back to the classic fault at once if the count is odd (a writer is inside vm_write_begin/end), or the VMA is not anonymous, is registered with userfaultfd, or forbids the access',
     source: 'kernel-rules R20; docs/design-paths.md §2.1 (Dufour handle_speculative_fault)',
   },
+  'spf-walk': {
+    kernel: 'handle_speculative_fault(): local_irq_disable(); pmd = READ_ONCE(*pmdp)',
+    doc: 'spf on arm64 without RCU table freeing: disable IRQs and read the page-table pointer with no lock (no table: fall back); the PTE is read through it next, and IRQs off do not keep the table alive here',
+    source: 'kernel-rules R11 (caveat), R20; docs/design-paths.md §2.1',
+  },
+  'spf-validate': {
+    kernel: 'pte_map_lock(): local_irq_disable(); vma_has_changed(); pmd_same()',
+    doc: 'spf on arm64 without RCU table freeing: disable IRQs, re-validate the VMA sequence count and read the page-table pointer; the trylock of its PTL follows',
+    source: 'kernel-rules R11 (caveat), R20; docs/design-paths.md §2.1',
+  },
   'spf-ptl-lock': {
     kernel: 'pte_map_lock() / pte_spinlock(): spin_trylock(ptl); vma_has_changed()',
     doc: 'spf: trylock the page-table lock and re-validate the VMA sequence count; a contended PTL, a changed count or a detached VMA: discard the work (an allocated or copied page included) and fall back to the classic fault (VM_FAULT_RETRY)',
