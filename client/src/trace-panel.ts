@@ -40,7 +40,8 @@ export class TracePanel {
   }
 
   post(m: HostToWebview): void {
-    if (m.type === 'show') this.panel.title = `vmscen: ${m.view.scenario} — ${m.view.finding.code}`;
+    if (m.type === 'show') this.panel.title = `vmscen: ${m.view.scenario} — ${m.view.finding.code}${m.view.design === 'classic' ? '' : ` (${m.view.design})`}`;
+    else if (m.type === 'compare') this.panel.title = `vmscen: ${m.title}`;
     if (this.ready) void this.panel.webview.postMessage(m);
     else this.pending.push(m);
   }

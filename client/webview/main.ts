@@ -27,8 +27,9 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string,
 function lockClass(locks: readonly string[]): string {
   if (locks.length === 0) return '';
   if (locks.includes('irq off')) return 'held irq';
-  if (locks.some((l) => l.startsWith('mmap W'))) return 'held mmap-w';
-  if (locks.some((l) => l.startsWith('mmap R'))) return 'held mmap-r';
+  // write-side locks (mmap write, a write range, VMA write locks and spf brackets) and read-side ones
+  if (locks.some((l) => l.startsWith('mmap W') || l.startsWith('range W') || l === 'vma W' || l === 'vm_write_begin')) return 'held mmap-w';
+  if (locks.some((l) => l.startsWith('mmap R') || l.startsWith('range R') || l.startsWith('vma R') || l === 'speculative')) return 'held mmap-r';
   return 'held';
 }
 
@@ -43,7 +44,7 @@ function renderTrace(v: TraceView): void {
   );
   const copy = el('button', { id: 'copy', title: 'Copy the interleaving as a CPU-column text table' }, 'Copy as text');
   copy.addEventListener('click', () => api.postMessage({ type: 'copy', text: v.text }));
-  const legend = el('p', { class: 'legend muted' }, 'locks held: ', el('span', { class: 'mmap-r' }, 'mmap read'), el('span', { class: 'mmap-w' }, 'mmap write'), el('span', { class: 'held' }, 'PTL / VMA lock'), el('span', { class: 'irq' }, 'IRQs off'));
+  const legend = el('p', { class: 'legend muted' }, 'locks held: ', el('span', { class: 'mmap-r' }, 'mmap / range / VMA read, speculative'), el('span', { class: 'mmap-w' }, 'mmap / range / VMA write'), el('span', { class: 'held' }, 'PTL'), el('span', { class: 'irq' }, 'IRQs off'));
   header.append(copy, legend);
   app.append(header);
 
