@@ -319,19 +319,25 @@ export class CstToAst {
     if (memo) return memo;
     let first: IToken | undefined;
     let last: IToken | undefined;
-    const take = (a: IToken | undefined, b: IToken | undefined): void => {
-      if (a && (!first || a.startOffset < first.startOffset)) first = a;
-      if (b && (!last || b.startOffset > last.startOffset)) last = b;
-    };
-    for (const k in node.children) {
-      for (const e of node.children[k] ?? []) {
+    const children = node.children;
+    for (const k in children) {
+      const list = children[k]!;
+      for (let i = 0; i < list.length; i++) {
+        const e = list[i]!;
+        let a: IToken | undefined;
+        let b: IToken | undefined;
         if ('image' in e) {
           // line breaks (before a '{' on its own line) are not part of a node's text
-          if (this.real(e) && e.image !== '\n') take(e, e);
+          if (!this.real(e) || e.image === '\n') continue;
+          a = e;
+          b = e;
         } else {
-          const [a, b] = this.bounds(e);
-          take(a, b);
+          const r = this.bounds(e);
+          a = r[0];
+          b = r[1];
         }
+        if (a && (!first || a.startOffset < first.startOffset)) first = a;
+        if (b && (!last || b.startOffset > last.startOffset)) last = b;
       }
     }
     const r: [IToken | undefined, IToken | undefined] = [first, last];
