@@ -73,6 +73,13 @@ test('hover on an op shows its micro-steps with kernel functions; on an option, 
   const value = (await c.conn.sendRequest('textDocument/hover', { textDocument: { uri: URI }, position: { line: 22, character: 27 } })) as { contents: { value: string } };
   assert.match(value.contents.value, /^\*\*lock=read\*\* — mmap_read_lock\(\)/);
   assert.match(value.contents.value, /violation downgrade-needs-flush/, 'and the finding at that step, with its rule');
+  // under another design, the same op hovers with that design's path
+  const uri = 'file:///virtual/hover-pervma.vmscen';
+  await c.open(uri, 'scenario s {\n  locking pervma\n  vma 0x1000..0x3000 rw anon private\n  thread t { fault write 0x1000 }\n}\n');
+  const pv = (await c.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 3, character: 14 } })) as { contents: { value: string } };
+  assert.match(pv.contents.value, /\*\*Micro-steps\*\* \(locking pervma\)/);
+  assert.match(pv.contents.value, /lock_vma_under_rcu\(\)/);
+  assert.match(pv.contents.value, /vma_end_read\(\)/);
 });
 
 test('completion: ops at the start of a step, option values after key=', async () => {
