@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkFile, isExplorable } from '../server/src/analysis/check-file';
+import { Exec } from '../server/src/engine/exec';
 import type { ScenarioSpec } from '../server/src/engine/scenario';
 import { lowerScenario } from '../server/src/lang/lower';
 
@@ -27,4 +28,19 @@ export function specOf(text: string): ScenarioSpec {
   const specs = specsOf(text);
   if (specs.length !== 1) throw new Error(`expected one scenario, got ${specs.length}`);
   return specs[0]!;
+}
+
+/** Run a scenario's threads to the end, first enabled thread first; the micro-step kinds run. */
+export function microSteps(text: string): string[] {
+  const spec = specOf(text);
+  const exec = new Exec(spec);
+  const s = exec.initial();
+  const kinds: string[] = [];
+  for (let guard = 0; guard < 500; guard++) {
+    const t = spec.threads.findIndex((_, i) => exec.enabled(s, i));
+    if (t < 0) break;
+    kinds.push(exec.instr(s, t)!.kind);
+    exec.step(s, t);
+  }
+  return kinds;
 }

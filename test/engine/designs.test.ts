@@ -9,7 +9,7 @@ import { Exec } from '../../server/src/engine/exec';
 import * as L from '../../server/src/engine/layout';
 import type { State } from '../../server/src/engine/machine';
 import { spawnSync } from 'node:child_process';
-import { specOf } from '../helpers';
+import { microSteps, specOf } from '../helpers';
 
 const ANON = 'vma 0x1000..0x3000 rw anon private\nframe A = 1\n';
 
@@ -19,15 +19,7 @@ function load(design: string, body: string): { exec: Exec; s: State } {
 }
 
 /** Run a one-thread scenario to the end; the executed micro-step kinds. */
-function solo(design: string, body: string): string[] {
-  const { exec, s } = load(design, body);
-  const kinds: string[] = [];
-  for (let guard = 0; guard < 500 && exec.enabled(s, 0); guard++) {
-    kinds.push(exec.instr(s, 0)!.kind);
-    exec.step(s, 0);
-  }
-  return kinds;
-}
+const solo = (design: string, body: string): string[] => microSteps(`scenario s {\nlocking ${design}\n${body}\n}`);
 
 /** Run one micro-step of thread t and return its kind (fails if t cannot move). */
 function step(exec: Exec, s: State, t: number): string {

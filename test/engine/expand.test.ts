@@ -4,24 +4,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Exec } from '../../server/src/engine/exec';
 import { MICRO } from '../../server/src/engine/micro-steps';
-import { specOf } from '../helpers';
+import { microSteps, specOf } from '../helpers';
 
 const ANON = `vma 0x1000..0x3000 rw anon private\nframe A = 1\n`;
 
 /** Run a one-thread scenario to the end; the executed micro-step kinds. */
-function solo(body: string): string[] {
-  const spec = specOf(`scenario s {\n${body}\n}`);
-  const exec = new Exec(spec);
-  const s = exec.initial();
-  const kinds: string[] = [];
-  for (let guard = 0; guard < 500; guard++) {
-    const t = spec.threads.findIndex((_, i) => exec.enabled(s, i));
-    if (t < 0) break;
-    kinds.push(exec.instr(s, t)!.kind);
-    exec.step(s, t);
-  }
-  return kinds;
-}
+const solo = (body: string): string[] => microSteps(`scenario s {\n${body}\n}`);
 
 const TABLE: { name: string; body: string; kinds: string[] }[] = [
   {

@@ -327,7 +327,7 @@ export class Exec {
   }
 
   /** Try to take mmap_lock; true when held (now or by an earlier grant), false when queued. */
-  private mmapAcquire(s: State, t: number, write: boolean, recursive = false): boolean {
+  private mmapAcquire(s: State, t: number, write: boolean): boolean {
     const m = this.m;
     const mm = this.tMm[t]!;
     const stOff = m.th(t, L.T_STATUS);
@@ -336,9 +336,8 @@ export class Exec {
       return true;
     }
     if (this.holdsAnyPtl(s, t)) this.violation('lock-order', `${this.tn(t)} takes mmap_lock while holding a page-table lock (order: mmap_lock -> vma lock -> PTL)`);
-    if (s[m.th(t, L.T_VMA_R)] !== 0) this.violation('lock-order', `${this.tn(t)} takes mmap_lock while holding a VMA read lock: a writer holding mmap_lock and waiting in vma_start_write() deadlocks with it`);
+    if (m.holdsVmaRead(s, t)) this.violation('lock-order', `${this.tn(t)} takes mmap_lock while holding a VMA read lock: a writer holding mmap_lock and waiting in vma_start_write() deadlocks with it`);
     this.checkSleep(s, t, write ? 'mmap_write_lock()' : 'mmap_read_lock()');
-    void recursive;
     const qEmpty = s[m.mm(mm, L.M_QUEUE)] === 0;
     const writer = s[m.mm(mm, L.M_WRITER)]!;
     const readers = s[m.mm(mm, L.M_READERS)]!;
@@ -495,7 +494,7 @@ export class Exec {
       return true;
     }
     if (this.holdsAnyPtl(s, t)) this.violation('lock-order', `${this.tn(t)} takes a range lock while holding a page-table lock (order: range lock -> vma lock -> PTL)`);
-    if (s[m.th(t, L.T_VMA_R)] !== 0) this.violation('lock-order', `${this.tn(t)} takes a range lock while holding a VMA read lock`);
+    if (m.holdsVmaRead(s, t)) this.violation('lock-order', `${this.tn(t)} takes a range lock while holding a VMA read lock`);
     this.checkSleep(s, t, write ? 'range_write_lock()' : 'range_read_lock()');
     const n = this.rangeCount(s, mm);
     if (n >= this.L.nRangeSlots) throw new Error('range-lock slots exhausted (internal limit)');
@@ -636,7 +635,6 @@ export class Exec {
     const m = this.m;
     s[m.vma(this.tMm[t]!, v, L.V_READERS)]!--;
     s[m.vmaRead(t, v)]!--;
-    s[m.th(t, L.T_VMA_R)]!--;
   }
 
   /** Have the readers of every VMA this op write-locks (other than t itself) left? */
@@ -664,6 +662,21 @@ export class Exec {
    */
   private lockless(s: State, mm: number, v: number): boolean {
     return (s[this.m.vma(mm, v, L.V_FLAGS)]! & (L.VF_FILE | L.VF_SHARED | L.VF_UFFD)) === 0;
+  }
+
+  /** vma_has_changed() negated: the snapshotted VMA is still live, unchanged and covers addr. */
+  private specValid(s: State, t: number, addr: number): boolean {
+    const m = this.m;
+    const mm = this.tMm[t]!;
+    const v = s[m.loc(t, L_VMA)]! - 1;
+    const b = this.L.bounds;
+    return (
+      v >= 0 &&
+      s[m.vma(mm, v, L.V_STATE)] === L.VMA_LIVE &&
+      s[m.vma(mm, v, L.V_SEQ)] === (s[m.loc(t, L_SEQ)]! & ((1 << SPEC_PROT_SHIFT) - 1)) &&
+      b[s[m.vma(mm, v, L.V_START)]!]! <= addr &&
+      addr < b[s[m.vma(mm, v, L.V_END)]!]!
+    );
   }
 
   /** A speculative fault gives up: drop what it allocated or referenced, and fall back. */
@@ -1193,7 +1206,7 @@ export class Exec {
         this.violation('lock-held-at-exit', `${this.tn(t)} ends holding ${this.ptName(m.ptIndex(mm, r))}`, acquiredBy('lock-ptl', (i) => i.region === r));
       }
     }
-    if (s[m.th(t, L.T_VMA_R)] !== 0) {
+    if (m.holdsVmaRead(s, t)) {
       this.violation('lock-held-at-exit', `${this.tn(t)} ends holding a VMA read lock`, acquiredBy('lock-vma', () => true));
       for (let v = 0; v < this.L.nVma; v++) while (s[m.vmaRead(t, v)]! > 0) this.vmaReadDrop(s, t, v);
     }
@@ -1321,9 +1334,7 @@ export class Exec {
       }
       case K['spf-validate']: {
         const region = this.L.pageRegion[p]!;
-        const v = s[lb + L_VMA]! - 1;
-        const ok = v >= 0 && s[m.vma(mm, v, L.V_STATE)] === L.VMA_LIVE && s[m.vma(mm, v, L.V_SEQ)] === (s[lb + L_SEQ]! & ((1 << SPEC_PROT_SHIFT) - 1)) && s[m.pt(mm, region, L.PT_STATE)] === L.PT_PRESENT;
-        if (!ok) {
+        if (!this.specValid(s, t, addr) || s[m.pt(mm, region, L.PT_STATE)] !== L.PT_PRESENT) {
           this.specAbort(s, t);
           return ins.jumps['fallback'];
         }
@@ -1345,15 +1356,7 @@ export class Exec {
         this.specIrqOn(s, t);
         this.ptlTake(s, t, mm, region);
         // with the PTL held, the VMA must be unchanged since the snapshot
-        const v = s[lb + L_VMA]! - 1;
-        const b = this.L.bounds;
-        const ok =
-          v >= 0 &&
-          s[m.vma(mm, v, L.V_STATE)] === L.VMA_LIVE &&
-          s[m.vma(mm, v, L.V_SEQ)] === (s[lb + L_SEQ]! & ((1 << SPEC_PROT_SHIFT) - 1)) &&
-          b[s[m.vma(mm, v, L.V_START)]!]! <= addr &&
-          addr < b[s[m.vma(mm, v, L.V_END)]!]!;
-        if (ok) return ins.next;
+        if (this.specValid(s, t, addr)) return ins.next;
         this.ptlDrop(s, t, mm, region);
         this.specAbort(s, t);
         return ins.jumps['fallback'];
@@ -2074,7 +2077,6 @@ export class Exec {
         if (mine) this.violation('recursive-lock', `${this.tn(t)} read-locks a VMA it already holds: the second vma_start_read() fails while a writer waits`);
         s[m.vma(mm, v, L.V_READERS)]!++;
         s[m.vmaRead(t, v)]!++;
-        s[m.th(t, L.T_VMA_R)]!++;
         return ins.next;
       }
       case K['unlock-vma']: {
@@ -2328,11 +2330,6 @@ export class Exec {
       case K['fork-ptl']: {
         const hs = [s[m.pt(mm, ins.region, L.PT_PTL)]!, s[m.pt(this.forkChild(ins), ins.region, L.PT_PTL)]!].filter((h) => h).map((h) => h - 1);
         return { thread: t, what: 'a page-table lock', holders: hs };
-      }
-      case K['vma-write-lock']: {
-        const holders: number[] = [];
-        for (const v of this.vmaWriteTargets(s, mm, ins)) for (let u = 0; u < this.L.nThread; u++) if (u !== t && this.tMm[u] === mm && this.ownVmaReads(s, u, v) > 0) holders.push(u);
-        return { thread: t, what: 'VMA readers to leave (vma_start_write)', holders: [...new Set(holders)] };
       }
       case K['lock-vma']: {
         const v = m.vmaAt(s, mm, this.L.pages[ins.page]!);

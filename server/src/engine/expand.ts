@@ -192,7 +192,7 @@ function expandStep(b: Builder, L: Layout, op: StepSpec, step: number, held: Hel
     inheritMmap: inherited,
     inheritPtl: false,
   });
-  const lk = lockWords(design);
+  const lockName = design === 'range' ? 'range' : 'mmap';
   /** The op's own lock: "lock mmap write" or, under `range`, the range it covers. */
   const opLock = (what: string, mode: 'read' | 'write', span: string, kernelClassic: string): void => {
     if (inherited) return;
@@ -216,7 +216,7 @@ function expandStep(b: Builder, L: Layout, op: StepSpec, step: number, held: Hel
       kparts.push('vm_write_end()');
     }
     if (!inherited) {
-      parts.push(`unlock ${lk.name}`);
+      parts.push(`unlock ${lockName}`);
       kparts.push(design === 'range' ? `range_${mode}_unlock()` : classicKernel);
     }
     return { text: parts.map((p) => `, ${p}`).join(''), kernel: kparts.join('; ') };
@@ -289,9 +289,9 @@ function expandStep(b: Builder, L: Layout, op: StepSpec, step: number, held: Hel
       emitFault(b, L, g, op.write, { copy: 'unlocked', pending: 'ignore' }, { done: follow, segv: efault, uffd: enter });
       const unlockKernel = design === 'range' ? 'range_read_unlock()' : undefined;
       b.place(exit);
-      b.emit({ ...g, kind: 'gup-exit', text: `gup ${hex(op.addr)}: done${inherited ? '' : `, unlock ${lk.name}`}`, next: opEnd, ...(unlockKernel && !inherited ? { kernel: unlockKernel } : {}) });
+      b.emit({ ...g, kind: 'gup-exit', text: `gup ${hex(op.addr)}: done${inherited ? '' : `, unlock ${lockName}`}`, next: opEnd, ...(unlockKernel && !inherited ? { kernel: unlockKernel } : {}) });
       b.place(efault);
-      b.emit({ ...g, kind: 'gup-exit', arg: 1, text: `gup ${hex(op.addr)}: -EFAULT${inherited ? '' : `, unlock ${lk.name}`}`, next: opEnd, ...(unlockKernel && !inherited ? { kernel: unlockKernel } : {}) });
+      b.emit({ ...g, kind: 'gup-exit', arg: 1, text: `gup ${hex(op.addr)}: -EFAULT${inherited ? '' : `, unlock ${lockName}`}`, next: opEnd, ...(unlockKernel && !inherited ? { kernel: unlockKernel } : {}) });
       return;
     }
     case 'kwrite':
@@ -341,7 +341,7 @@ function expandStep(b: Builder, L: Layout, op: StepSpec, step: number, held: Hel
       if (op.op === 'munmap') {
         bracketed = vmaWrite(what, 'vmas');
         b.emit({ ...base(), kind: 'munmap-detach', text: `${what}: detach vmas` });
-        if (op.downgrade && !inherited) b.emit({ ...base(), kind: 'mmap-downgrade', text: `${what}: downgrade ${lk.name} to read`, ...(design === 'range' ? { kernel: 'range_downgrade_write()' } : {}) });
+        if (op.downgrade && !inherited) b.emit({ ...base(), kind: 'mmap-downgrade', text: `${what}: downgrade ${lockName} to read`, ...(design === 'range' ? { kernel: 'range_downgrade_write()' } : {}) });
       }
       b.emit({ ...base(), kind: 'gather-begin', text: `${what}: tlb_gather_mmu` });
       for (const r of regionsIn(L, op.start, op.end)) {
@@ -437,11 +437,6 @@ function expandStep(b: Builder, L: Layout, op: StepSpec, step: number, held: Hel
       b.emit({ ...base(), kind: op.on ? 'irq-on' : 'irq-off', text: op.on ? 'irq on' : 'irq off' });
       return;
   }
-}
-
-/** How the design's address-space lock is named in traces. */
-function lockWords(design: Layout['spec']['design']): { name: string } {
-  return { name: design === 'range' ? 'range' : 'mmap' };
 }
 
 type FaultMode = 'classic' | 'vma' | 'spec';

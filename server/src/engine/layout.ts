@@ -120,9 +120,8 @@ export const T_STATUS = 1;
 export const T_MMAP_R = 2; // read holds of its mm's mmap_lock (recursive reads count)
 export const T_MMAP_W = 3; // 1 if it holds its mm's mmap_lock for write (fork: the parent's)
 export const T_PTLS = 4; // bitmask of held PTLs (global page-table index, see ptIndex)
-export const T_VMA_R = 5; // explicit VMA read locks it holds (total; per VMA slot in its vmaRead fields)
-export const T_IRQ = 6; // 1 if IRQs are off on its CPU
-export const T_LOCALS = 7; // op-local registers follow, then gather list, registers, refs
+export const T_IRQ = 5; // 1 if IRQs are off on its CPU
+export const T_LOCALS = 6; // op-local registers follow, then gather list, registers, refs, explicit VMA read-lock counts
 
 // Per-mm fields.
 export const M_EXISTS = 0;
@@ -305,8 +304,6 @@ export function buildLayout(spec: ScenarioSpec): Layout {
     }
   });
 
-  const maxSteps = (pred: (s: StepSpec) => boolean): number => Math.max(0, ...spec.threads.map((t) => t.steps.filter(pred).length));
-  void maxSteps;
   const nRegs = Math.max(0, ...spec.threads.map((t) => t.registers.length));
   const nRefs = Math.max(0, ...spec.threads.map((t) => t.refs.length));
   const nGather = Math.max(

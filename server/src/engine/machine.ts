@@ -126,6 +126,11 @@ export class Machine {
   vmaRead(t: number, v: number): number {
     return this.threadBase[t]! + this.vmaReadOff + v;
   }
+  /** Whether thread t holds any explicit VMA read lock. */
+  holdsVmaRead(s: State, t: number): boolean {
+    for (let v = 0; v < this.L.nVmaReadFields; v++) if (s[this.vmaRead(t, v)] !== 0) return true;
+    return false;
+  }
   gather(t: number, g: number): number {
     return this.threadBase[t]! + this.gatherOff + g;
   }
@@ -380,7 +385,7 @@ export class Machine {
           const lv = this.loc(t, L_VMA);
           if (s[lv]! > 0) s[lv] = newIndex[s[lv]! - 1]! + 1;
         }
-        if (Ly.nVmaReadFields === 0 || s[this.th(t, L.T_VMA_R)] === 0) continue;
+        if (!this.holdsVmaRead(s, t)) continue;
         const counts = s.slice(this.vmaRead(t, 0), this.vmaRead(t, 0) + Ly.nVma);
         for (let v = 0; v < Ly.nVma; v++) s[this.vmaRead(t, newIndex[v]!)] = counts[v]!;
       }

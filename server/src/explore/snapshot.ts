@@ -134,7 +134,7 @@ export function snapshot(exec: Exec, s: State): MachineSnapshot {
     if (rd > 0) held.push(rd > 1 ? `mmap R×${rd}` : 'mmap R');
     const ptls = s[m.th(t, L.T_PTLS)]!;
     for (let i = 0; i < Ly.nMm * Ly.nRegion; i++) if (ptls & (1 << i)) held.push(`ptl ${hex(Ly.regions[i % Ly.nRegion]! * PT_SPAN)}${Ly.nMm > 1 ? `@${spec.mms[Math.floor(i / Ly.nRegion)]!.name}` : ''}`);
-    if (s[m.th(t, L.T_VMA_R)] !== 0) held.push('vma R');
+    if (m.holdsVmaRead(s, t)) held.push('vma R');
     const mm = spec.threads[t]!.mm;
     if (Ly.nLocals > L_VMA && s[m.loc(t, L_VMA)] !== 0) held.push(spec.design === 'pervma' ? 'vma R (fault)' : 'speculative');
     else if ((s[m.loc(t, L_FLAGS)]! & LF_SPEC) !== 0) held.push('speculative');
