@@ -81,37 +81,44 @@ const threadArb = fc.array(stepArb, { minLength: 1, maxLength: 3 }).map((steps) 
   return out.length ? out : ['store 0x1000 = 5'];
 });
 
-export const scenarioArb = fc
-  .record({
-    design: fc.constantFrom('classic', 'spf', 'range', 'pervma'),
-    uffd: fc.boolean(),
-    reuse: fc.constantFrom('exclusive', 'refcount', 'mapcount'),
-    arch: fc.constantFrom('x86', 'arm64 rcu-table-free=off', 'arm64'),
-    shared: fc.boolean(),
-    refs: fc.integer({ min: 0, max: 2 }),
-    mapA: fc.constantFrom('rw', 'r', 'none'),
-    mapB: fc.boolean(),
-    threads: fc.array(threadArb, { minLength: 2, maxLength: 3 }),
-    tlbCpus: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
-  })
-  .map((r) => {
-    const lines = ['scenario gen {', `  locking ${r.design}`, `  reuse ${r.reuse}`, `  arch ${r.arch}`, `  vma 0x1000..0x3000 rw anon private${r.uffd ? ' uffd' : ''}`];
-    lines.push(`  frame A = 1${r.shared ? ' shared' : ''}${r.refs ? ` refs=${r.refs}` : ''}`);
-    lines.push('  frame B = 2');
-    const aProt = r.shared && r.mapA === 'rw' ? 'r' : r.mapA;
-    if (aProt !== 'none') lines.push(`  map 0x1000 -> A ${aProt}`);
-    if (r.mapB) lines.push('  map 0x2000 -> B rw');
-    r.threads.forEach((_, i) => {
-      if (r.tlbCpus[i] && aProt !== 'none') lines.push(`  tlb cpu${i} 0x1000 -> A ${aProt}`);
+export type GenDesign = 'classic' | 'spf' | 'range' | 'pervma';
+
+/** Random scenarios under a random design, or under the one given. */
+export function scenarioArbFor(design?: GenDesign): fc.Arbitrary<string> {
+  return fc
+    .record({
+      design: design === undefined ? fc.constantFrom<GenDesign>('classic', 'spf', 'range', 'pervma') : fc.constant(design),
+      uffd: fc.boolean(),
+      reuse: fc.constantFrom('exclusive', 'refcount', 'mapcount'),
+      arch: fc.constantFrom('x86', 'arm64 rcu-table-free=off', 'arm64'),
+      shared: fc.boolean(),
+      refs: fc.integer({ min: 0, max: 2 }),
+      mapA: fc.constantFrom('rw', 'r', 'none'),
+      mapB: fc.boolean(),
+      threads: fc.array(threadArb, { minLength: 2, maxLength: 3 }),
+      tlbCpus: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
+    })
+    .map((r) => {
+      const lines = ['scenario gen {', `  locking ${r.design}`, `  reuse ${r.reuse}`, `  arch ${r.arch}`, `  vma 0x1000..0x3000 rw anon private${r.uffd ? ' uffd' : ''}`];
+      lines.push(`  frame A = 1${r.shared ? ' shared' : ''}${r.refs ? ` refs=${r.refs}` : ''}`);
+      lines.push('  frame B = 2');
+      const aProt = r.shared && r.mapA === 'rw' ? 'r' : r.mapA;
+      if (aProt !== 'none') lines.push(`  map 0x1000 -> A ${aProt}`);
+      if (r.mapB) lines.push('  map 0x2000 -> B rw');
+      r.threads.forEach((_, i) => {
+        if (r.tlbCpus[i] && aProt !== 'none') lines.push(`  tlb cpu${i} 0x1000 -> A ${aProt}`);
+      });
+      // range locks exist only under `locking range`, VMA locks under `locking pervma`; elsewhere the same shape with mmap_lock
+      const body = (steps: string[]): string => {
+        const text = steps.join('; ');
+        const noRange = r.design === 'range' ? text : text.replace(/lock range [0-9a-fx.]+ (read|write)/g, 'lock mmap $1').replace(/unlock range [0-9a-fx.]+/g, 'unlock mmap');
+        // VMA locks exist only under pervma
+        return r.design === 'pervma' ? noRange : noRange.replace(/lock vma 0x1000 read; unlock vma 0x1000/g, 'lock mmap read; unlock mmap');
+      };
+      r.threads.forEach((steps, i) => lines.push(`  thread t${i} on cpu${i} { ${body(steps).replace(/-> c\b/, `-> c${i}`)} }`));
+      lines.push('}');
+      return lines.join('\n') + '\n';
     });
-    // range locks exist only under `locking range`, VMA locks under `locking pervma`; elsewhere the same shape with mmap_lock
-    const body = (steps: string[]): string => {
-      const text = steps.join('; ');
-      const noRange = r.design === 'range' ? text : text.replace(/lock range [0-9a-fx.]+ (read|write)/g, 'lock mmap $1').replace(/unlock range [0-9a-fx.]+/g, 'unlock mmap');
-      // VMA locks exist only under pervma
-      return r.design === 'pervma' ? noRange : noRange.replace(/lock vma 0x1000 read; unlock vma 0x1000/g, 'lock mmap read; unlock mmap');
-    };
-    r.threads.forEach((steps, i) => lines.push(`  thread t${i} on cpu${i} { ${body(steps).replace(/-> c\b/, `-> c${i}`)} }`));
-    lines.push('}');
-    return lines.join('\n') + '\n';
-  });
+}
+
+export const scenarioArb = scenarioArbFor();
