@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { checkFile, isExplorable } from '../server/src/analysis/check-file';
 import { expansionMarkdown, expansionOf } from '../server/src/analysis/expansion';
 import { RACES, VIOLATIONS } from '../server/src/engine/findings';
-import { MICRO } from '../server/src/engine/micro-steps';
+import { SEMANTICS } from '../server/src/engine/semantics';
 import { OPS } from '../server/src/engine/ops';
 import { lowerScenario } from '../server/src/lang/lower';
 
@@ -60,7 +60,7 @@ export function renderMicroStepsDoc(): string {
     '',
   );
   out.push('## The micro-steps', '', '| micro-step | kernel function | what it does | source |', '|---|---|---|---|');
-  for (const [k, v] of Object.entries(MICRO)) out.push(`| \`${k}\` | \`${v.kernel}\` | ${v.doc} | ${v.source} |`);
+  for (const [k, v] of Object.entries(SEMANTICS)) out.push(`| \`${k}\` | \`${v.kernel}\` | ${v.doc} | ${v.source} |`);
   out.push('', '## Op expansions', '');
   for (const sample of SAMPLES) {
     const text = `scenario doc {\n  locking ${sample.design ?? 'classic'}\n  vma 0x1000..0x3000 rw anon private uffd\n  frame A = 1\n  map 0x1000 -> A rw\n  thread t on cpu0 { ${sample.body} }\n}\n`;

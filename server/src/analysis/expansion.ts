@@ -1,5 +1,6 @@
 // The micro-step expansion of one step of a scenario, as rows for hover and docs: read from
 // the engine's op expansion (engine/expand.ts), never a second copy.
+import { designFor } from '../engine/designs/index';
 import { compileThread, END, SEGV, type Instr } from '../engine/expand';
 import { buildLayout } from '../engine/layout';
 import type { ScenarioSpec } from '../engine/scenario';
@@ -32,7 +33,7 @@ export function expansionRows(instrs: readonly Instr[], step: number): Expansion
 
 /** Rows of step `step` of thread `thread` in a lowered scenario. */
 export function expansionOf(spec: ScenarioSpec, thread: number, step: number): ExpansionRow[] {
-  const prog = compileThread(buildLayout(spec), spec, thread);
+  const prog = compileThread(buildLayout(spec), spec, thread, designFor(spec.design));
   return expansionRows(prog.instrs, step);
 }
 

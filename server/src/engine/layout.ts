@@ -10,6 +10,9 @@ export const SEGV = 2;
 export const WAIT_MMAP = 3;
 export const WAIT_UFFD = 4;
 export const WAIT_RANGE = 5;
+export const GRANTED = 6; // a queued mmap_lock acquisition was granted; the step completes next
+export const STUCK = 7; // spins or sleeps forever (a lock it already holds)
+export const WAIT_VMA_WRITE = 8; // vma_start_write() has marked its VMAs and waits for their readers
 
 /** PTE encoding: frame slot + 1 in the low bits (0 = no PTE), flags above. */
 export const PTE_FRAME_MASK = 0xffff;
@@ -47,6 +50,7 @@ export const PT_PRESENT = 1;
 /** Previous page table generation status (field PT_OLD). */
 export const OLD_FREED = 0;
 export const OLD_RCU = 1; // freed through RCU; still valid for IRQs-off walkers in PT_RCUMASK
+export const OLD_PENDING = 3; // unhooked by munmap, freed by its tlb_finish_mmu
 
 export interface Layout {
   readonly spec: ScenarioSpec;

@@ -14,11 +14,14 @@ export const L_OLD = 2; // frame + 1: page this op holds a reference on (COW sou
 export const L_COPY = 3; // 1 while a copy of L_OLD taken for this op's (mm, page) is not yet installed
 export const L_DIRTY = 4; // store origin + 1 that landed on L_OLD after the copy
 export const L_FLAGS = 5;
-export const L_SEQ = 6;
+export const L_SEQ = 6; // GUP-fast: write_protect_seq sampled; spf: VMA sequence count, protection + 1 at SPEC_PROT_SHIFT
 export const L_TABLE = 7; // GUP-fast: page-table generation + 1 read from the PMD
 export const L_GRAB = 8; // GUP-fast: frame + 1 grabbed
 export const L_AUX = 9;
 export const L_VMA = 10; // spf, pervma: VMA slot + 1 this fault read-locked (pervma) or snapshotted (spf)
+
+/** L_SEQ of a speculative fault: the sequence count below this bit, the VMA's protection + 1 above. */
+export const SPEC_PROT_SHIFT = 24;
 
 // Bits of L_FLAGS.
 export const LF_CHANGED = 1; // PTEs changed: the op must flush

@@ -1,0 +1,103 @@
+// The page-fault path shared by user accesses, explicit faults and GUP: handle_mm_fault() and,
+// outside GUP, the arch entry that takes the design's lock. A design with a lockless attempt
+// (pervma's VMA lock, spf's speculation) tries it first; it falls back to the classic path,
+// which follows.
+import type { Builder, DraftBase, Label, Target } from './builder';
+import type { LockingDesign } from './designs/design';
+import { hex } from './format';
+import type { Layout } from './layout';
+
+type FaultMode = 'classic' | 'vma' | 'spec';
+export type FaultOpts = { readonly copy: 'unlocked' | 'ptl'; readonly pending: 'ignore' | 'flush' };
+export type FaultExits = { readonly done: Target; readonly segv: Target; readonly uffd: Target };
+
+export function emitFault(b: Builder, L: Layout, design: LockingDesign, g: DraftBase, write: boolean, opts: FaultOpts, exits: FaultExits): void {
+  // a fault taken with a page-table lock held goes straight to mmap_lock: spf's pte_map_lock()
+  // trylock cannot succeed, and the classic path reports the lock-order and sleep violations
+  const attempt = design.faultAttempt;
+  if (g.ctx !== 'gup' && !g.inheritMmap && !g.inheritPtl && attempt) {
+    const classic = b.label();
+    emitFaultBody(b, L, design, g, write, opts, exits, attempt, classic);
+    b.place(classic);
+  }
+  emitFaultBody(b, L, design, g, write, opts, exits, 'classic', undefined);
+}
+
+function emitFaultBody(b: Builder, L: Layout, design: LockingDesign, g: DraftBase, write: boolean, opts: FaultOpts, exits: FaultExits, mode: FaultMode, fallback: Label | undefined): void {
+  const addr = L.pages[g.page]!;
+  const a = hex(addr);
+  const rw = write ? 'write' : 'read';
+  const who = mode === 'spec' ? `speculative ${rw} fault ${a}` : mode === 'vma' ? `vma-locked ${rw} fault ${a}` : `${rw} fault ${a}`;
+  // GUP holds its lock across the fault: its exit goes straight back to the lookup.
+  const exit: Target = g.ctx === 'gup' ? exits.done : b.label();
+  const anon = b.label();
+  const fileCow = b.label();
+  const present = b.label();
+  const uffd = b.label();
+  const wpFlush = b.label();
+  const copy = b.label();
+  const copyPtl = b.label();
+  const f = { ...g, write, copyUnderPtl: opts.copy === 'ptl', flushPending: opts.pending === 'flush' };
+  const fb = (): { fallback: Label } => ({ fallback: fallback! });
+  // on arm64 without RCU table freeing, IRQs off do not keep a page table alive: the
+  // speculative walk and pte_map_lock() are split where a concurrent free can come between
+  const splitWalk = mode === 'spec' && L.spec.arch === 'arm64' && !L.spec.rcuTableFree;
+  const lockPtl = (): void => {
+    if (g.inheritPtl) return;
+    if (mode === 'spec') {
+      if (splitWalk) b.emit({ ...f, kind: 'spf-validate', text: `${who}: irq off, validate vma seq, read pmd`, jumps: fb() });
+      b.emit({ ...f, kind: 'spf-ptl-lock', text: `${who}: ${splitWalk ? 'trylock ptl, validate, irq on' : 'lock ptl, validate vma seq'}`, jumps: fb() });
+    } else b.emit({ ...g, kind: 'ptl-lock', text: `lock ptl ${a}` });
+  };
+  if (mode === 'vma') b.emit({ ...f, kind: 'vma-read-try', text: `${rw} fault ${a}: lock vma read (lock_vma_under_rcu)`, jumps: fb() });
+  else if (mode === 'spec') {
+    b.emit({ ...f, kind: 'spf-begin', text: `${rw} fault ${a}: speculative, snapshot vma seq`, jumps: fb() });
+    if (splitWalk) b.emit({ ...f, kind: 'spf-walk', text: `${who}: irq off, read pmd`, jumps: fb() });
+  } else if (g.ctx !== 'gup') {
+    const kernel = g.inheritMmap ? undefined : design.lockKernel('fault-enter');
+    b.emit({ ...f, kind: 'fault-enter', text: `${rw} fault ${a}${g.inheritMmap ? '' : `: ${design.faultLockText(addr)}`}`, jumps: { segv: exits.segv }, ...(kernel ? { kernel } : {}) });
+  }
+  // the VMA-locked and speculative paths only run on anonymous VMAs: no page-cache branch
+  b.emit({ ...f, kind: 'pte-read', text: `${who}: read pte`, jumps: mode === 'classic' ? { anon, fileCow, present } : mode === 'spec' ? { anon, present, fileCow: fallback!, fallback: fallback! } : { anon, present, fileCow: fallback! } });
+  // none: fill (zero page, new page, page-cache page); the pte-read step allocated or took the reference
+  b.place(anon);
+  lockPtl();
+  b.emit({ ...f, kind: 'fill-pte', text: `${who}: set pte${g.inheritPtl ? '' : ', unlock ptl'}`, next: exit });
+  if (mode === 'classic') {
+    b.place(fileCow);
+    b.emit({ ...f, kind: 'cow-file-copy', text: `${who}: copy page-cache page` });
+    lockPtl();
+    b.emit({ ...f, kind: 'fill-pte', text: `${who}: set pte${g.inheritPtl ? '' : ', unlock ptl'}`, next: exit });
+  }
+  // present: PTL, re-check, do_wp_page
+  b.place(present);
+  lockPtl();
+  b.emit({ ...f, kind: 'handle-pte', text: `${who}: pte_same, do_wp_page`, next: exit, jumps: { uffd, flush: wpFlush, copy, copyPtl } });
+  b.place(wpFlush);
+  b.emit({ ...f, kind: 'wp-flush-pending', text: `${who}: flush pending tlb`, next: exit, jumps: { copy, copyPtl } });
+  b.place(copy);
+  b.emit({ ...f, kind: 'cow-copy', text: `${who}: copy page` });
+  lockPtl();
+  const install = b.label();
+  b.place(install);
+  b.emit({ ...f, kind: 'cow-install', text: `${who}: install copy${g.inheritPtl ? '' : ', unlock ptl'}` });
+  b.emit({ ...f, kind: 'cow-put-old', text: `${who}: put old page`, next: exit });
+  b.place(copyPtl);
+  b.emit({ ...f, kind: 'cow-copy', ptlHeld: true, text: `${who}: copy page under ptl`, next: install });
+  b.place(uffd);
+  const unlockName = design.lockName;
+  if (mode === 'classic') {
+    const kernel = design.lockKernel('uffd-wait');
+    b.emit({ ...f, kind: 'uffd-wait', text: `${who}: wait in userfaultfd`, next: exits.uffd, ...(kernel ? { kernel } : {}) });
+  } else if (mode === 'vma') b.emit({ ...f, kind: 'vma-read-unlock', text: `${who}: userfaultfd, unlock vma, retry with mmap_lock`, next: fallback! });
+  else b.emit({ ...f, kind: 'spf-end', text: `${who}: userfaultfd, retry with mmap_lock`, next: fallback! });
+  if (typeof exit !== 'number' && g.ctx !== 'gup') {
+    b.place(exit);
+    if (mode === 'vma') b.emit({ ...f, kind: 'vma-read-unlock', text: `${who}: done, unlock vma`, next: exits.done });
+    else if (mode === 'spec') b.emit({ ...f, kind: 'spf-end', text: `${who}: done`, next: exits.done });
+    else {
+      const kernel = g.inheritMmap ? undefined : design.lockKernel('fault-exit');
+      b.emit({ ...f, kind: 'fault-exit', text: `${rw} fault ${a}: done${g.inheritMmap ? '' : `, unlock ${unlockName}`}`, next: exits.done, ...(kernel ? { kernel } : {}) });
+    }
+  }
+}

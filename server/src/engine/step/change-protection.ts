@@ -1,0 +1,148 @@
+// change_protection() (mm/mprotect.c; kernel-paths §6, §7): mprotect changes the VMAs
+// (mprotect_fixup) and then the PTEs; userfaultfd's UFFDIO_WRITEPROTECT (mwriteprotect_range)
+// changes only PTEs, setting or clearing the uffd-wp bit. Each table's PTEs change under its
+// PTL; the TLB is flushed under the PTL (flush=ptl) or after (flush=deferred), with
+// tlb_flush_pending raised around the change.
+import type { ExecContext } from '../context';
+import type { InstrOf } from '../instr';
+import * as L from '../layout';
+import { L_FLAGS, LF_CHANGED, LF_PENDING, LF_UNFLUSHED, type State } from '../machine';
+import { fp, type Next, type SemanticsPart } from '../micro-sem';
+import { ptlDropChecked, checkWalk } from '../rules/lock-rules';
+import { flushPages, flushRange, ipiEnabled, ipiOk, ipiWait } from '../tlb';
+import { coveredVmas, fullyCovered, splitRange } from '../vmas';
+import { ptlDrop } from '../locks/ptl';
+import { setPte } from './fault';
+
+const F = L.PTE_FRAME_MASK;
+
+type ChangeOp = InstrOf<'change-ptes'>['op'];
+
+/** The op's tracked pages in page table `region`. */
+function inTable(cx: ExecContext, o: ChangeOp, region: number): (q: number) => boolean {
+  return (q) => cx.L.pageRegion[q] === region && cx.L.pages[q]! >= o.start && cx.L.pages[q]! < o.end;
+}
+
+/** Raise mm->tlb_flush_pending for this op (lowered at its end). */
+export function raisePending(cx: ExecContext, s: State, t: number): void {
+  s[cx.m.mm(cx.tMm[t]!, L.M_PENDING)]!++;
+  s[cx.m.loc(t, L_FLAGS)]! |= LF_PENDING;
+}
+
+function mprotectFixup(cx: ExecContext, s: State, t: number, ins: InstrOf<'mprotect-fixup'>): Next {
+  const m = cx.m;
+  const mm = cx.tMm[t]!;
+  const o = ins.op;
+  if (!fullyCovered(cx, s, mm, o.start, o.end)) return ins.jumps.fail; // -ENOMEM
+  cx.design.checkVmaWrite(cx, s, t, 'mprotect_fixup()', o.start, o.end);
+  splitRange(cx, s, mm, o.start, o.end);
+  const prot = o.prot === 'none' ? 0 : o.prot === 'r' ? 1 : 2;
+  for (const v of coveredVmas(cx, s, mm, o.start, o.end)) s[m.vma(mm, v, L.V_PROT)] = prot;
+  raisePending(cx, s, t);
+  return ins.next;
+}
+
+function wpBegin(cx: ExecContext, s: State, t: number, ins: InstrOf<'wp-begin'>): Next {
+  const o = ins.op;
+  if (coveredVmas(cx, s, cx.tMm[t]!, o.start, o.end).length === 0) return ins.jumps.fail;
+  if (o.op === 'unprotect' || o.pending) raisePending(cx, s, t);
+  return ins.next;
+}
+
+function changePtes(cx: ExecContext, s: State, t: number, ins: InstrOf<'change-ptes'>): Next {
+  const m = cx.m;
+  const mm = cx.tMm[t]!;
+  const o = ins.op;
+  const region = ins.region;
+  checkWalk(cx, s, t, o.op === 'mprotect' ? 'change_protection()' : 'the write-protect', inTable(cx, o, region));
+  let fl = s[m.loc(t, L_FLAGS)]!;
+  for (let q = 0; q < cx.L.nPage; q++) {
+    if (cx.L.pageRegion[q] !== region) continue;
+    const qa = cx.L.pages[q]!;
+    if (qa < o.start || qa >= o.end) continue;
+    const pte = s[m.pte(mm, q)]!;
+    if ((pte & F) === 0) continue;
+    let np = pte;
+    if (o.op === 'mprotect') {
+      if (o.prot === 'none') np = (np | L.PTE_PROTNONE) & ~L.PTE_W;
+      else if (o.prot === 'r') np = np & ~(L.PTE_W | L.PTE_PROTNONE);
+      else np = np & ~L.PTE_PROTNONE;
+    } else if (o.op === 'wrprotect') {
+      np &= ~L.PTE_W;
+      if (o.marker) np |= L.PTE_UFFD;
+    } else np &= ~L.PTE_UFFD;
+    fl |= LF_CHANGED;
+    if ((pte & L.PTE_W) !== 0 && (np & L.PTE_W) === 0) fl |= LF_UNFLUSHED;
+    setPte(cx, s, t, mm, q, region, np, `${o.op}`);
+  }
+  s[m.loc(t, L_FLAGS)] = fl;
+  if (!ins.keepPtl && !ins.inheritPtl) ptlDropChecked(cx, s, t, ins, mm, region);
+  return ins.next;
+}
+
+function flushUnderPtl(cx: ExecContext, s: State, t: number, ins: InstrOf<'flush-under-ptl'>): Next {
+  const mm = cx.tMm[t]!;
+  flushPages(cx, s, mm, inTable(cx, ins.op, ins.region));
+  s[cx.m.loc(t, L_FLAGS)]! &= ~LF_UNFLUSHED;
+  if (!ins.inheritPtl) ptlDrop(cx, s, t, mm, ins.region);
+  return ins.next;
+}
+
+function changeEnd(cx: ExecContext, s: State, t: number, ins: InstrOf<'change-end'>): Next {
+  const mm = cx.tMm[t]!;
+  const o = ins.op;
+  const fl = s[cx.m.loc(t, L_FLAGS)]!;
+  if (o.flush === 'deferred' && fl & LF_CHANGED) flushRange(cx, s, mm, o.start, o.end);
+  if (fl & LF_PENDING) s[cx.m.mm(mm, L.M_PENDING)]!--;
+  cx.design.endVmaBrackets(cx, s, t);
+  if (!ins.inheritMmap) cx.design.releaseOpLock(cx, s, t);
+  return ins.next;
+}
+
+export const CHANGE_PROTECTION: SemanticsPart<'mprotect-fixup' | 'wp-begin' | 'change-ptes' | 'flush-under-ptl' | 'change-end'> = {
+  'mprotect-fixup': {
+    kernel: 'mprotect_fixup(): split_vma(); vm_flags = newflags; change_protection_range(): inc_tlb_flush_pending()',
+    doc: 'change the VMAs (splitting at the range ends), then raise tlb_flush_pending',
+    source: 'kernel-paths §6.1',
+    mover: 'N',
+    run: mprotectFixup,
+    footprint: fp(['vma:range', 'mmap-lock:mm', 'range-lock:mm', 'vma-lock:range', 'flush-pending:mm'], ['vma:range', 'flush-pending:mm']),
+  },
+  'wp-begin': {
+    kernel: 'mwriteprotect_range(): change_protection_range(): inc_tlb_flush_pending()',
+    doc: 'check the VMA, raise tlb_flush_pending (pending=on)',
+    source: 'kernel-paths §7.1',
+    mover: 'N',
+    run: wpBegin,
+    footprint: fp(['vma:range', 'flush-pending:mm'], ['flush-pending:mm']),
+  },
+  'change-ptes': {
+    kernel: 'change_pte_range(): ptep_modify_prot_start/commit()',
+    doc: 'under the PTL: rewrite each present PTE of the range in this table (drop W; set or clear the uffd-wp bit; PROT_NONE)',
+    source: 'kernel-paths §6.1, §7.1',
+    mover: 'N',
+    run: changePtes,
+    footprint: fp(['pte:table', 'ptl:table', 'tlb:mm-cpus', 'mmap-lock:mm', 'range-lock:mm', 'vma-lock:range', 'vma-seq:range', 'vma:range'], ['pte:table', 'tlb:mm-cpus', 'ptl:table']),
+  },
+  'flush-under-ptl': {
+    kernel: 'flush_tlb_range() [PTL held]; pte_unmap_unlock()',
+    doc: 'flush the range on every CPU before dropping the PTL (flush=ptl)',
+    source: 'kernel-rules R7a',
+    mover: 'N',
+    enabled: ipiEnabled,
+    waitsFor: ipiWait,
+    run: flushUnderPtl,
+    footprint: fp(['irq:mm-cpus', 'thread-control:mm', 'ptl:table'], ['tlb:mm-cpus', 'ptl:table']),
+  },
+  'change-end': {
+    kernel: 'flush_tlb_range(); dec_tlb_flush_pending(); mmap_*_unlock()',
+    doc: 'flush the range on every CPU if a PTE changed, lower tlb_flush_pending, release mmap_lock (and VMA write locks)',
+    source: 'kernel-paths §6.1',
+    mover: 'N',
+    // the deferred flush waits for its IPI only when a PTE changed
+    enabled: (cx, s, t, ins) => (s[cx.m.loc(t, L_FLAGS)]! & LF_CHANGED) === 0 || ins.op.flush !== 'deferred' || ipiOk(cx, s, t, cx.tMm[t]!),
+    waitsFor: ipiWait,
+    run: changeEnd,
+    footprint: fp(['irq:mm-cpus', 'thread-control:mm', 'mmap-lock:mm', 'range-lock:mm'], ['tlb:mm-cpus', 'flush-pending:mm', 'vma-lock:mm', 'vma-seq:mm', 'mmap-lock:mm', 'range-lock:mm', 'thread-control:any']),
+  },
+};

@@ -1,0 +1,219 @@
+// fork (kernel/fork.c dup_mmap(), mm/memory.c copy_page_range(); kernel-paths §8): under the
+// parent's mmap_lock for write, the child mm and its VMAs are created; each page table is
+// copied under both PTLs: a present PTE is shared (reference and mapcount +1, write-protected
+// in both, no flush) or, with pinned=copy, a possibly pinned page is copied for the child; the
+// parent's TLB is flushed once at the end. write_protect_seq brackets the copy (wpseq=on).
+import type { ExecContext } from '../context';
+import { allocFrame, frameFlags, getRef } from '../frames';
+import type { InstrOf } from '../instr';
+import * as L from '../layout';
+import { ptlDrop, ptlHolder, ptlTake } from '../locks/ptl';
+import { L_FLAGS, LF_CHANGED, LF_SEQODD, LF_UNFLUSHED, type State } from '../machine';
+import { fp, type Next, type SemanticsPart } from '../micro-sem';
+import { checkSleep, ptlDropChecked } from '../rules/lock-rules';
+import { readFrame } from '../rules/races';
+import { flushPages, ipiEnabled, ipiWait } from '../tlb';
+import { vmaFlagsAt } from '../vmas';
+import { setPte } from './fault';
+
+const F = L.PTE_FRAME_MASK;
+
+/** The child mm of a fork step (created by it). */
+function forkChild(ins: { readonly op: InstrOf<'fork-dup'>['op'] }): number {
+  return ins.op.child ?? 0;
+}
+
+/** fork copies a PTE if it is present and its VMA has (or may have) anonymous pages. */
+function forkCopies(cx: ExecContext, s: State, mm: number, p: number, pte: number): boolean {
+  if ((pte & F) === 0) return false;
+  const addr = cx.L.pages[p]!;
+  const v = cx.m.vmaAt(s, mm, addr);
+  if (v < 0) return false;
+  const flags = s[cx.m.vma(mm, v, L.V_FLAGS)]!;
+  if ((flags & L.VF_FILE) === 0) return true;
+  // copy_page_range skips a file VMA that never got an anon_vma
+  const b = cx.L.bounds;
+  const vs = b[s[cx.m.vma(mm, v, L.V_START)]!]!;
+  const ve = b[s[cx.m.vma(mm, v, L.V_END)]!]!;
+  for (let q = 0; q < cx.L.nPage; q++) {
+    const qa = cx.L.pages[q]!;
+    if (qa < vs || qa >= ve) continue;
+    const e = s[cx.m.pte(mm, q)]!;
+    if ((e & F) !== 0 && (frameFlags(cx, s, (e & F) - 1) & (L.FR_CACHE | L.FR_ZERO)) === 0) return true;
+  }
+  return false;
+}
+
+function forkDup(cx: ExecContext, s: State, t: number, ins: InstrOf<'fork-dup'>): Next {
+  const m = cx.m;
+  const mm = cx.tMm[t]!;
+  checkSleep(cx, s, t, 'dup_mmap()');
+  const c = forkChild(ins);
+  s[m.mm(c, L.M_EXISTS)] = 1;
+  let n = 0;
+  for (let v = 0; v < cx.L.nVma; v++) {
+    const po = m.vma(mm, v, 0);
+    if (s[po + L.V_STATE] !== L.VMA_LIVE) continue;
+    const co = m.vma(c, n++, 0);
+    for (let k = 0; k < L.V_SIZE; k++) s[co + k] = s[po + k]!;
+    s[co + L.V_READERS] = 0;
+    s[co + L.V_WRITER] = 0;
+    s[co + L.V_SEQ] = 0;
+    s[co + L.V_FLAGS]! &= ~L.VF_UFFD;
+  }
+  if (ins.op.wpseq) {
+    s[m.mm(mm, L.M_WPSEQ)]!++;
+    s[m.loc(t, L_FLAGS)]! |= LF_SEQODD;
+  }
+  return ins.next;
+}
+
+function forkPtl(cx: ExecContext, s: State, t: number, ins: InstrOf<'fork-ptl'>): Next {
+  const c = forkChild(ins);
+  const mm = cx.tMm[t]!;
+  ptlTake(cx, s, t, c, ins.region);
+  if (!ins.inheritPtl) ptlTake(cx, s, t, mm, ins.region);
+  s[cx.m.pt(c, ins.region, L.PT_STATE)] = L.PT_PRESENT;
+  return ins.next;
+}
+
+function forkTest(cx: ExecContext, s: State, t: number, ins: InstrOf<'fork-test'>): Next {
+  const m = cx.m;
+  const mm = cx.tMm[t]!;
+  const p = ins.page;
+  const pte = s[m.pte(mm, p)]!;
+  if (!forkCopies(cx, s, mm, p, pte)) return ins.jumps.skip;
+  const f = (pte & F) - 1;
+  const v = vmaFlagsAt(cx, s, mm, cx.L.pages[p]!);
+  const cow = v !== undefined && (v.flags & L.VF_SHARED) === 0;
+  if (cow && (frameFlags(cx, s, f) & (L.FR_CACHE | L.FR_ZERO)) === 0 && s[m.fr(f, L.F_PINS)]! > 0) return ins.jumps.copy;
+  return ins.next;
+}
+
+function forkShare(cx: ExecContext, s: State, t: number, ins: InstrOf<'fork-share'>): Next {
+  const m = cx.m;
+  const mm = cx.tMm[t]!;
+  const p = ins.page;
+  const pte = s[m.pte(mm, p)]!;
+  if (!forkCopies(cx, s, mm, p, pte)) return ins.next;
+  const c = forkChild(ins);
+  const f = (pte & F) - 1;
+  const v = vmaFlagsAt(cx, s, mm, cx.L.pages[p]!);
+  const cow = v !== undefined && (v.flags & L.VF_SHARED) === 0;
+  getRef(cx, s, f);
+  if (f !== cx.L.zeroFrame) {
+    s[m.fr(f, L.F_FLAGS)]! &= ~L.FR_EXCL;
+    const bit = cx.L.tagBit[t]![ins.step]!;
+    if (bit >= 0) s[m.fr(f, L.F_SHAREDBY) + Math.floor(bit / L.TAG_BITS_PER_WORD)]! |= 1 << bit % L.TAG_BITS_PER_WORD;
+  }
+  let child = pte & ~L.PTE_UFFD;
+  if (cow && (pte & L.PTE_W) !== 0) {
+    setPte(cx, s, t, mm, p, ins.region, pte & ~L.PTE_W, 'copy_present_pte()');
+    s[m.loc(t, L_FLAGS)]! |= LF_UNFLUSHED | LF_CHANGED;
+    child &= ~L.PTE_W;
+  }
+  s[m.pte(c, p)] = child;
+  return ins.next;
+}
+
+function forkCopy(cx: ExecContext, s: State, t: number, ins: InstrOf<'fork-copy'>): Next {
+  const m = cx.m;
+  const mm = cx.tMm[t]!;
+  const p = ins.page;
+  const pte = s[m.pte(mm, p)]!;
+  const c = forkChild(ins);
+  const f = (pte & F) - 1;
+  const nf = allocFrame(cx, s);
+  s[m.fr(nf, L.F_VALUE)] = readFrame(cx, s, t, f, "fork's copy of a pinned page");
+  const v = vmaFlagsAt(cx, s, mm, cx.L.pages[p]!);
+  s[m.pte(c, p)] = (nf + 1) | L.PTE_DIRTY | (v && v.prot === 2 ? L.PTE_W : 0);
+  return ins.next;
+}
+
+function forkUnlockPtl(cx: ExecContext, s: State, t: number, ins: InstrOf<'fork-unlock-ptl'>): Next {
+  const m = cx.m;
+  const mm = cx.tMm[t]!;
+  const c = forkChild(ins);
+  if (!ins.inheritPtl) ptlDropChecked(cx, s, t, ins, mm, ins.region);
+  ptlDrop(cx, s, t, c, ins.region);
+  if (ins.lastTable && s[m.loc(t, L_FLAGS)]! & LF_SEQODD) {
+    s[m.mm(mm, L.M_WPSEQ)]!++;
+    s[m.loc(t, L_FLAGS)]! &= ~LF_SEQODD;
+  }
+  return ins.next;
+}
+
+function forkEnd(cx: ExecContext, s: State, t: number, ins: InstrOf<'fork-end'>): Next {
+  flushPages(cx, s, cx.tMm[t]!, () => true);
+  s[cx.m.loc(t, L_FLAGS)]! &= ~LF_UNFLUSHED;
+  cx.design.endVmaBrackets(cx, s, t);
+  if (!ins.inheritMmap) cx.design.releaseOpLock(cx, s, t);
+  return ins.next;
+}
+
+export const FORK: SemanticsPart<'fork-dup' | 'fork-ptl' | 'fork-test' | 'fork-share' | 'fork-copy' | 'fork-unlock-ptl' | 'fork-end'> = {
+  'fork-dup': {
+    kernel: 'dup_mmap(): vm_area_dup(); anon_vma_fork(); raw_write_seqcount_begin(write_protect_seq)',
+    doc: 'create the child mm and copy the VMAs; make write_protect_seq odd (wpseq=on)',
+    source: 'kernel-paths §8.1, §8.2',
+    mover: 'N',
+    run: forkDup,
+    footprint: fp(['vma:mm', 'ptl:mm', 'irq:cpu'], ['mm:child', 'vma:child', 'wp-seq:mm']),
+  },
+  'fork-ptl': {
+    kernel: 'copy_pte_range(): pte_alloc_map_lock(child); spin_lock_nested(parent ptl)',
+    doc: "take the child's then the parent's page-table lock",
+    source: 'kernel-paths §8.3',
+    mover: 'R',
+    enabled: (cx, s, t, ins) => s[cx.m.pt(cx.tMm[t]!, ins.region, L.PT_PTL)] === 0 && s[cx.m.pt(forkChild(ins), ins.region, L.PT_PTL)] === 0,
+    waitsFor: (cx, s, t, ins) => ({
+      thread: t,
+      what: 'a page-table lock',
+      holders: [ptlHolder(cx, s, cx.tMm[t]!, ins.region), ptlHolder(cx, s, forkChild(ins), ins.region)].filter((h) => h >= 0),
+    }),
+    run: forkPtl,
+    footprint: fp(['ptl:table', 'ptl:child'], ['ptl:table', 'ptl:child', 'page-table:child']),
+  },
+  'fork-test': {
+    kernel: 'copy_present_pte(): page_maybe_dma_pinned()',
+    doc: 'read the parent PTE and test whether its page may be pinned (pinned=copy)',
+    source: 'kernel-paths §8.3',
+    mover: 'N',
+    run: forkTest,
+    footprint: fp(['pte:page', 'pte:mm', 'vma:page', 'page-refs:any'], []),
+  },
+  'fork-share': {
+    kernel: 'get_page(); page_dup_rmap(); ptep_set_wrprotect(); set_pte_at(child)',
+    doc: 'share the frame: reference and mapcount +1, write-protect the parent PTE (no flush), map it read-only in the child',
+    source: 'kernel-paths §8.3',
+    mover: 'N',
+    run: forkShare,
+    footprint: fp(['pte:page', 'pte:mm', 'vma:page', 'page-refs:any', 'ptl:table', 'tlb:mm-cpus'], ['pte:page', 'pte:child', 'page-refs:any', 'tlb:mm-cpus']),
+  },
+  'fork-copy': {
+    kernel: 'copy_present_page(): copy_user_highpage(); set_pte_at(child)',
+    doc: 'copy a possibly pinned page for the child; the parent PTE keeps W',
+    source: 'kernel-paths §8.3',
+    mover: 'N',
+    run: forkCopy,
+    footprint: fp(['pte:page', 'vma:page', 'frame:any', 'page-refs:any'], ['pte:child', 'frame:any', 'page-refs:any']),
+  },
+  'fork-unlock-ptl': {
+    kernel: 'spin_unlock(parent ptl); pte_unmap_unlock(child)',
+    doc: 'drop both page-table locks (and end write_protect_seq after the last table)',
+    source: 'kernel-paths §8.2, §8.3',
+    mover: 'N',
+    run: forkUnlockPtl,
+    footprint: fp(['mmap-lock:mm', 'range-lock:mm', 'vma:mm', 'vma-lock:mm', 'vma-seq:mm'], ['ptl:table', 'ptl:child', 'wp-seq:mm']),
+  },
+  'fork-end': {
+    kernel: 'flush_tlb_mm(oldmm); mmap_write_unlock(oldmm)',
+    doc: "flush the parent's TLB on every CPU once, then release the parent's mmap_lock (ending VMA write locks); the child may run",
+    source: 'kernel-paths §8.1',
+    mover: 'N',
+    enabled: ipiEnabled,
+    waitsFor: ipiWait,
+    run: forkEnd,
+    footprint: fp(['irq:mm-cpus', 'thread-control:mm', 'mmap-lock:mm', 'range-lock:mm'], ['tlb:mm-cpus', 'vma-lock:mm', 'vma-seq:mm', 'mmap-lock:mm', 'range-lock:mm', 'thread-control:any']),
+  },
+};

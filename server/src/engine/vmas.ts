@@ -1,0 +1,106 @@
+// VMAs: lookup (find_vma), splitting (__split_vma), the VMAs a range covers, and the flags a
+// fault reads. VMA slots hold indices into the layout's boundary table.
+import type { ExecContext } from './context';
+import * as L from './layout';
+import type { State } from './machine';
+
+export interface VmaFacts {
+  readonly v: number;
+  /** 0 none, 1 r, 2 rw */
+  readonly prot: number;
+  readonly flags: number;
+}
+
+/** find_vma() + containment: the live VMA covering addr, with its protection and flags. */
+export function vmaFlagsAt(cx: ExecContext, s: State, mm: number, addr: number): VmaFacts | undefined {
+  const v = cx.m.vmaAt(s, mm, addr);
+  if (v < 0) return undefined;
+  return { v, prot: s[cx.m.vma(mm, v, L.V_PROT)]!, flags: s[cx.m.vma(mm, v, L.V_FLAGS)]! };
+}
+
+/** The flags of a live or detached VMA covering addr (munmap zaps after detaching). */
+export function vmaFlagsAnyState(cx: ExecContext, s: State, mm: number, addr: number): number | undefined {
+  const b = cx.L.bounds;
+  for (let v = 0; v < cx.L.nVma; v++) {
+    const o = cx.m.vma(mm, v, 0);
+    const st = s[o + L.V_STATE]!;
+    if (st === L.VMA_FREE || st === L.VMA_GONE) continue;
+    if (b[s[o + L.V_START]!]! <= addr && addr < b[s[o + L.V_END]!]!) return s[o + L.V_FLAGS]!;
+  }
+  return undefined;
+}
+
+/**
+ * Whether a VMA can be handled by VMA-locked (pervma) or speculative (spf) faults: private
+ * anonymous (a shared anonymous VMA is shmem, with vm_ops), not registered with userfaultfd.
+ */
+export function locklessFaultable(cx: ExecContext, s: State, mm: number, v: number): boolean {
+  return (s[cx.m.vma(mm, v, L.V_FLAGS)]! & (L.VF_FILE | L.VF_SHARED | L.VF_UFFD)) === 0;
+}
+
+/** Live VMAs of mm overlapping [start, end), in address order. */
+export function coveredVmas(cx: ExecContext, s: State, mm: number, start: number, end: number): number[] {
+  const m = cx.m;
+  const b = cx.L.bounds;
+  const out: number[] = [];
+  for (let v = 0; v < cx.L.nVma; v++) {
+    const o = m.vma(mm, v, 0);
+    if (s[o + L.V_STATE] !== L.VMA_LIVE) continue;
+    if (b[s[o + L.V_START]!]! < end && start < b[s[o + L.V_END]!]!) out.push(v);
+  }
+  return out.sort((x, y) => s[m.vma(mm, x, L.V_START)]! - s[m.vma(mm, y, L.V_START)]!);
+}
+
+/** [lo, hi) grown to the whole VMAs overlapping [start, end). */
+export function wholeVmaSpan(cx: ExecContext, s: State, mm: number, start: number, end: number): [number, number] {
+  const b = cx.L.bounds;
+  let lo = start;
+  let hi = end;
+  for (const v of coveredVmas(cx, s, mm, start, end)) {
+    lo = Math.min(lo, b[s[cx.m.vma(mm, v, L.V_START)]!]!);
+    hi = Math.max(hi, b[s[cx.m.vma(mm, v, L.V_END)]!]!);
+  }
+  return [lo, hi];
+}
+
+/** Whether live VMAs cover [start, end) without holes. */
+export function fullyCovered(cx: ExecContext, s: State, mm: number, start: number, end: number): boolean {
+  const b = cx.L.bounds;
+  let at = start;
+  for (const v of coveredVmas(cx, s, mm, start, end)) {
+    const vs = b[s[cx.m.vma(mm, v, L.V_START)]!]!;
+    if (vs > at) return false;
+    at = Math.max(at, b[s[cx.m.vma(mm, v, L.V_END)]!]!);
+  }
+  return at >= end;
+}
+
+function allocVma(cx: ExecContext, s: State, mm: number): number {
+  for (let v = 0; v < cx.L.nVma; v++) if (s[cx.m.vma(mm, v, L.V_STATE)] === L.VMA_FREE) return v;
+  throw new Error('VMA slots exhausted');
+}
+
+/** __split_vma(): split the live VMA of mm strictly containing boundary index bi. */
+export function splitAt(cx: ExecContext, s: State, mm: number, bi: number): void {
+  const m = cx.m;
+  for (let v = 0; v < cx.L.nVma; v++) {
+    const o = m.vma(mm, v, 0);
+    if (s[o + L.V_STATE] !== L.VMA_LIVE) continue;
+    if (s[o + L.V_START]! < bi && bi < s[o + L.V_END]!) {
+      const n = allocVma(cx, s, mm);
+      const no = m.vma(mm, n, 0);
+      for (let k = 0; k < L.V_SIZE; k++) s[no + k] = s[o + k]!;
+      s[no + L.V_READERS] = 0; // a new vm_area_struct: its read lock is its own
+      s[o + L.V_END] = bi;
+      s[no + L.V_START] = bi;
+      return;
+    }
+  }
+}
+
+/** Split at both ends of [start, end) (mprotect_fixup, __do_munmap). */
+export function splitRange(cx: ExecContext, s: State, mm: number, start: number, end: number): void {
+  const bs = cx.L.bounds;
+  splitAt(cx, s, mm, bs.indexOf(start));
+  splitAt(cx, s, mm, bs.indexOf(end));
+}
