@@ -1,28 +1,49 @@
-// Conversions from analysis results (1-based lines and columns) to LSP types (0-based).
+// Conversions from analysis results (1-based lines and columns) to LSP types (0-based) and
+// to the `vmscen/*` protocol's answers. The mirror of from-proto.ts.
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   CodeActionKind,
+  CompletionItemKind,
   DiagnosticSeverity,
   DocumentSymbol,
   FoldingRangeKind,
+  InsertTextFormat,
+  SemanticTokensBuilder,
   SymbolKind,
   type CodeAction,
+  type CompletionItem,
   type Diagnostic,
   type DiagnosticRelatedInformation,
   type FoldingRange,
+  type Hover,
+  type Location,
   type Range,
+  type SemanticTokens,
   type TextEdit,
 } from 'vscode-languageserver/node';
 import type { ErrorView, FileAnalysis, FindingView, Position, ScenarioAnalysis } from '../analysis/analyze';
 import type { CodeAction as FixAction, TextEdit as FixEdit } from '../analysis/code-actions';
+import type { CompletionItem as Completion, CompletionKind } from '../analysis/completion';
+import type { Hover as HoverView } from '../analysis/hover';
 import type { Fold, OutlineNode } from '../analysis/outline';
+import { TOKEN_TYPES, type SemanticToken } from '../analysis/semantic-tokens';
+import type { CheckResult, ScenarioSummary } from '../protocol';
 
 export function toProtoRange(p: Pick<Position, 'line' | 'col' | 'endLine' | 'endCol'>): Range {
   const start = { line: Math.max(0, p.line - 1), character: Math.max(0, p.col - 1) };
   const end = { line: Math.max(0, p.endLine - 1), character: Math.max(0, p.endCol - 1) };
   if (end.line < start.line || (end.line === start.line && end.character < start.character)) return { start, end: start };
   return { start, end };
+}
+
+/** The file's first character: where a problem with no place of its own is shown. */
+export function fileStartRange(): Range {
+  return { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } };
+}
+
+export function toProtoLocation(uri: string, p: Pick<Position, 'line' | 'col' | 'endLine' | 'endCol'>): Location {
+  return { uri, range: toProtoRange(p) };
 }
 
 /** docs/findings.md shipped with the server, for a diagnostic's code link. */
@@ -129,4 +150,74 @@ export function toProtoSymbol(n: OutlineNode): DocumentSymbol {
 
 export function toProtoFold(f: Fold): FoldingRange {
   return { startLine: f.start - 1, endLine: f.end - 1, kind: f.kind === 'comment' ? FoldingRangeKind.Comment : FoldingRangeKind.Region };
+}
+
+export function toProtoHover(h: HoverView): Hover {
+  return { contents: { kind: 'markdown', value: h.markdown }, range: toProtoRange(h.span) };
+}
+
+const COMPLETION_KINDS: Record<CompletionKind, CompletionItemKind> = {
+  keyword: CompletionItemKind.Keyword,
+  op: CompletionItemKind.Function,
+  option: CompletionItemKind.Property,
+  value: CompletionItemKind.EnumMember,
+  name: CompletionItemKind.Variable,
+  code: CompletionItemKind.Constant,
+  snippet: CompletionItemKind.Snippet,
+};
+
+export function toProtoCompletion(i: Completion): CompletionItem {
+  return {
+    label: i.label,
+    kind: COMPLETION_KINDS[i.kind],
+    ...(i.detail ? { detail: i.detail } : {}),
+    ...(i.documentation ? { documentation: i.documentation } : {}),
+    ...(i.snippet ? { insertText: i.snippet, insertTextFormat: InsertTextFormat.Snippet } : {}),
+  };
+}
+
+export function toProtoSemanticTokens(tokens: readonly SemanticToken[]): SemanticTokens {
+  const b = new SemanticTokensBuilder();
+  for (const t of tokens) b.push(t.line - 1, t.col - 1, t.length, TOKEN_TYPES.indexOf(t.type), t.declaration ? 1 : 0);
+  return b.build();
+}
+
+function verdictOf(s: FileAnalysis['scenarios'][number]): string {
+  if (!s.explored) return s.error ? 'error' : 'not explored';
+  if (s.error) return 'error';
+  if (!s.complete) return 'incomplete';
+  if (s.expectations.some((e) => e.status === 'failed')) return 'failed';
+  if ([...s.races, ...s.violations].some((f) => !f.expected)) return 'findings';
+  return 'ok';
+}
+
+/** The answer to vmscen/check. */
+export function toCheckResult(uri: string, version: number | null, a: FileAnalysis): CheckResult {
+  const scenarios: ScenarioSummary[] = a.scenarios.map((s) => ({
+    name: s.name,
+    line: s.line,
+    locking: s.locking,
+    complete: s.complete,
+    states: s.stats.states,
+    transitions: s.stats.transitions,
+    ms: s.stats.ms,
+    races: s.races.map((f) => f.code),
+    violations: s.violations.map((f) => f.code),
+    expectationsMet: s.expectations.filter((e) => e.status === 'met').length,
+    expectations: s.expectations.length,
+    verdict: verdictOf(s),
+  }));
+  return { uri, version, scenarios, errors: a.errors.filter((e) => e.severity === 'error').length };
+}
+
+/** The text of the vmscen/status notification after an exploration. */
+export function summaryText(a: FileAnalysis): string {
+  const counts = new Map<string, number>();
+  for (const s of a.scenarios) {
+    const v = verdictOf(s);
+    counts.set(v, (counts.get(v) ?? 0) + 1);
+  }
+  const states = a.scenarios.reduce((n, s) => n + s.stats.states, 0);
+  const parts = [...counts.entries()].map(([v, n]) => `${n} ${v}`);
+  return `${a.scenarios.length} scenario${a.scenarios.length === 1 ? '' : 's'}: ${parts.join(', ') || 'none'} · ${states.toLocaleString('en-US')} states`;
 }

@@ -1,0 +1,36 @@
+// Settings: from the initialization options, then pulled with workspace/configuration when
+// the client supports it, and again (or taken inline) on every configuration change.
+import type { Connection, InitializeParams } from 'vscode-languageserver/node';
+import type { Documents } from '../documents';
+import { fromProtoSettings } from '../from-proto';
+import type { Settings } from '../settings';
+
+/** Registers the configuration handlers; returns what `initialize` calls with the client's params. */
+export function registerConfiguration(c: Connection, docs: Documents): (p: InitializeParams) => void {
+  let configurationPull = false;
+  const apply = (s: Partial<Settings>): void => {
+    docs.settings = fromProtoSettings(s, docs.settings);
+  };
+  const pull = async (): Promise<void> => {
+    if (!configurationPull) return;
+    try {
+      const s = (await c.workspace.getConfiguration('vmscen')) as Partial<Settings> | null;
+      if (s) apply(s);
+    } catch {
+      // a client without the configuration request keeps the defaults
+    }
+  };
+  c.onInitialized(() => {
+    void pull();
+  });
+  c.onDidChangeConfiguration((p) => {
+    const inline = (p.settings as { vmscen?: Partial<Settings> } | undefined)?.vmscen;
+    if (inline) apply(inline);
+    else void pull();
+  });
+  return (p) => {
+    configurationPull = !!p.capabilities.workspace?.configuration;
+    const init = (p.initializationOptions as { settings?: Partial<Settings> } | undefined)?.settings;
+    if (init) apply(init);
+  };
+}
