@@ -1,5 +1,6 @@
-// Tidy tests: layers import only downwards; ARCHITECTURE.md has a code-map heading for every
-// folder of server/src; the generated docs are up to date with the engine's tables.
+// Tidy tests: layers import only downwards; no file of server/src imports itself through
+// others; ARCHITECTURE.md has a code-map heading for every folder of server/src; the generated
+// docs are up to date with the engine's tables.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -28,9 +29,40 @@ function tsFiles(dir: string): string[] {
   return out;
 }
 
+/** What a file imports: `import … from`, `export … from`, `import '…'`, `import('…')` (types too) and `require`. */
 function imports(file: string): string[] {
   const text = fs.readFileSync(file, 'utf8');
-  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|require\(['"]([^'"]+)['"]\)/g)].map((m) => m[1] ?? m[2]!);
+  const statements = /(?:^|\n)\s*(?:import|export)(?:[^'"]*?from)?\s*['"]([^'"]+)['"]|(?:require|import)\(['"]([^'"]+)['"]\)/g;
+  return [...text.matchAll(statements)].map((m) => m[1] ?? m[2]!);
+}
+
+/** The file a relative import names: `x.ts`, or `x/index.ts` for a folder; undefined for a package or another kind of file. */
+function resolveImport(file: string, spec: string): string | undefined {
+  if (!spec.startsWith('.')) return undefined;
+  const base = path.join(path.dirname(file), spec);
+  return [base, `${base}.ts`, path.join(base, 'index.ts')].find((f) => f.endsWith('.ts') && fs.existsSync(f) && fs.statSync(f).isFile());
+}
+
+/**
+ * Import cycles among `files`, each as the path that closes it (first file repeated at the end):
+ * the back edges of a depth-first search, so none when there is none and at least one when there is.
+ */
+function importCycles(files: readonly string[]): string[][] {
+  const edges = new Map(files.map((f) => [f, imports(f).flatMap((spec) => resolveImport(f, spec) ?? [])]));
+  const cycles: string[][] = [];
+  const visited = new Set<string>();
+  const trail: string[] = []; // the depth-first path from the root: an edge back into it closes a cycle
+  const visit = (f: string): void => {
+    visited.add(f);
+    trail.push(f);
+    for (const g of edges.get(f) ?? []) {
+      if (trail.includes(g)) cycles.push([...trail.slice(trail.indexOf(g)), g]);
+      else if (!visited.has(g)) visit(g);
+    }
+    trail.pop();
+  };
+  for (const f of [...files].sort()) if (!visited.has(f)) visit(f);
+  return cycles;
 }
 
 test('server layers import only downwards', () => {
@@ -51,6 +83,11 @@ test('server layers import only downwards', () => {
       }
     }
   }
+});
+
+test('no import cycles among the files of server/src (type-only imports count too)', () => {
+  const cycles = importCycles(tsFiles(SRC)).map((c) => c.map((f) => path.relative(SRC, f)).join(' → '));
+  assert.deepEqual(cycles, [], 'cut each cycle, e.g. by moving the shared types into a file of their own');
 });
 
 test('client/ imports nothing from server/ but protocol.ts', () => {

@@ -4,72 +4,18 @@
 // Plain, serializable objects in editor terms (1-based lines and columns).
 import type { Design } from '../engine/ops';
 import type { ScenarioSpec } from '../engine/scenario';
-import { DEFAULT_MAX_STATES, type StopReason } from '../explore/budget';
+import { DEFAULT_MAX_STATES } from '../explore/budget';
 import { explore, type ExploreResult, type Finding } from '../explore/explore';
 import type { CheckedScenario } from '../lang/checks';
 import type { LangDiagnostic } from '../lang/diagnostic';
 import { lowerScenario } from '../lang/lower';
 import type { Span } from '../lang/span';
 import { checkFile, isExplorable, type CheckedFile } from './check-file';
-import { judgeExpectations, type ExpectationResult } from './expectations';
+import { judgeExpectations } from './expectations';
+import type { ErrorView, FileAnalysis, FindingView, Position, ScenarioAnalysis } from './views';
 
-export interface Position {
-  readonly line: number;
-  readonly col: number;
-  readonly endLine: number;
-  readonly endCol: number;
-}
-
-export interface ErrorView extends Position {
-  readonly severity: 'error' | 'warning' | 'info';
-  readonly code: string;
-  readonly message: string;
-}
-
-export interface TraceStepView {
-  readonly thread: string;
-  readonly line: number;
-  readonly col: number;
-  /** The micro-step, e.g. "lock ptl 0x1000". */
-  readonly step: string;
-  readonly kernel: string;
-}
-
-export interface FindingView extends Position {
-  readonly type: 'race' | 'violation';
-  readonly code: string;
-  readonly thread: string;
-  readonly message: string;
-  /** Covered by an `expect` line. */
-  readonly expected: boolean;
-  readonly trace: readonly TraceStepView[];
-  /** Other steps involved (the op that returned, the other side of a cycle). */
-  readonly related: readonly (Position & { readonly thread: string })[];
-}
-
-export interface ScenarioAnalysis extends Position {
-  readonly name: string;
-  readonly locking: Design;
-  /**
-   * Run under another design than the scenario's own `locking` line (`--designs`, Compare
-   * designs): a comparison, so its expectations are not judged and its findings are information.
-   */
-  readonly compared: boolean;
-  /** Explored (false when the scenario has errors). */
-  readonly explored: boolean;
-  readonly complete: boolean;
-  readonly reason?: StopReason;
-  readonly error?: string;
-  readonly stats: { readonly states: number; readonly transitions: number; readonly ms: number; readonly terminal: number; readonly maxDepth: number; readonly bytesPerState: number };
-  readonly races: readonly FindingView[];
-  readonly violations: readonly FindingView[];
-  readonly expectations: readonly ExpectationResult[];
-}
-
-export interface FileAnalysis {
-  readonly errors: readonly ErrorView[];
-  readonly scenarios: readonly ScenarioAnalysis[];
-}
+// Re-exported for lsp/, whose files import the views from here.
+export type { ErrorView, FileAnalysis, FindingView, Position, ScenarioAnalysis, TraceStepView } from './views';
 
 export interface AnalyzeOptions {
   readonly maxStates?: number;

@@ -1,5 +1,6 @@
 // The fast path, run on every keystroke: parse and check a whole file. No exploration here.
 import { checkScenario, type CheckedScenario } from '../lang/checks';
+import { diagnostic } from '../lang/checks/codes';
 import type { LangDiagnostic } from '../lang/diagnostic';
 import { parseFile, type ParseResult } from '../lang/parse-file';
 
@@ -23,7 +24,7 @@ export function checkFile(text: string): CheckedFile {
     if (ast.name) {
       const prev = names.get(ast.name.text);
       if (prev !== undefined) {
-        diagnostics.push({ span: ast.name.span, severity: 'error', code: 'duplicate', message: `scenario '${ast.name.text}' is already declared on line ${prev}` });
+        diagnostics.push(diagnostic('duplicate', ast.name.span, `scenario '${ast.name.text}' is already declared on line ${prev}`));
       } else names.set(ast.name.text, ast.name.span.line);
     }
   }

@@ -1,20 +1,7 @@
 // Judging `expect` lines (SPEC §8) against what exploration found.
 import type { StopReason } from '../explore/budget';
 import type { Expectation } from '../lang/checks';
-import type { FindingView } from './analyze';
-
-export type ExpectationStatus = 'met' | 'failed' | 'inconclusive';
-
-export interface ExpectationResult {
-  readonly line: number;
-  readonly col: number;
-  readonly endLine: number;
-  readonly endCol: number;
-  readonly text: string;
-  readonly status: ExpectationStatus;
-  /** Why, in one sentence. */
-  readonly message: string;
-}
+import type { ExpectationResult, FindingView } from './views';
 
 function describeStop(reason: StopReason | undefined, states: number): string {
   switch (reason) {

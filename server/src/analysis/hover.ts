@@ -7,7 +7,7 @@ import { ARCH_OPTIONS, ARCHES, DESIGNS, findOp, REUSE_RULES, type OpSpec } from 
 import type * as A from '../lang/ast';
 import { lowerScenario } from '../lang/lower';
 import type { Span } from '../lang/span';
-import type { FindingView } from './analyze';
+import type { FindingView } from './views';
 import { isExplorable, type CheckedFile } from './check-file';
 import { expansionMarkdown, expansionOf } from './expansion';
 

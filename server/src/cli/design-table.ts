@@ -1,5 +1,5 @@
 // The design x findings table printed by `vmscen check --designs …`.
-import type { FileAnalysis } from '../analysis/analyze';
+import type { FileAnalysis } from '../analysis/views';
 import type { Design } from '../engine/ops';
 
 export function designTable(results: readonly { file: string; fa: FileAnalysis }[], designs: readonly Design[]): string[] {

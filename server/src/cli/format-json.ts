@@ -1,5 +1,5 @@
 // The --json document of `vmscen check` (SPEC §9).
-import type { FileAnalysis, FindingView, ScenarioAnalysis } from '../analysis/analyze';
+import type { FileAnalysis, FindingView, ScenarioAnalysis } from '../analysis/views';
 
 function toJsonFinding(f: FindingView, key: 'kind' | 'code'): Record<string, unknown> {
   return {

@@ -1,6 +1,6 @@
 // The text output of `vmscen check`: `file:line:col: severity: [code] message`, each finding
 // followed by its interleaving, one micro-step a line.
-import type { FileAnalysis, FindingView, ScenarioAnalysis } from '../analysis/analyze';
+import type { FileAnalysis, FindingView, ScenarioAnalysis } from '../analysis/views';
 
 export interface TextOptions {
   /** Leave out interleavings. */

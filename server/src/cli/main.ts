@@ -3,7 +3,8 @@
 // unreadable paths.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyze, type FileAnalysis } from '../analysis/analyze';
+import { analyze } from '../analysis/analyze';
+import type { FileAnalysis } from '../analysis/views';
 import { DESIGNS, type Design } from '../engine/ops';
 import { toJsonFile } from './format-json';
 import { formatFileText, isOk, summaryLine, tally } from './format-text';

@@ -3,6 +3,7 @@
 import type { CstNode, IToken } from 'chevrotain';
 import type * as A from './ast';
 import type { LangDiagnostic } from './diagnostic';
+import { didYouMean } from './did-you-mean';
 import { joinSpans, type Span } from './span';
 
 export class CstToAst {
@@ -97,12 +98,11 @@ export class CstToAst {
       case 'unknownDecl': {
         const first = this.toks(node, 'junk')[0];
         const word = first?.image ?? '';
-        const hint = suggest(word, DECLARATIONS);
         this.diagnostics.push({
           span: this.tokSpan(first) ?? span,
           severity: 'error',
           code: 'syntax',
-          message: `unknown declaration '${word}'${hint ? `; did you mean '${hint}'?` : '.'} Expected one of: ${DECLARATIONS.join(', ')}`,
+          message: didYouMean(`unknown declaration '${word}'`, word, DECLARATIONS, `Expected one of: ${DECLARATIONS.join(', ')}`),
         });
         return { kind: 'unknown', span };
       }
@@ -386,39 +386,6 @@ function balanced(kind: 'or' | 'and', parts: A.CondNode[], from: number, to: num
 }
 
 const DECLARATIONS = ['locking', 'arch', 'mm', 'vma', 'frame', 'map', 'reuse', 'tlb', 'thread', 'expect', 'check final', 'limit'];
-
-/** The candidate closest to `word` by edit distance, if it is close enough to be a typo. */
-export function suggest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  return best !== undefined && bestD > 0 && bestD <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
-}
-
-/** Edit distance where swapping two neighbouring letters counts as one edit, like the others
- * (optimal string alignment): `laod` is one typo away from `load`. */
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 3) return 99;
-  let before = new Array<number>(b.length + 1).fill(0); // row i - 2
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j); // row i - 1
-  for (let i = 1; i <= a.length; i++) {
-    const row = new Array<number>(b.length + 1);
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j]!, before[j - 2]! + 1);
-    }
-    before = prev;
-    prev = row;
-  }
-  return prev[b.length]!;
-}
 
 export function parseIntLiteral(text: string): number | 'malformed' | 'too-large' {
   let big: bigint;

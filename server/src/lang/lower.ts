@@ -2,7 +2,7 @@
 // ScenarioSpec. Pure data mapping; every decision about validity was made in checks.ts.
 import type { ScenarioSpec, StepSpec } from '../engine/scenario';
 import type { ScenarioModel } from './checks';
-import type { ShapedStep, SlotValue } from './step-shapes';
+import type { ShapedStep, SlotValue } from './checks/step-shapes';
 
 export function lowerScenario(m: ScenarioModel): ScenarioSpec {
   // A fork with no `-> MM` still creates a child address space: give it a name.

@@ -1,11 +1,12 @@
 // Checks a step against its op's shapes in the catalogue (engine/ops.ts): positional words,
 // addresses and ranges, flags, options (defaults filled in), `= VALUE` and `-> NAME`.
-import { findOp, OPS, PROTS, type FormSpec, type OpSpec, type Prot, type SlotSpec } from '../engine/ops';
-import { checkAddress, checkRange, err } from './addresses';
-import type * as A from './ast';
-import { suggest } from './cst-to-ast';
-import type { LangDiagnostic } from './diagnostic';
-import type { Span } from './span';
+import { findOp, OPS, PROTS, type FormSpec, type OpSpec, type Prot, type SlotSpec } from '../../engine/ops';
+import type * as A from '../ast';
+import type { LangDiagnostic } from '../diagnostic';
+import { didYouMean } from '../did-you-mean';
+import type { Span } from '../span';
+import { checkAddress, checkRange } from './addresses';
+import { diagnostic } from './codes';
 
 export type SlotValue =
   | { readonly kind: 'word'; readonly text: string; readonly span: Span }
@@ -34,8 +35,7 @@ const OP_NAMES = OPS.map((o) => o.name);
 export function shapeStep(node: A.StepNode, out: LangDiagnostic[]): ShapedStep | undefined {
   const op = findOp(node.op.text);
   if (!op) {
-    const hint = suggest(node.op.text, OP_NAMES);
-    out.push(err(node.op.span, `unknown step '${node.op.text}'${hint ? `; did you mean '${hint}'?` : '.'} Steps: ${OP_NAMES.join(', ')}`, 'unknown-op'));
+    out.push(diagnostic('unknown-op', node.op.span, didYouMean(`unknown step '${node.op.text}'`, node.op.text, OP_NAMES, `Steps: ${OP_NAMES.join(', ')}`)));
     return undefined;
   }
   const before = out.length;
@@ -44,7 +44,7 @@ export function shapeStep(node: A.StepNode, out: LangDiagnostic[]): ShapedStep |
   /** A piece missing at the end of the step: not reported again when a syntax error cut the line short. */
   const missing = (message: string): void => {
     if (node.damaged) incomplete = true;
-    else out.push(err(endOf(node), message, 'shape'));
+    else out.push(diagnostic('shape', endOf(node), message));
   };
   let args = [...node.args];
   let assignNode = node.assign;
@@ -82,30 +82,25 @@ export function shapeStep(node: A.StepNode, out: LangDiagnostic[]): ShapedStep |
     if (arg.kind === 'word') {
       const flag = op.flags.find((f) => f.name === arg.name.text);
       if (flag) {
-        if (flags.has(flag.name)) out.push(err(arg.span, `flag '${flag.name}' is given twice`, 'duplicate'));
+        if (flags.has(flag.name)) out.push(diagnostic('duplicate', arg.span, `flag '${flag.name}' is given twice`));
         flags.add(flag.name);
         continue;
       }
       const option = op.options.find((o) => o.key === arg.name.text);
       if (option) {
-        out.push(err(arg.span, `option '${option.key}' needs a value: ${option.key}=${option.values.map((v) => v.value).join('|')}`, 'option'));
+        out.push(diagnostic('option', arg.span, `option '${option.key}' needs a value: ${option.key}=${option.values.map((v) => v.value).join('|')}`));
         continue;
       }
       if (findOp(arg.name.text)) {
-        out.push(err(arg.span, `'${arg.name.text}' starts a new step: put it on its own line or separate the steps with ';'`, 'shape'));
+        out.push(diagnostic('shape', arg.span, `'${arg.name.text}' starts a new step: put it on its own line or separate the steps with ';'`));
         break;
       }
       const valid = op.flags.map((f) => f.name);
-      const hint = suggest(arg.name.text, [...valid, ...op.options.map((o) => o.key)]);
-      out.push(
-        err(
-          arg.span,
-          `unexpected '${arg.name.text}' in '${form.synopsis}'${hint ? `; did you mean '${hint}'?` : valid.length ? '.' : ''}${valid.length ? ` Flags: ${valid.join(', ')}` : ''}`,
-          'shape',
-        ),
-      );
+      const candidates = [...valid, ...op.options.map((o) => o.key)];
+      const more = valid.length ? `Flags: ${valid.join(', ')}` : '';
+      out.push(diagnostic('shape', arg.span, didYouMean(`unexpected '${arg.name.text}' in '${form.synopsis}'`, arg.name.text, candidates, more)));
     } else {
-      out.push(err(arg.span, `unexpected extra argument: ${form.synopsis}`, 'shape'));
+      out.push(diagnostic('shape', arg.span, `unexpected extra argument: ${form.synopsis}`));
     }
   }
 
@@ -117,19 +112,11 @@ export function shapeStep(node: A.StepNode, out: LangDiagnostic[]): ShapedStep |
     const spec = op.options.find((o) => o.key === key);
     if (!spec) {
       const keys = op.options.map((o) => o.key);
-      const hint = suggest(key, keys);
-      out.push(
-        err(
-          a.option.key.span,
-          keys.length
-            ? `unknown option '${key}' for '${op.name}'${hint ? `; did you mean '${hint}'?` : '.'} Valid options: ${op.options.map((o) => `${o.key}=${o.values.map((v) => v.value).join('|')}`).join(', ')}`
-            : `'${op.name}' takes no options`,
-          'option',
-        ),
-      );
+      const valid = op.options.map((o) => `${o.key}=${o.values.map((v) => v.value).join('|')}`).join(', ');
+      out.push(diagnostic('option', a.option.key.span, keys.length ? didYouMean(`unknown option '${key}' for '${op.name}'`, key, keys, `Valid options: ${valid}`) : `'${op.name}' takes no options`));
       continue;
     }
-    if (written.has(key)) out.push(err(a.option.key.span, `option '${key}' is given twice`, 'duplicate'));
+    if (written.has(key)) out.push(diagnostic('duplicate', a.option.key.span, `option '${key}' is given twice`));
     if (!a.option.value) {
       incomplete = true; // `key=` with no value: a syntax error, already reported
       continue;
@@ -137,7 +124,7 @@ export function shapeStep(node: A.StepNode, out: LangDiagnostic[]): ShapedStep |
     const value = a.option.value.text;
     const valid = spec.values.map((v) => v.value);
     if (!valid.includes(value)) {
-      out.push(err(a.option.value.span, `invalid value '${value}' for ${key}: valid values are ${valid.join(', ')}`, 'option'));
+      out.push(diagnostic('option', a.option.value.span, `invalid value '${value}' for ${key}: valid values are ${valid.join(', ')}`));
       continue;
     }
     options.set(key, value);
@@ -152,15 +139,15 @@ export function shapeStep(node: A.StepNode, out: LangDiagnostic[]): ShapedStep |
       else missing(`'${op.name}' needs a value: ${form.synopsis}`);
     } else if ('value' in assignNode) {
       assign = assignNode.value;
-    } else out.push(err(assignNode.span, `expected a number after '=', found '${assignNode.text}'`, 'shape'));
+    } else out.push(diagnostic('shape', assignNode.span, `expected a number after '=', found '${assignNode.text}'`));
   } else if (assignNode || node.assignSpan) {
-    out.push(err(node.assignSpan ?? assignNode!.span, `'${op.name}' takes no '= VALUE': ${form.synopsis}`, 'shape'));
+    out.push(diagnostic('shape', node.assignSpan ?? assignNode!.span, `'${op.name}' takes no '= VALUE': ${form.synopsis}`));
   }
 
   let target: A.Name | undefined;
   if (node.target) {
-    if (!op.target) out.push(err(node.target.span, `'${op.name}' takes no '-> NAME': ${form.synopsis}`, 'shape'));
-    else if ('value' in node.target) out.push(err(node.target.span, `expected a name after '->', found the number ${node.target.text}`, 'shape'));
+    if (!op.target) out.push(diagnostic('shape', node.target.span, `'${op.name}' takes no '-> NAME': ${form.synopsis}`));
+    else if ('value' in node.target) out.push(diagnostic('shape', node.target.span, `expected a name after '->', found the number ${node.target.text}`));
     else target = node.target;
   } else if (op.target?.required) {
     missing(`'${op.name}' needs '-> NAME' (${op.target.doc})`);
@@ -180,7 +167,7 @@ function chooseForm(op: OpSpec, positional: A.StepArg[], node: A.StepNode, out: 
   if (match) return match;
   if (!first && node.damaged) return undefined; // cut short by a syntax error, already reported
   const synopses = op.forms.map((f) => f.synopsis).join(' | ');
-  out.push(err(first?.span ?? endOf(node), `expected ${synopses}`, 'shape'));
+  out.push(diagnostic('shape', first?.span ?? endOf(node), `expected ${synopses}`));
   return undefined;
 }
 
@@ -205,14 +192,14 @@ function readSlot(slot: SlotSpec, arg: A.StepArg, op: OpSpec, form: FormSpec, ou
   switch (slot.kind) {
     case 'word':
       if (arg.kind === 'word' && slot.values.includes(arg.name.text)) return { kind: 'word', text: arg.name.text, span: arg.span };
-      out.push(err(arg.span, `expected ${slotName(slot)} here: ${form.synopsis}`, 'shape'));
+      out.push(diagnostic('shape', arg.span, `expected ${slotName(slot)} here: ${form.synopsis}`));
       return undefined;
     case 'addr':
       if (arg.kind === 'int') {
         const addr = checkAddress(arg.lit, out);
         return addr === undefined ? undefined : { kind: 'addr', addr, span: arg.span };
       }
-      out.push(err(arg.span, `'${op.name}' takes a single page address here, not ${arg.kind === 'range' ? 'a range' : `'${describeArg(arg)}'`}: ${form.synopsis}`, 'shape'));
+      out.push(diagnostic('shape', arg.span, `'${op.name}' takes a single page address here, not ${arg.kind === 'range' ? 'a range' : `'${describeArg(arg)}'`}: ${form.synopsis}`));
       return undefined;
     case 'range':
     case 'range-or-all': {
@@ -221,16 +208,16 @@ function readSlot(slot: SlotSpec, arg: A.StepArg, op: OpSpec, form: FormSpec, ou
         const r = checkRange(arg.kind === 'range' ? arg.range : { start: arg.lit, end: undefined, span: arg.span }, out);
         return r ? { kind: 'range', start: r.start, end: r.end, span: arg.span } : undefined;
       }
-      out.push(err(arg.span, `expected ${slotName(slot)} here: ${form.synopsis}`, 'shape'));
+      out.push(diagnostic('shape', arg.span, `expected ${slotName(slot)} here: ${form.synopsis}`));
       return undefined;
     }
     case 'prot':
       if (arg.kind === 'word' && (PROTS as readonly string[]).includes(arg.name.text)) return { kind: 'prot', prot: arg.name.text as Prot, span: arg.span };
-      out.push(err(arg.span, `expected a protection (none, r or rw) here: ${form.synopsis}`, 'shape'));
+      out.push(diagnostic('shape', arg.span, `expected a protection (none, r or rw) here: ${form.synopsis}`));
       return undefined;
     case 'ref':
       if (arg.kind === 'word') return { kind: 'ref', name: arg.name };
-      out.push(err(arg.span, `expected a reference name (from 'gup … -> REF') here: ${form.synopsis}`, 'shape'));
+      out.push(diagnostic('shape', arg.span, `expected a reference name (from 'gup … -> REF') here: ${form.synopsis}`));
       return undefined;
   }
 }

@@ -1,8 +1,8 @@
 // Address and range literals: page alignment and the user address space.
-import { PAGE_SIZE } from '../engine/scenario';
-import type * as A from './ast';
-import type { LangDiagnostic } from './diagnostic';
-import type { Span } from './span';
+import { PAGE_SIZE } from '../../engine/scenario';
+import type * as A from '../ast';
+import type { LangDiagnostic } from '../diagnostic';
+import { diagnostic } from './codes';
 
 /** x86-64 TASK_SIZE_MAX with 4-level paging: user addresses lie below 2^47 - 4096. */
 export const USER_ADDR_LIMIT = 0x7ffffffff000;
@@ -17,11 +17,11 @@ export function checkAddress(lit: A.IntLit, out: LangDiagnostic[], what = 'addre
   if (v === undefined) return undefined;
   if (v % PAGE_SIZE !== 0) {
     const down = v - (v % PAGE_SIZE);
-    out.push(err(lit.span, `${what} ${lit.text} is not page aligned (4 KiB pages): did you mean ${hex(down)} or ${hex(down + PAGE_SIZE)}?${note}`, 'unaligned'));
+    out.push(diagnostic('unaligned', lit.span, `${what} ${lit.text} is not page aligned (4 KiB pages): did you mean ${hex(down)} or ${hex(down + PAGE_SIZE)}?${note}`));
     return undefined;
   }
   if (v >= USER_ADDR_LIMIT) {
-    out.push(err(lit.span, `${what} ${lit.text} is outside the user address space (below ${hex(USER_ADDR_LIMIT)})${note}`, 'address-range'));
+    out.push(diagnostic('address-range', lit.span, `${what} ${lit.text} is outside the user address space (below ${hex(USER_ADDR_LIMIT)})${note}`));
     return undefined;
   }
   return v;
@@ -39,16 +39,8 @@ export function checkRange(r: A.RangeExpr, out: LangDiagnostic[]): { start: numb
   const end = checkAddress(r.end, out, 'range end');
   if (start === undefined || end === undefined) return undefined;
   if (end <= start) {
-    out.push(err(r.span, `empty range ${r.start.text}..${r.end.text}: the end must be above the start (ranges are [START, END))`, 'empty-range'));
+    out.push(diagnostic('empty-range', r.span, `empty range ${r.start.text}..${r.end.text}: the end must be above the start (ranges are [START, END))`));
     return undefined;
   }
   return { start, end };
-}
-
-export function err(span: Span, message: string, code = 'semantic'): LangDiagnostic {
-  return { span, severity: 'error', message, code };
-}
-
-export function warn(span: Span, message: string, code = 'semantic'): LangDiagnostic {
-  return { span, severity: 'warning', message, code };
 }

@@ -1,0 +1,157 @@
+// Threads: CPUs (explicit ones first, then the next unused), steps checked against their op's
+// shapes, the references and registers they name, the mms they run in and fork.
+import { findOp } from '../../engine/ops';
+import type * as A from '../ast';
+import { didYouMean } from '../did-you-mean';
+import type { Span } from '../span';
+import { diagnostic } from './codes';
+import type { CheckContext } from './context';
+import { mmIndex, type ModelThread } from './model';
+import { shapeStep, type ShapedStep } from './step-shapes';
+
+export function checkThreads(cx: CheckContext, decls: A.ThreadDecl[]): void {
+  const usedCpus = new Map<number, string>();
+  // explicit CPUs first, so default CPUs ("the next unused") avoid them
+  const explicit = new Map<A.ThreadDecl, number>();
+  for (const d of decls) {
+    if (!d.cpu) continue;
+    const c = cpuNumber(cx, d.cpu);
+    if (c === undefined) continue;
+    const other = usedCpus.get(c);
+    if (other !== undefined) {
+      cx.out.push(diagnostic('cpu', d.cpu.span, `cpu${c} is already used by thread '${other}': one thread per CPU`));
+      continue;
+    }
+    usedCpus.set(c, d.name?.text ?? '?');
+    explicit.set(d, c);
+  }
+  let next = 0;
+  const names = new Map<string, Span>();
+  for (const d of decls) {
+    if (!d.name) continue;
+    const prev = names.get(d.name.text);
+    if (prev) {
+      cx.out.push(diagnostic('duplicate', d.name.span, `thread '${d.name.text}' is already declared on line ${prev.line}`));
+      continue;
+    }
+    names.set(d.name.text, d.name.span);
+    let cpu = explicit.get(d);
+    if (cpu === undefined) {
+      while (usedCpus.has(next)) next++;
+      cpu = next;
+      usedCpus.set(cpu, d.name.text);
+    }
+    const thread: ModelThread = {
+      name: d.name.text,
+      span: d.span,
+      nameSpan: d.name.span,
+      cpu,
+      mm: 0,
+      mmName: d.mm,
+      steps: [],
+      registers: [],
+      registerSpans: [],
+      refs: [],
+      refSpans: [],
+    };
+    cx.model.threads.push(thread);
+    const tIdx = cx.model.threads.length - 1;
+    for (const s of d.steps) {
+      const shaped = shapeStep(s, cx.out);
+      if (!shaped) {
+        declareTargetOfBrokenStep(cx, s, thread);
+        continue;
+      }
+      stepNames(cx, shaped, thread, tIdx);
+      const first = shaped.slots[0];
+      if ((shaped.op.name === 'lock' || shaped.op.name === 'unlock') && first?.kind === 'word' && first.text === 'range' && cx.model.design !== 'range') {
+        cx.out.push(diagnostic('design', first.span, `range locks exist only under 'locking range' (this scenario is 'locking ${cx.model.design}'): use 'lock mmap read|write' here, or switch the design`));
+        continue;
+      }
+      if ((shaped.op.name === 'lock' || shaped.op.name === 'unlock') && first?.kind === 'word' && first.text === 'vma' && cx.model.design !== 'pervma') {
+        cx.out.push(diagnostic('design', first.span, `VMA locks exist only under 'locking pervma' (Linux 6.4+; this scenario is 'locking ${cx.model.design}'): add 'locking pervma'`));
+        continue;
+      }
+      thread.steps.push(shaped);
+    }
+  }
+}
+
+/** A step with errors still names its reference or register, so later uses do not cascade. */
+function declareTargetOfBrokenStep(cx: CheckContext, s: A.StepNode, t: ModelThread): void {
+  const kind = findOp(s.op.text)?.target?.kind;
+  if (!s.target || 'value' in s.target) return;
+  if (kind === 'ref' && !t.refs.includes(s.target.text)) {
+    t.refs.push(s.target.text);
+    t.refSpans.push(s.target.span);
+  } else if (kind === 'reg' && !t.registers.includes(s.target.text)) {
+    t.registers.push(s.target.text);
+    t.registerSpans.push(s.target.span);
+  }
+}
+
+/** References, registers and forked mms named by a step. */
+function stepNames(cx: CheckContext, s: ShapedStep, t: ModelThread, tIdx: number): void {
+  for (const slot of s.slots) {
+    if (slot.kind !== 'ref') continue;
+    if (!t.refs.includes(slot.name.text)) {
+      const head = `reference '${slot.name.text}' is never taken before this step in thread '${t.name}'`;
+      cx.out.push(diagnostic('unknown-name', slot.name.span, didYouMean(head, slot.name.text, t.refs, `Take it with 'gup ADDR -> ${slot.name.text}'`)));
+    }
+  }
+  if (!s.target || !s.op.target) return;
+  const name = s.target;
+  switch (s.op.target.kind) {
+    case 'ref':
+      if (!t.refs.includes(name.text)) {
+        t.refs.push(name.text);
+        t.refSpans.push(name.span);
+      }
+      return;
+    case 'reg':
+      if (!t.registers.includes(name.text)) {
+        t.registers.push(name.text);
+        t.registerSpans.push(name.span);
+      }
+      return;
+    case 'mm': {
+      const prev = cx.model.mms.find((m) => m.name === name.text);
+      if (prev) {
+        cx.out.push(diagnostic('duplicate', name.span, prev.forkedBy ? `mm '${name.text}' is already created by another fork` : `mm '${name.text}' is already declared: a fork creates a new mm`));
+        return;
+      }
+      cx.model.mms.push({ name: name.text, span: name.span, forkedBy: { thread: tIdx, step: t.steps.length }, vmas: [], ptes: [] });
+      return;
+    }
+  }
+}
+
+/** The mm of each `thread … in MM`: checked after every thread, since a later thread's fork may create it. */
+export function checkThreadMms(cx: CheckContext): void {
+  for (const t of cx.model.threads) {
+    if (!t.mmName) continue;
+    const name = t.mmName.text;
+    const i = mmIndex(cx.model, name);
+    if (i === undefined) {
+      const known = cx.model.mms.map((m) => m.name);
+      const more = `Known mms: ${known.join(', ')}. Declare it with 'mm ${name} { … }' or create it with 'fork -> ${name}'`;
+      cx.out.push(diagnostic('unknown-name', t.mmName.span, didYouMean(`unknown mm '${name}'`, name, known, more)));
+      continue;
+    }
+    t.mm = i;
+    const forker = cx.model.mms[i]!.forkedBy;
+    if (forker && cx.model.threads[forker.thread] === t) {
+      cx.out.push(diagnostic('unknown-name', t.mmName.span, `thread '${t.name}' cannot run in the mm its own fork creates`));
+    }
+  }
+}
+
+/** The number of a CPU name `cpuN` (threads' `on cpuN` and `tlb cpuN` lines). */
+export function cpuNumber(cx: CheckContext, n: A.Name): number | undefined {
+  const m = /^cpu([0-9]{1,3})$/.exec(n.text);
+  if (!m || Number(m[1]) > 63) {
+    cx.out.push(diagnostic('cpu', n.span, `expected a CPU name cpu0 … cpu63, found '${n.text}'`));
+    return undefined;
+  }
+  return Number(m[1]);
+}
