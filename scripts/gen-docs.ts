@@ -3,8 +3,9 @@
 import * as fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { checkFile, isExplorable } from '../server/src/analysis/check-file';
-import { expansionMarkdown, expansionOf } from '../server/src/analysis/expansion';
+import { accessesText, expansionMarkdown, expansionOf } from '../server/src/analysis/expansion';
 import { RACES, VIOLATIONS } from '../server/src/engine/findings';
+import { RESOURCE_DOC, SCOPE_DOC } from '../server/src/engine/micro-sem';
 import { SEMANTICS } from '../server/src/engine/semantics';
 import { OPS } from '../server/src/engine/ops';
 import { lowerScenario } from '../server/src/lang/lower';
@@ -53,7 +54,7 @@ const SAMPLES: { title: string; body: string; design?: string }[] = [
 ];
 
 export function renderMicroStepsDoc(): string {
-  const out = ['# Micro-steps', '', 'Generated from `server/src/engine/micro-steps.ts` and `server/src/engine/expand.ts` by `npm run docs`; do not edit.', ''];
+  const out = ['# Micro-steps', '', 'Generated from the semantics table (`server/src/engine/semantics.ts`, entries in `server/src/engine/step/`) and `server/src/engine/expand.ts` by `npm run docs`; do not edit.', ''];
   out.push(
     'Every operation of a scenario expands into these atomic micro-steps. The expansions below are for locking `classic` unless their title names another design;',
     'hover on an op in the editor shows its expansion under the scenario\'s own design. docs/kernel-paths.md cites the kernel source of each.',
@@ -61,6 +62,22 @@ export function renderMicroStepsDoc(): string {
   );
   out.push('## The micro-steps', '', '| micro-step | kernel function | what it does | source |', '|---|---|---|---|');
   for (const [k, v] of Object.entries(SEMANTICS)) out.push(`| \`${k}\` | \`${v.kernel}\` | ${v.doc} | ${v.source} |`);
+  out.push(
+    '',
+    '## Footprints',
+    '',
+    'What each micro-step (its enabling condition included) may read and write of the shared state, by resource and scope. A test checks on the',
+    "reachable states of random scenarios and of the examples that every field a step touches is declared here (test/engine/footprints.test.ts).",
+    "Besides its micro-steps' footprints, a thread of a forked mm waits for the fork to return (it reads the forker's progress), a thread",
+    'queued for a lock is woken by the release (mmap-lock, range-lock, vma-lock), and a thread that ends releases what it still holds.',
+    '',
+    '| micro-step | reads | writes |',
+    '|---|---|---|',
+  );
+  for (const [k, v] of Object.entries(SEMANTICS)) out.push(`| \`${k}\` | ${accessesText(v.footprint.reads)} | ${accessesText(v.footprint.writes)} |`);
+  out.push('', '| resource | what it is |', '|---|---|');
+  for (const [r, doc] of Object.entries(RESOURCE_DOC)) out.push(`| \`${r}\` | ${doc} |`);
+  out.push('', 'Scopes: ' + Object.entries(SCOPE_DOC).map(([k, v]) => `\`${k}\` ${v}`).join('; ') + '.');
   out.push('', '## Op expansions', '');
   for (const sample of SAMPLES) {
     const text = `scenario doc {\n  locking ${sample.design ?? 'classic'}\n  vma 0x1000..0x3000 rw anon private uffd\n  frame A = 1\n  map 0x1000 -> A rw\n  thread t on cpu0 { ${sample.body} }\n}\n`;

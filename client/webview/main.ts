@@ -58,7 +58,8 @@ function renderTrace(v: TraceView): void {
     row.append(el('td', { class: 'num' }, String(i + 1)));
     v.threads.forEach((_, c) => {
       const locks = s.machine.locks[c] ?? [];
-      const cell = el('td', { class: `cell ${lockClass(locks)}`, title: locks.length ? `holds: ${locks.join(', ')}` : '' });
+      const tip = [locks.length ? `holds: ${locks.join(', ')}` : '', s.thread === c ? s.footprint : ''].filter((x) => x).join('\n');
+      const cell = el('td', { class: `cell ${lockClass(locks)}`, title: tip });
       if (s.thread === c) cell.append(s.text, el('span', { class: 'kernel' }, s.kernel));
       row.append(cell);
     });

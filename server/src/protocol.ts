@@ -3,7 +3,7 @@
 // both sides import these constants and types.
 import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
 import type { TraceView } from './analysis/trace-view';
-import type { Design } from './engine/ops';
+import type { Design } from './engine/settings';
 
 export type { TraceView };
 

@@ -13,7 +13,7 @@ import { checkFile } from '../../server/src/analysis/check-file';
 import { explore } from '../../server/src/explore/explore';
 import { lowerScenario } from '../../server/src/lang/lower';
 import { LspClient } from '../lsp/lsp-client';
-import { DESIGNS, type Design } from '../../server/src/engine/ops';
+import { DESIGNS, type Design } from '../../server/src/engine/settings';
 import { familyScenario, thousandLines, type Variant } from './family';
 
 const args = process.argv.slice(2);

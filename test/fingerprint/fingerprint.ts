@@ -14,7 +14,7 @@ import { checkFile, isExplorable } from '../../server/src/analysis/check-file';
 import { expansionOf } from '../../server/src/analysis/expansion';
 import { toJsonFile } from '../../server/src/cli/format-json';
 import { Exec } from '../../server/src/engine/exec';
-import type { Design } from '../../server/src/engine/ops';
+import type { Design } from '../../server/src/engine/settings';
 import type { ScenarioSpec } from '../../server/src/engine/scenario';
 import { explore } from '../../server/src/explore/explore';
 import { snapshot } from '../../server/src/explore/snapshot';
@@ -79,7 +79,8 @@ function unreduced(spec: ScenarioSpec, maxStates: number): unknown {
 
 function expansions(spec: ScenarioSpec): unknown {
   try {
-    return spec.threads.map((th, t) => th.steps.map((_, i) => expansionOf(spec, t, i)));
+    // the rows as hover shows them (their presentation fields only: a new field is not a semantic change)
+    return spec.threads.map((th, t) => th.steps.map((_, i) => expansionOf(spec, t, i).map((r) => ({ n: r.n, text: r.text, kernel: r.kernel, flow: r.flow }))));
   } catch (e) {
     return { error: (e as Error).message };
   }

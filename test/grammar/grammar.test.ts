@@ -8,7 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
-import { ARCH_OPTIONS, ARCHES, DESIGNS, OPS, PROTS, REUSE_RULES } from '../../server/src/engine/ops';
+import { OPS } from '../../server/src/engine/ops';
+import { ARCH_OPTIONS, ARCHES, DESIGNS, PROTS, REUSE_RULES } from '../../server/src/engine/settings';
 import { RACES, VIOLATIONS } from '../../server/src/engine/findings';
 import { DECLARATION_KEYWORDS } from '../../server/src/lang/tokens';
 

@@ -2,7 +2,7 @@
 // checks, explores every scenario that has no errors (once per requested design), judges
 // the `expect` lines, and maps every finding and trace step back to source positions.
 // Plain, serializable objects in editor terms (1-based lines and columns).
-import type { Design } from '../engine/ops';
+import type { Design } from '../engine/settings';
 import type { ScenarioSpec } from '../engine/scenario';
 import { DEFAULT_MAX_STATES } from '../explore/budget';
 import { explore, type ExploreResult, type Finding } from '../explore/explore';

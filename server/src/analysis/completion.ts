@@ -2,7 +2,8 @@
 // codes, and snippets, chosen by a lexical look at the text before the cursor (so it works
 // while the line is half typed and does not parse).
 import { RACES, VIOLATIONS } from '../engine/findings';
-import { ARCHES, DESIGNS, findOp, OPS, REUSE_RULES } from '../engine/ops';
+import { findOp, OPS } from '../engine/ops';
+import { ARCHES, DESIGNS, REUSE_RULES } from '../engine/settings';
 import type { CheckedFile } from './check-file';
 import { collectOccurrences } from './symbols';
 

@@ -3,7 +3,8 @@
 // code (or a step with a finding), the rule and the kernel source it comes from. Everything is
 // read from the engine's tables.
 import { findingSpec } from '../engine/findings';
-import { ARCH_OPTIONS, ARCHES, DESIGNS, findOp, REUSE_RULES, type OpSpec } from '../engine/ops';
+import { findOp, type OpSpec } from '../engine/ops';
+import { ARCH_OPTIONS, ARCHES, DESIGNS, REUSE_RULES } from '../engine/settings';
 import type * as A from '../lang/ast';
 import { lowerScenario } from '../lang/lower';
 import type { Span } from '../lang/span';

@@ -2,17 +2,20 @@
 // thread holds after each step, the machine after each step, and the same trace as a
 // CPU-column text table ready to paste into a mail.
 import { Exec } from '../engine/exec';
-import type { Design } from '../engine/ops';
+import type { Design } from '../engine/settings';
 import type { ScenarioSpec } from '../engine/scenario';
 import { explore } from '../explore/explore';
 import { snapshot, type MachineSnapshot } from '../explore/snapshot';
 import { lowerScenario } from '../lang/lower';
 import { isExplorable, type CheckedFile } from './check-file';
+import { footprintText } from './expansion';
 
 export interface TraceViewStep {
   readonly thread: number;
   readonly text: string;
   readonly kernel: string;
+  /** What the micro-step reads and writes of the shared state (its semantics entry's footprint). */
+  readonly footprint: string;
   readonly line: number;
   readonly col: number;
   /** The machine after this step. */
@@ -65,7 +68,7 @@ export function traceView(file: CheckedFile, req: TraceRequest): TraceView | { e
   const steps: TraceViewStep[] = [];
   for (const st of f.trace) {
     exec.step(s, st.thread);
-    steps.push({ thread: st.thread, text: st.text, kernel: st.kernel, ...spanOf(st.thread, st.step), machine: snapshot(exec, s) });
+    steps.push({ thread: st.thread, text: st.text, kernel: st.kernel, footprint: footprintText(st.kind), ...spanOf(st.thread, st.step), machine: snapshot(exec, s) });
   }
   const threads = spec.threads.map((t) => ({ name: t.name, cpu: t.cpu, mm: spec.mms[t.mm]!.name }));
   const findingLine = f.place.thread >= 0 ? spanOf(f.place.thread, f.place.step).line : (sc.model.checks[f.place.step]?.span.line ?? sc.ast.headSpan.line);

@@ -1,7 +1,7 @@
 // The results of analysis as plain, serializable data in editor terms (1-based lines and
 // columns): what the CLI prints and the language server converts. Types only, importing nothing
 // from analysis/, so every file here can use them without an import cycle.
-import type { Design } from '../engine/ops';
+import type { Design } from '../engine/settings';
 import type { StopReason } from '../explore/budget';
 
 export interface Position {

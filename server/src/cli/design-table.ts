@@ -1,6 +1,6 @@
 // The design x findings table printed by `vmscen check --designs …`.
 import type { FileAnalysis } from '../analysis/views';
-import type { Design } from '../engine/ops';
+import type { Design } from '../engine/settings';
 
 export function designTable(results: readonly { file: string; fa: FileAnalysis }[], designs: readonly Design[]): string[] {
   const rows: string[][] = [['scenario', ...designs]];

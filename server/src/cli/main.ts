@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyze } from '../analysis/analyze';
 import type { FileAnalysis } from '../analysis/views';
-import { DESIGNS, type Design } from '../engine/ops';
+import { DESIGNS, type Design } from '../engine/settings';
 import { toJsonFile } from './format-json';
 import { formatFileText, isOk, summaryLine, tally } from './format-text';
 import { designTable } from './design-table';

@@ -2,6 +2,7 @@
 // transition (one micro-step, or several merged by the reduction). Each micro-step's meaning
 // is its entry in the semantics table (semantics.ts); this file only dispatches through it.
 // No clock, no randomness, no IO.
+import { Canonicalizer } from './canonical';
 import { ExecContext } from './context';
 import { waitInfo } from './deadlock';
 import type { EventSink } from './events';
@@ -31,6 +32,7 @@ export class Exec {
   readonly canonical: boolean;
   /** Mover class of each micro-step kind for this scenario (the table's, demoted where unsound). */
   private readonly mover: Mover[];
+  private readonly canon: Canonicalizer;
 
   constructor(spec: ScenarioSpec, options: { reduce?: boolean; canonical?: boolean } = {}) {
     this.reduce = options.reduce ?? true;
@@ -40,6 +42,7 @@ export class Exec {
     this.L = this.cx.L;
     this.m = this.cx.m;
     this.programs = this.cx.programs;
+    this.canon = new Canonicalizer(this.m);
     // Taking mmap_lock (or a range) for read is a right mover because nobody changes a VMA
     // without the write lock. A scenario where a VMA changes under a read or inherited lock
     // (a vma-needs-mmap-write violation) breaks that: there the acquisition must stay visible.
@@ -57,7 +60,7 @@ export class Exec {
   initial(): State {
     const s = this.m.initial();
     for (let t = 0; t < this.L.nThread; t++) if (this.programs[t]!.instrs.length === 0) s[this.m.th(t, L.T_STATUS)] = L.DONE;
-    if (this.canonical) this.m.canonicalize(s);
+    if (this.canonical) this.canon.canonicalize(s);
     return s;
   }
 
@@ -124,7 +127,7 @@ export class Exec {
     }
     this.reducedTransition(s, t, ran);
     // canonical form once per transition: the semantics do not depend on fresh-frame names
-    if (this.canonical) this.m.canonicalize(s);
+    if (this.canonical) this.canon.canonicalize(s);
   }
 
   private reducedTransition(s: State, t: number, ran?: Instr[]): void {
@@ -164,7 +167,7 @@ export class Exec {
     if (s[stOff] === L.WAIT_UFFD) s[stOff] = L.RUN;
     const next = SEM_BY_CODE[ins.code]!.run(cx, s, t, ins);
     if (next !== undefined) this.moveTo(s, t, ins, next); // undefined: stays (queued for a lock)
-    if (canon && this.canonical) m.canonicalize(s);
+    if (canon && this.canonical) this.canon.canonicalize(s);
   }
 
   private moveTo(s: State, t: number, ins: Instr, next: number): void {

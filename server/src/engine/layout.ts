@@ -1,6 +1,7 @@
 // The static layout of a scenario's machine state: which pages, page tables, VMA slots,
 // frame slots and values exist, and where each field lives in the flat state vector
 // (machine.ts). Computed once per scenario; everything dynamic is in the vector.
+import { DESIGN_TRAITS } from './designs/traits';
 import { PAGE_SIZE, PT_SPAN, type ScenarioSpec, type StepSpec } from './scenario';
 
 /** Thread status values (field T_STATUS). */
@@ -314,13 +315,14 @@ export function buildLayout(spec: ScenarioSpec): Layout {
     1,
     ...spec.threads.flatMap((t) => t.steps.map((s) => (s.op === 'munmap' || s.op === 'madvise' ? pages.filter((p) => p >= s.start && p < s.end).length : 0))),
   );
+  const traits = DESIGN_TRAITS[spec.design];
   // spf and pervma faults remember the VMA slot they locked or snapshotted (L_VMA).
-  const nLocals = spec.design === 'spf' || spec.design === 'pervma' ? 11 : 10;
+  const nLocals = traits.faultVma ? 11 : 10;
 
   // Range locks: one op-level slot per thread plus one per explicit lock step.
   let nRangeSlots = 0;
   const pointSet = new Set<number>([0, RANGE_TOP]);
-  if (spec.design === 'range') {
+  if (traits.rangeLocks) {
     for (const th of spec.threads) nRangeSlots += 1 + th.steps.filter((s) => s.op === 'lock' && (s.lock === 'range' || s.lock === 'mmap')).length;
     for (const b of bounds) pointSet.add(b);
     for (const p of pages) pointSet.add(p).add(p + PAGE_SIZE);

@@ -47,11 +47,47 @@ export type Resource =
   | 'gup-refs'; // page references (GUP results) held by threads, their pins and where they were taken
 
 /**
- * Which instances of a resource: the step's own page or table, the op's range, its VMAs, the
- * whole mm, its own CPU or every CPU of the mm, fork's child mm, or any (a frame reached
- * through a PTE, a reference or a register).
+ * Which instances of a resource: the step's own page or table, the op's range (its VMAs), the
+ * whole mm, the thread's own (its references) or its CPU's (TLB row, IRQs), every CPU of the
+ * mm, fork's child mm, or any (any mm, or a frame reached through a PTE, a reference or a
+ * register).
  */
-export type Scope = 'page' | 'table' | 'range' | 'mm' | 'cpu' | 'mm-cpus' | 'child' | 'any';
+export type Scope = 'page' | 'table' | 'range' | 'mm' | 'own' | 'cpu' | 'mm-cpus' | 'child' | 'any';
+
+/** What each resource is, for hover and docs. */
+export const RESOURCE_DOC: Readonly<Record<Resource, string>> = {
+  'mmap-lock': "the mm's mmap_lock: holders and the FIFO of waiters",
+  'range-lock': "the mm's range locks (locking range): held and queued ranges",
+  'vma-lock': 'per-VMA read/write locks (locking pervma) and vm_write_begin marks (spf)',
+  'vma-seq': "VMA sequence counts (locking spf)",
+  vma: 'the VMA tree: bounds, protection, flags, state',
+  ptl: 'page-table spinlocks, and the record of the orders they were nested in',
+  'page-table': 'page-table presence, generation and deferred (RCU) freeing',
+  pte: 'page-table entries',
+  tlb: 'cached translations, with the ops that made them stale',
+  frame: "a page's contents",
+  'page-refs': "a page's refcount, pincount and flags (exclusive, freed, shared by a fork)",
+  'flush-pending': 'mm->tlb_flush_pending',
+  'wp-seq': 'mm->write_protect_seq',
+  irq: 'whether a CPU has IRQs off',
+  mm: 'whether an mm exists yet (fork creates the child)',
+  'thread-control': "another thread's progress and status (has its op returned? is it waiting?)",
+  'fault-work': "another thread's COW fault in progress: the page it copied and stores since",
+  'gup-refs': 'page references and pins held by threads (GUP results)',
+};
+
+/** How each scope is read in hover and docs. */
+export const SCOPE_DOC: Readonly<Record<Scope, string>> = {
+  page: 'its page',
+  table: 'its page table',
+  range: "the op's range",
+  mm: 'the mm',
+  own: 'its own',
+  cpu: 'its CPU',
+  'mm-cpus': "the mm's CPUs",
+  child: 'the child mm',
+  any: 'any',
+};
 
 export interface Access {
   readonly resource: Resource;

@@ -2,7 +2,7 @@
 // it from the AST; the engine never sees source text, only indices. `origin` fields are
 // opaque to the engine and passed back in findings and traces so callers can map them to
 // source positions.
-import type { Arch, Design, Prot, ReuseRule } from './ops';
+import type { Arch, Design, Prot, ReuseRule } from './settings';
 
 export const PAGE_SIZE = 0x1000;
 export const PT_SPAN = 0x200000; // one page table per 2 MiB

@@ -25,6 +25,7 @@ export function snapshot(exec: Exec, s: State): MachineSnapshot {
   const m = exec.m;
   const Ly = exec.L;
   const spec = exec.spec;
+  const traits = exec.cx.design.traits;
   const tname = (t: number): string => spec.threads[t]?.name ?? `#${t}`;
   const frame = (v: number): string => ((v & L.PTE_FRAME_MASK) === 0 ? '-' : m.frameName((v & L.PTE_FRAME_MASK) - 1));
   const sections: SnapshotSection[] = [];
@@ -49,7 +50,7 @@ export function snapshot(exec: Exec, s: State): MachineSnapshot {
     }
     let held = 0;
     for (let i = 0; i < Ly.nRangeSlots && s[m.rangeSlot(mm, i, L.RS_INFO)] !== 0; i++) held++;
-    const lock = spec.design === 'range' ? (held ? `${held} held or queued` : 'free') : w ? `write: ${tname(w - 1)}` : r ? `read ×${r}` : 'free';
+    const lock = traits.rangeLocks ? (held ? `${held} held or queued` : 'free') : w ? `write: ${tname(w - 1)}` : r ? `read ×${r}` : 'free';
     mmRows.push({ key: name, cells: [name, lock, q.join(', ') || '-', String(s[m.mm(mm, L.M_PENDING)]), String(s[m.mm(mm, L.M_WPSEQ)])] });
     for (let v = 0; v < Ly.nVma; v++) {
       const st = s[m.vma(mm, v, L.V_STATE)]!;
@@ -61,7 +62,7 @@ export function snapshot(exec: Exec, s: State): MachineSnapshot {
       const wr = s[m.vma(mm, v, L.V_WRITER)]!;
       const rd = s[m.vma(mm, v, L.V_READERS)]!;
       const seq = s[m.vma(mm, v, L.V_SEQ)]!;
-      const vlock = spec.design === 'spf' ? `seq ${seq}${wr ? ` (vm_write_begin: ${tname(wr - 1)})` : ''}` : wr ? `write: ${tname(wr - 1)}` : rd ? `read ×${rd}` : '-';
+      const vlock = traits.vmaSequence ? `seq ${seq}${wr ? ` (vm_write_begin: ${tname(wr - 1)})` : ''}` : wr ? `write: ${tname(wr - 1)}` : rd ? `read ×${rd}` : '-';
       vmaRows.push({ key: `${name}:${start}`, cells: [name, `${hex(start)}..${hex(end)}`, PROT[s[m.vma(mm, v, L.V_PROT)]!]!, kind, st === L.VMA_LIVE ? 'live' : st === L.VMA_DETACHED ? 'detached' : 'freed', vlock] });
     }
     for (let i = 0; i < Ly.nRangeSlots; i++) {
@@ -71,10 +72,10 @@ export function snapshot(exec: Exec, s: State): MachineSnapshot {
       rangeRows.push({ key: `${name}:${i}`, cells: [name, range, info & L.RI_WRITE ? 'write' : 'read', tname((info & L.RI_THREAD) - 1), info & L.RI_HELD ? 'held' : 'waiting'] });
     }
   }
-  const locking = spec.design === 'range' ? 'range locks' : 'mmap_lock';
+  const locking = traits.rangeLocks ? 'range locks' : 'mmap_lock';
   sections.push({ title: 'Address spaces', columns: ['mm', locking, 'queued', 'tlb_flush_pending', 'write_protect_seq'], rows: mmRows });
-  if (spec.design === 'range') sections.push({ title: 'Range locks (in arrival order)', columns: ['mm', 'range', 'mode', 'thread', 'state'], rows: rangeRows });
-  sections.push({ title: 'VMAs', columns: ['mm', 'range', 'prot', 'kind', 'state', spec.design === 'spf' ? 'vm_sequence' : 'VMA lock'], rows: vmaRows });
+  if (traits.rangeLocks) sections.push({ title: 'Range locks (in arrival order)', columns: ['mm', 'range', 'mode', 'thread', 'state'], rows: rangeRows });
+  sections.push({ title: 'VMAs', columns: ['mm', 'range', 'prot', 'kind', 'state', traits.vmaSequence ? 'vm_sequence' : 'VMA lock'], rows: vmaRows });
 
   // page tables and PTEs
   const ptRows: { key: string; cells: string[] }[] = [];
@@ -136,9 +137,9 @@ export function snapshot(exec: Exec, s: State): MachineSnapshot {
     for (let i = 0; i < Ly.nMm * Ly.nRegion; i++) if (ptls & (1 << i)) held.push(`ptl ${hex(Ly.regions[i % Ly.nRegion]! * PT_SPAN)}${Ly.nMm > 1 ? `@${spec.mms[Math.floor(i / Ly.nRegion)]!.name}` : ''}`);
     if (m.holdsVmaRead(s, t)) held.push('vma R');
     const mm = spec.threads[t]!.mm;
-    if (Ly.nLocals > L_VMA && s[m.loc(t, L_VMA)] !== 0) held.push(spec.design === 'pervma' ? 'vma R (fault)' : 'speculative');
+    if (Ly.nLocals > L_VMA && s[m.loc(t, L_VMA)] !== 0) held.push(traits.faultVmaLabel);
     else if ((s[m.loc(t, L_FLAGS)]! & LF_SPEC) !== 0) held.push('speculative');
-    for (let v = 0; v < Ly.nVma; v++) if (s[m.vma(mm, v, L.V_WRITER)] === t + 1) held.push(spec.design === 'spf' ? 'vm_write_begin' : 'vma W');
+    for (let v = 0; v < Ly.nVma; v++) if (s[m.vma(mm, v, L.V_WRITER)] === t + 1) held.push(traits.vmaSequence ? 'vm_write_begin' : 'vma W');
     for (let i = 0; i < Ly.nRangeSlots; i++) {
       const info = s[m.rangeSlot(mm, i, L.RS_INFO)]!;
       if (info === 0) break;

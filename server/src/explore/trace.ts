@@ -2,14 +2,14 @@
 // Built by replaying the thread choices on a fresh engine, so a trace is always one the
 // engine can reproduce.
 import { Exec } from '../engine/exec';
-import type { Instr } from '../engine/expand';
+import type { Instr, MicroKind } from '../engine/instr';
 import type { ScenarioSpec } from '../engine/scenario';
 
 export interface TraceStep {
   readonly thread: number;
   /** The step (op) of the thread, an index into its steps. */
   readonly step: number;
-  readonly kind: string;
+  readonly kind: MicroKind;
   /** Short description, e.g. "lock ptl 0x1000". */
   readonly text: string;
   /** The kernel function(s) the micro-step stands for. */

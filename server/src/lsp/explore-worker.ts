@@ -4,7 +4,7 @@ import { parentPort } from 'node:worker_threads';
 import { analyze } from '../analysis/analyze';
 import { checkFile } from '../analysis/check-file';
 import { traceView } from '../analysis/trace-view';
-import { DESIGNS } from '../engine/ops';
+import { DESIGNS } from '../engine/settings';
 import type { CompareResult, DesignCell } from '../protocol';
 import type { Job, JobResult, WorkerReply, WorkerRequest } from './jobs';
 

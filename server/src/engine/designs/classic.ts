@@ -9,7 +9,7 @@ import { holdsMmap, holdsMmapWrite, mmapAcquire, mmapDowngrade, mmapRelease } fr
 import { vmaEndWriteAll } from '../locks/vma';
 import type { State } from '../machine';
 import type { Next } from '../micro-sem';
-import type { Design } from '../ops';
+import type { Design } from '../settings';
 import type { LockMode, StepSpec } from '../scenario';
 import { locklessFaultable } from '../vmas';
 import type { LockKernelKind, LockingDesign, StepName } from './design';

@@ -9,7 +9,7 @@ import type { InstrOf, MicroKind } from '../instr';
 import type { LockMode, StepSpec } from '../scenario';
 import type { State } from '../machine';
 import type { Next } from '../micro-sem';
-import type { Design } from '../ops';
+import type { Design } from '../settings';
 import type { DesignTraits } from './traits';
 
 /** A step text and the kernel function it stands for. */

@@ -1,5 +1,5 @@
 // The design of a scenario, by name.
-import type { Design } from '../ops';
+import type { Design } from '../settings';
 import { ClassicDesign } from './classic';
 import type { LockingDesign } from './design';
 import { PervmaDesign } from './pervma';

@@ -1,7 +1,7 @@
 // What each locking design is, as plain data: read by the layout (which state fields exist),
 // by the language checks (which explicit locks a scenario may take) and by the machine
 // snapshot (how locks are named). The behaviour of each design is its class in this folder.
-import type { Design } from '../ops';
+import type { Design } from '../settings';
 
 export interface DesignTraits {
   /** Faults remember the VMA they read-locked (pervma) or snapshotted (spf): the L_VMA register. */

@@ -106,7 +106,7 @@ export const CHANGE_PROTECTION: SemanticsPart<'mprotect-fixup' | 'wp-begin' | 'c
     source: 'kernel-paths §6.1',
     mover: 'N',
     run: mprotectFixup,
-    footprint: fp(['vma:range', 'mmap-lock:mm', 'range-lock:mm', 'vma-lock:range', 'flush-pending:mm'], ['vma:range', 'flush-pending:mm']),
+    footprint: fp(['vma:range', 'mmap-lock:mm', 'range-lock:mm', 'vma-lock:range', 'vma-seq:range', 'flush-pending:mm'], ['vma:range', 'vma-lock:range', 'vma-seq:range', 'flush-pending:mm']),
   },
   'wp-begin': {
     kernel: 'mwriteprotect_range(): change_protection_range(): inc_tlb_flush_pending()',

@@ -224,7 +224,7 @@ export const FAULT: SemanticsPart<'fault-enter' | 'pte-read' | 'cow-file-copy' |
     source: 'kernel-paths §1.2',
     mover: 'N',
     run: pteRead,
-    footprint: fp(['pte:page', 'page-table:table', 'vma:page', 'mmap-lock:mm', 'range-lock:mm', 'vma-lock:mm', 'ptl:mm', 'irq:cpu', 'page-refs:any'], ['page-table:table', 'page-refs:any', 'frame:any', 'irq:cpu']),
+    footprint: fp(['pte:page', 'page-table:any', 'vma:page', 'mmap-lock:mm', 'range-lock:mm', 'vma-lock:mm', 'ptl:mm', 'irq:cpu', 'page-refs:any', 'tlb:any'], ['page-table:any', 'page-refs:any', 'frame:any', 'irq:cpu']),
   },
   'cow-file-copy': {
     kernel: 'do_cow_fault(): copy_user_highpage()',

@@ -158,7 +158,7 @@ export const FORK: SemanticsPart<'fork-dup' | 'fork-ptl' | 'fork-test' | 'fork-s
     source: 'kernel-paths §8.1, §8.2',
     mover: 'N',
     run: forkDup,
-    footprint: fp(['vma:mm', 'ptl:mm', 'irq:cpu'], ['mm:child', 'vma:child', 'wp-seq:mm']),
+    footprint: fp(['vma:mm', 'vma-lock:mm', 'vma-seq:mm', 'ptl:mm', 'irq:cpu'], ['mm:child', 'vma:child', 'vma-lock:child', 'vma-seq:child', 'wp-seq:mm']),
   },
   'fork-ptl': {
     kernel: 'copy_pte_range(): pte_alloc_map_lock(child); spin_lock_nested(parent ptl)',

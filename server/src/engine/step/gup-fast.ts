@@ -129,6 +129,6 @@ export const GUP_FAST: SemanticsPart<'gupf-begin' | 'gupf-pmd' | 'gupf-pte' | 'g
     source: 'kernel-paths §5.2',
     mover: 'N',
     run: gupfEnd,
-    footprint: fp(['wp-seq:mm', 'page-table:any', 'page-refs:any', 'tlb:any'], ['irq:cpu', 'page-table:any', 'page-refs:any', 'gup-refs:mm']),
+    footprint: fp(['wp-seq:mm', 'page-table:any', 'page-refs:any', 'tlb:any'], ['irq:cpu', 'page-table:any', 'page-refs:any', 'gup-refs:own']),
   },
 };

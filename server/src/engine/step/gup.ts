@@ -84,7 +84,7 @@ export const GUP: SemanticsPart<'gup-enter' | 'gup-follow' | 'gup-exit'> = {
     source: 'kernel-paths §4.2',
     mover: 'N',
     run: gupFollow,
-    footprint: fp(['pte:page', 'page-refs:any', 'mmap-lock:mm', 'range-lock:mm', 'vma-lock:mm', 'ptl:table'], ['page-refs:any', 'gup-refs:mm', 'ptl:table']),
+    footprint: fp(['pte:page', 'page-refs:any', 'mmap-lock:mm', 'range-lock:mm', 'vma-lock:mm', 'ptl:table'], ['page-refs:any', 'gup-refs:own', 'ptl:table']),
   },
   'gup-exit': {
     kernel: 'mmap_read_unlock()',
@@ -92,6 +92,6 @@ export const GUP: SemanticsPart<'gup-enter' | 'gup-follow' | 'gup-exit'> = {
     source: 'kernel-paths §4.1',
     mover: 'L',
     run: gupExit,
-    footprint: fp(['mmap-lock:mm', 'range-lock:mm'], ['mmap-lock:mm', 'range-lock:mm', 'thread-control:any', 'vma-lock:mm', 'gup-refs:mm']),
+    footprint: fp(['mmap-lock:mm', 'range-lock:mm'], ['mmap-lock:mm', 'range-lock:mm', 'thread-control:any', 'vma-lock:mm', 'gup-refs:own']),
   },
 };

@@ -50,7 +50,7 @@ export const KERNEL_ACCESS: SemanticsPart<'kwrite' | 'kread' | 'put'> = {
     source: 'SPEC §4',
     mover: 'N',
     run: kread,
-    footprint: fp(['frame:any', 'page-refs:any'], []),
+    footprint: fp(['frame:any', 'page-refs:any', 'gup-refs:own'], []),
   },
   put: {
     kernel: 'put_page() / unpin_user_page()',
@@ -58,6 +58,6 @@ export const KERNEL_ACCESS: SemanticsPart<'kwrite' | 'kread' | 'put'> = {
     source: 'kernel-paths §12.2',
     mover: 'N',
     run: put,
-    footprint: fp(['page-refs:any', 'tlb:any'], ['page-refs:any', 'gup-refs:mm']),
+    footprint: fp(['page-refs:any', 'tlb:any', 'gup-refs:own'], ['page-refs:any', 'gup-refs:own']),
   },
 };

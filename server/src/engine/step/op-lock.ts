@@ -42,7 +42,7 @@ export const OP_LOCK: SemanticsPart<'mmap-lock' | 'ptl-lock' | 'vma-write-lock' 
     source: 'kernel-rules R18, R21',
     mover: 'R',
     run: mmapLock,
-    footprint: fp(['mmap-lock:mm', 'range-lock:mm', 'vma:range', 'ptl:mm', 'irq:cpu'], ['mmap-lock:mm', 'range-lock:mm']),
+    footprint: fp(['mmap-lock:mm', 'range-lock:mm', 'vma:range', 'vma-lock:own', 'ptl:mm', 'irq:cpu'], ['mmap-lock:mm', 'range-lock:mm']),
   },
   'ptl-lock': {
     kernel: 'pte_offset_map_lock()',

@@ -147,7 +147,7 @@ export const SPECULATIVE_FAULT: SemanticsPart<'spf-begin' | 'spf-walk' | 'spf-va
     source: 'kernel-rules R11 (caveat), R20; docs/design-paths.md §2.1',
     mover: 'N',
     run: spfWalk,
-    footprint: fp(['page-table:table', 'page-refs:any', 'irq:cpu'], ['irq:cpu', 'page-refs:any', 'page-table:mm']),
+    footprint: fp(['page-table:any', 'page-refs:any', 'tlb:any', 'irq:cpu'], ['irq:cpu', 'page-refs:any', 'page-table:any']),
   },
   'spf-validate': {
     kernel: 'pte_map_lock(): local_irq_disable(); vma_has_changed(); pmd_same()',
@@ -155,7 +155,7 @@ export const SPECULATIVE_FAULT: SemanticsPart<'spf-begin' | 'spf-walk' | 'spf-va
     source: 'kernel-rules R11 (caveat), R20; docs/design-paths.md §2.1',
     mover: 'N',
     run: spfValidate,
-    footprint: fp(['vma:page', 'vma-seq:page', 'page-table:table', 'page-refs:any', 'irq:cpu'], ['irq:cpu', 'page-refs:any', 'page-table:mm']),
+    footprint: fp(['vma:page', 'vma-seq:page', 'page-table:any', 'page-refs:any', 'tlb:any', 'irq:cpu'], ['irq:cpu', 'page-refs:any', 'page-table:any']),
   },
   'spf-ptl-lock': {
     kernel: 'pte_map_lock() / pte_spinlock(): spin_trylock(ptl); vma_has_changed()',
@@ -163,7 +163,7 @@ export const SPECULATIVE_FAULT: SemanticsPart<'spf-begin' | 'spf-walk' | 'spf-va
     source: 'kernel-rules R20, R8; docs/design-paths.md §2.1 (pte_spinlock, pte_map_lock)',
     mover: 'N',
     run: spfPtlLock,
-    footprint: fp(['ptl:table', 'vma:page', 'vma-seq:page', 'page-table:table', 'page-refs:any', 'irq:cpu'], ['ptl:table', 'irq:cpu', 'page-refs:any', 'page-table:mm']),
+    footprint: fp(['ptl:table', 'vma:page', 'vma-seq:page', 'page-table:any', 'page-refs:any', 'tlb:any', 'irq:cpu'], ['ptl:table', 'irq:cpu', 'page-refs:any', 'page-table:any']),
   },
   'spf-end': {
     kernel: 'handle_speculative_fault(): put_vma()',

@@ -176,7 +176,7 @@ export const UNMAP: SemanticsPart<'munmap-detach' | 'gather-begin' | 'zap-ptes' 
     source: 'kernel-paths §9',
     mover: 'N',
     run: munmapDetach,
-    footprint: fp(['vma:range', 'mmap-lock:mm', 'range-lock:mm', 'vma-lock:range'], ['vma:range']),
+    footprint: fp(['vma:range', 'mmap-lock:mm', 'range-lock:mm', 'vma-lock:range', 'vma-seq:range'], ['vma:range', 'vma-lock:range', 'vma-seq:range']),
   },
   'gather-begin': {
     kernel: 'tlb_gather_mmu(): inc_tlb_flush_pending()',

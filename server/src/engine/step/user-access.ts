@@ -56,7 +56,7 @@ export const USER_ACCESS: SemanticsPart<'user-store' | 'user-load'> = {
     // the store lands in a frame a COW fault may have copied (fault-work: lost-write), and
     // names the op that made its TLB entry stale if that op returned (thread-control)
     footprint: fp(
-      ['tlb:cpu', 'pte:page', 'page-table:table', 'frame:any', 'page-refs:any', 'fault-work:mm', 'thread-control:any', 'pte:any', 'mm:any'],
+      ['tlb:cpu', 'pte:page', 'page-table:table', 'frame:any', 'page-refs:any', 'fault-work:any', 'thread-control:any', 'pte:any', 'mm:any', 'gup-refs:any'],
       ['tlb:cpu', 'frame:any', 'fault-work:mm'],
     ),
   },

@@ -1,5 +1,5 @@
 // Address spaces: mm blocks, VMAs (overlaps dropped) and the PTEs of `map` lines.
-import type { Prot } from '../../engine/ops';
+import type { Prot } from '../../engine/settings';
 import { PAGE_SIZE } from '../../engine/scenario';
 import type * as A from '../ast';
 import { didYouMean } from '../did-you-mean';

@@ -1,6 +1,6 @@
 // The resolved model of one scenario, built by the checks (names resolved to indices, defaults
 // filled in); lower.ts turns it into the engine's ScenarioSpec.
-import type { Arch, Design, ReuseRule } from '../../engine/ops';
+import type { Arch, Design, ReuseRule } from '../../engine/settings';
 import type { CondSpec, VmaSpec } from '../../engine/scenario';
 import type * as A from '../ast';
 import type { LangDiagnostic } from '../diagnostic';

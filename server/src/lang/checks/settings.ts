@@ -1,5 +1,5 @@
 // Settings lines: `locking`, `arch`, `reuse` and `limit`, each at most once per scenario.
-import { ARCH_OPTIONS, ARCHES, DESIGNS, REUSE_RULES } from '../../engine/ops';
+import { ARCH_OPTIONS, ARCHES, DESIGNS, REUSE_RULES } from '../../engine/settings';
 import type * as A from '../ast';
 import { didYouMean } from '../did-you-mean';
 import type { Span } from '../span';

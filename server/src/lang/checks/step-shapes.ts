@@ -1,6 +1,7 @@
 // Checks a step against its op's shapes in the catalogue (engine/ops.ts): positional words,
 // addresses and ranges, flags, options (defaults filled in), `= VALUE` and `-> NAME`.
-import { findOp, OPS, PROTS, type FormSpec, type OpSpec, type Prot, type SlotSpec } from '../../engine/ops';
+import { findOp, OPS, type FormSpec, type OpSpec, type SlotSpec } from '../../engine/ops';
+import { PROTS, type Prot } from '../../engine/settings';
 import type * as A from '../ast';
 import type { LangDiagnostic } from '../diagnostic';
 import { didYouMean } from '../did-you-mean';

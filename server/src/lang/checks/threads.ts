@@ -1,6 +1,8 @@
 // Threads: CPUs (explicit ones first, then the next unused), steps checked against their op's
 // shapes, the references and registers they name, the mms they run in and fork.
+import { DESIGN_TRAITS } from '../../engine/designs/traits';
 import { findOp } from '../../engine/ops';
+import { type Design } from '../../engine/settings';
 import type * as A from '../ast';
 import { didYouMean } from '../did-you-mean';
 import type { Span } from '../span';
@@ -64,18 +66,23 @@ export function checkThreads(cx: CheckContext, decls: A.ThreadDecl[]): void {
       }
       stepNames(cx, shaped, thread, tIdx);
       const first = shaped.slots[0];
-      if ((shaped.op.name === 'lock' || shaped.op.name === 'unlock') && first?.kind === 'word' && first.text === 'range' && cx.model.design !== 'range') {
-        cx.out.push(diagnostic('design', first.span, `range locks exist only under 'locking range' (this scenario is 'locking ${cx.model.design}'): use 'lock mmap read|write' here, or switch the design`));
-        continue;
-      }
-      if ((shaped.op.name === 'lock' || shaped.op.name === 'unlock') && first?.kind === 'word' && first.text === 'vma' && cx.model.design !== 'pervma') {
-        cx.out.push(diagnostic('design', first.span, `VMA locks exist only under 'locking pervma' (Linux 6.4+; this scenario is 'locking ${cx.model.design}'): add 'locking pervma'`));
+      // `lock range` and `lock vma` exist only where the design has those locks
+      const word = (shaped.op.name === 'lock' || shaped.op.name === 'unlock') && first?.kind === 'word' ? first : undefined;
+      const designLock = word ? DESIGN_LOCKS.find((x) => x.lock === word.text) : undefined;
+      if (word && designLock && !DESIGN_TRAITS[cx.model.design].explicitLocks.includes(designLock.lock)) {
+        cx.out.push(diagnostic('design', word.span, designLock.message(cx.model.design)));
         continue;
       }
       thread.steps.push(shaped);
     }
   }
 }
+
+/** The explicit locks only some designs have, and what to say when a scenario's design lacks one. */
+const DESIGN_LOCKS: readonly { readonly lock: 'range' | 'vma'; readonly message: (d: Design) => string }[] = [
+  { lock: 'range', message: (d) => `range locks exist only under 'locking range' (this scenario is 'locking ${d}'): use 'lock mmap read|write' here, or switch the design` },
+  { lock: 'vma', message: (d) => `VMA locks exist only under 'locking pervma' (Linux 6.4+; this scenario is 'locking ${d}'): add 'locking pervma'` },
+];
 
 /** A step with errors still names its reference or register, so later uses do not cascade. */
 function declareTargetOfBrokenStep(cx: CheckContext, s: A.StepNode, t: ModelThread): void {
