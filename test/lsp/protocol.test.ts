@@ -67,6 +67,9 @@ test('hover on an op shows its micro-steps with kernel functions; on an option, 
   assert.match(h.contents.value, /\*\*fault\*\*/);
   assert.match(h.contents.value, /wp_page_copy\(\): alloc_page_vma\(\); cow_user_page\(\)/);
   assert.match(h.contents.value, /\*\*Micro-steps\*\* \(locking classic\)/);
+  // each micro-step's footprint, from its semantics entry
+  assert.match(h.contents.value, /\*\*Footprints\*\*/);
+  assert.match(h.contents.value, /- `cow-install`: reads [^\n]*pte \(its page\)[^\n]*; writes [^\n]*tlb \(the mm's CPUs\)/);
   const key = (await c.conn.sendRequest('textDocument/hover', { textDocument: { uri: URI }, position: { line: 22, character: 22 } })) as { contents: { value: string } };
   assert.match(key.contents.value, /^\*\*lock\*\*/);
   assert.match(key.contents.value, /`write`: mmap_write_lock\(\)/);
@@ -142,6 +145,8 @@ test('vmscen/check explores one scenario on request; vmscen/trace returns the in
   assert.equal(t.steps.length, 12);
   assert.deepEqual(t.threads.map((x) => x.name), ['wp', 'faulter', 'writer']);
   const last = t.steps[t.steps.length - 1]!;
+  // the install of the copy: what it reads and writes
+  assert.match(last.footprint, /^reads .*pte \(its page\).*; writes .*pte \(its page\)/);
   const ptes = last.machine.sections.find((s) => s.title === 'PTEs')!;
   assert.ok(ptes.rows.some((r2) => r2.cells[2] === 'new#1'), 'the copy is mapped after the install');
   assert.match(t.text, /^race lost-write/);
