@@ -77,10 +77,12 @@ export interface Tally {
   unexpected: number;
   /** Explorations cut short: they cannot show that nothing unexpected is reachable. */
   incomplete: number;
+  /** Files that could not be read (devices, FIFOs, dangling links, too large). */
+  unreadable: number;
 }
 
 export function tally(files: readonly FileAnalysis[]): Tally {
-  const t: Tally = { files: files.length, scenarios: 0, errors: 0, warnings: 0, met: 0, failed: 0, inconclusive: 0, unexpected: 0, incomplete: 0 };
+  const t: Tally = { files: files.length, scenarios: 0, errors: 0, warnings: 0, met: 0, failed: 0, inconclusive: 0, unexpected: 0, incomplete: 0, unreadable: 0 };
   for (const f of files) {
     for (const e of f.errors) {
       if (e.severity === 'error') t.errors++;
@@ -103,10 +105,10 @@ export function tally(files: readonly FileAnalysis[]): Tally {
 
 export function summaryLine(t: Tally): string {
   const ok = isOk(t);
-  return `${ok ? 'ok' : 'FAILED'}: ${t.files} file${t.files === 1 ? '' : 's'}, ${t.scenarios} scenario${t.scenarios === 1 ? '' : 's'}${t.incomplete ? ` (${t.incomplete} incomplete)` : ''}; expectations: ${t.met} met, ${t.failed} failed, ${t.inconclusive} inconclusive; ${t.unexpected} unexpected finding${t.unexpected === 1 ? '' : 's'}; ${t.errors} error${t.errors === 1 ? '' : 's'}`;
+  return `${ok ? 'ok' : 'FAILED'}: ${t.files} file${t.files === 1 ? '' : 's'}, ${t.scenarios} scenario${t.scenarios === 1 ? '' : 's'}${t.incomplete ? ` (${t.incomplete} incomplete)` : ''}; expectations: ${t.met} met, ${t.failed} failed, ${t.inconclusive} inconclusive; ${t.unexpected} unexpected finding${t.unexpected === 1 ? '' : 's'}; ${t.errors} error${t.errors === 1 ? '' : 's'}${t.unreadable ? `; ${t.unreadable} file${t.unreadable === 1 ? '' : 's'} unreadable` : ''}`;
 }
 
 /** Exit 0 only when every expectation holds, nothing unexpected was found and every exploration completed. */
 export function isOk(t: Tally): boolean {
-  return t.errors === 0 && t.failed === 0 && t.unexpected === 0 && t.inconclusive === 0 && t.incomplete === 0;
+  return t.errors === 0 && t.failed === 0 && t.unexpected === 0 && t.inconclusive === 0 && t.incomplete === 0 && t.unreadable === 0;
 }

@@ -9,6 +9,8 @@ import { DESIGNS, type Design } from '../engine/settings';
 import { toJsonFile } from './format-json';
 import { formatFileText, isOk, summaryLine, tally } from './format-text';
 import { designTable } from './design-table';
+import { collectFiles, displayPath, PathError, readSource } from './files';
+import { Output } from './output';
 
 const USAGE = `usage: vmscen check [options] PATH...     check .vmscen files (folders: recursively)
        vmscen lsp [--stdio]                 start the language server on stdin/stdout
@@ -75,6 +77,11 @@ function parseCheckArgs(argv: string[]): CheckArgs {
         a.designs = names as Design[];
         break;
       }
+      case '--':
+        // everything after `--` is a path, even if it starts with '-'
+        a.paths.push(...argv.slice(i + 1));
+        i = argv.length;
+        break;
       default:
         if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option '${arg}'`);
         a.paths.push(arg);
@@ -84,76 +91,46 @@ function parseCheckArgs(argv: string[]): CheckArgs {
   return a;
 }
 
-/** Expand folders into their .vmscen files (sorted); a missing or unreadable path is a usage error. */
-export function collectFiles(paths: string[]): string[] {
-  const out: string[] = [];
-  for (const p of paths) {
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(p);
-    } catch (e) {
-      throw new UsageError(`cannot read '${p}': ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : (e as Error).message}`);
-    }
-    if (st.isDirectory()) {
-      const found: string[] = [];
-      const walk = (dir: string): void => {
-        let entries: fs.Dirent[];
-        try {
-          entries = fs.readdirSync(dir, { withFileTypes: true });
-        } catch (e) {
-          throw new UsageError(`cannot read folder '${dir}': ${(e as Error).message}`);
-        }
-        for (const ent of entries.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))) {
-          const full = path.join(dir, ent.name);
-          if (ent.isDirectory()) {
-            if (ent.name !== 'node_modules' && !ent.name.startsWith('.')) walk(full);
-          } else if (ent.isFile() && ent.name.endsWith('.vmscen')) found.push(full);
-        }
-      };
-      walk(p);
-      if (found.length === 0) throw new UsageError(`folder '${p}' has no .vmscen file`);
-      out.push(...found);
-    } else out.push(p);
-  }
-  return out;
-}
-
-function readText(file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read '${file}': ${(e as Error).message}`);
-  }
-}
-
-function runCheck(argv: string[]): number {
+function runCheck(argv: string[], out: Output): number {
   const args = parseCheckArgs(argv);
   const files = collectFiles(args.paths);
-  const texts = files.map((f) => ({ file: f, text: readText(f) }));
-  const results: { file: string; fa: FileAnalysis }[] = [];
+  const results: { file: string; fa: FileAnalysis; readError?: string }[] = [];
   const now = (): number => Date.now();
-  for (const { file, text } of texts) {
-    const fa = analyze(text, {
+  let unreadable = 0;
+  for (const file of files) {
+    const src = readSource(file);
+    if ('error' in src) {
+      unreadable++;
+      results.push({ file, fa: { errors: [], scenarios: [] }, readError: src.error });
+      if (!args.json) out.write(`${displayPath(file)}:1:1: error: [read] cannot read: ${src.error}\n`);
+      continue;
+    }
+    const analyzed = analyze(src.text, {
       ...(args.maxStates !== undefined ? { maxStates: args.maxStates } : {}),
       ...(args.maxMs !== undefined ? { maxMs: args.maxMs } : {}),
       ...(args.designs ? { designs: args.designs } : {}),
       now,
     });
+    // an empty file checks nothing: say so rather than pass silently
+    const empty = analyzed.scenarios.length === 0 && analyzed.errors.length === 0;
+    const fa: FileAnalysis = empty ? { ...analyzed, errors: [{ line: 1, col: 1, endLine: 1, endCol: 1, severity: 'warning', code: 'empty', message: 'no scenarios in this file' }] } : analyzed;
     results.push({ file, fa });
     if (!args.json) {
-      const lines = formatFileText(file, fa, { brief: args.brief, quiet: args.quiet, timing: args.timing });
-      if (lines.length) process.stdout.write(lines.join('\n') + '\n');
+      const lines = formatFileText(displayPath(file), fa, { brief: args.brief, quiet: args.quiet, timing: args.timing });
+      if (lines.length) out.write(lines.join('\n') + '\n');
     }
   }
-  const t = tally(results.map((r) => r.fa));
+  const t = { ...tally(results.map((r) => r.fa)), unreadable };
   const failed = !isOk(t);
   if (args.json) {
-    process.stdout.write(JSON.stringify({ files: results.map((r) => toJsonFile(r.file, r.fa)), summary: { ...t, ok: !failed } }, null, 2) + '\n');
+    const docs = results.map((r) => ({ ...toJsonFile(r.file, r.fa), ...(r.readError ? { readError: r.readError } : {}) }));
+    out.write(JSON.stringify({ files: docs, summary: { ...t, ok: !failed } }, null, 2) + '\n');
   } else {
-    if (args.designs) process.stdout.write(designTable(results, args.designs).join('\n') + '\n');
-    process.stdout.write(summaryLine(t) + '\n');
+    if (args.designs) out.write(designTable(results, args.designs).join('\n') + '\n');
+    out.write(summaryLine(t) + '\n');
   }
-  return failed ? 1 : 0;
+  // exit 2 for unreadable paths (SPEC §9), after checking every file that could be read
+  return unreadable > 0 ? 2 : failed ? 1 : 0;
 }
 
 function version(): string {
@@ -165,28 +142,29 @@ function version(): string {
   }
 }
 
-export function main(argv: string[]): number {
+export function main(argv: string[], out: Output = new Output(process.stdout)): number {
   try {
     const [cmd, ...rest] = argv;
     if (cmd === undefined || cmd === '-h' || cmd === '--help' || cmd === 'help') {
-      process.stdout.write(USAGE + '\n');
-      return cmd === undefined ? 2 : 0;
+      out.write(USAGE + '\n');
+      return out.status(cmd === undefined ? 2 : 0);
     }
     if (cmd === '--version') {
-      process.stdout.write(`vmscen ${version()}\n`);
-      return 0;
+      out.write(`vmscen ${version()}\n`);
+      return out.status(0);
     }
     if (cmd === 'check') {
-      if (rest.includes('-h') || rest.includes('--help')) {
-        process.stdout.write(USAGE + '\n');
-        return 0;
+      const beforeDashes = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+      if (beforeDashes.includes('-h') || beforeDashes.includes('--help')) {
+        out.write(USAGE + '\n');
+        return out.status(0);
       }
-      return runCheck(rest);
+      return out.status(runCheck(rest, out));
     }
     if (cmd === 'lsp') throw new UsageError("'vmscen lsp' is started by bin/vmscen.js (the language server is dist/server.js)");
     throw new UsageError(`unknown command '${cmd}': use 'vmscen check PATH…' or 'vmscen lsp'`);
   } catch (e) {
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof PathError) {
       process.stderr.write(`vmscen: ${e.message}\n`);
       return 2;
     }
