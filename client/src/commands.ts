@@ -40,6 +40,9 @@ async function withProgress<T>(title: string, run: (token: vscode.CancellationTo
   });
 }
 
+/** The largest file Check Workspace sends (the server refuses larger texts). */
+const MAX_FILE_BYTES = 16 * 1024 * 1024;
+
 export function registerCommands(context: vscode.ExtensionContext, client: LanguageClient, output: vscode.OutputChannel): void {
   const reg = (id: string, fn: (...args: never[]) => unknown): void => {
     context.subscriptions.push(vscode.commands.registerCommand(id, fn));
@@ -77,7 +80,11 @@ export function registerCommands(context: vscode.ExtensionContext, client: Langu
         if (token.isCancellationRequested) break;
         progress.report({ message: `${path.basename(f.fsPath)} (${i + 1}/${files.length})`, increment: 100 / files.length });
         try {
-          const r = await client.sendRequest(CheckRequest, { uri: f.toString() }, token);
+          // read through the workspace file system (virtual workspaces too); the server reads nothing itself
+          const st = await vscode.workspace.fs.stat(f);
+          if (st.size > MAX_FILE_BYTES) throw new Error(`${st.size} bytes, over the ${MAX_FILE_BYTES}-byte limit: skipped`);
+          const text = new TextDecoder('utf-8').decode(await vscode.workspace.fs.readFile(f));
+          const r = await client.sendRequest(CheckRequest, { uri: f.toString(), text }, token);
           for (const s of r.scenarios) {
             output.appendLine(`${f.fsPath}:${s.line}: ${describe(s)}`);
             if (s.verdict === 'ok') ok++;

@@ -2,17 +2,17 @@
 // change (they are fast); exploration runs in worker threads, debounced, keyed by (uri,
 // version) and cancelled by the next edit, so a result for an old version is never shown and
 // typing never waits for a search.
-import * as fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { TextDocuments, type Connection, type Diagnostic } from 'vscode-languageserver/node';
+import { ErrorCodes, ResponseError, TextDocuments, type CancellationToken, type Connection, type Diagnostic } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { toErrorView, type FileAnalysis, type FindingView } from '../analysis/analyze';
 import { checkFile, type CheckedFile } from '../analysis/check-file';
 import { StatusNotification, type CheckResult } from '../protocol';
+import { throwIfCancelled } from './cancel';
 import type { JobResult } from './jobs';
 import { DEFAULT_SETTINGS, type Settings } from './settings';
 import { fileDiagnostics, fileStartRange, summaryText, toCheckResult } from './to-proto';
 import { JobCancelled, type JobHandle, type WorkerPool } from './worker-pool';
+import { WorkspaceFiles, type ReadResult } from './workspace-files';
 
 export interface DocState {
   /** Parse + check of the current version. */
@@ -40,6 +40,8 @@ export class Documents {
   /** The text of the open documents, as the client syncs it. */
   readonly texts = new TextDocuments(TextDocument);
   settings: Settings = DEFAULT_SETTINGS;
+  /** The workspace folders, and the files in them the server may read itself. */
+  readonly files = new WorkspaceFiles();
   private readonly docs = new Map<string, DocState>();
 
   constructor(
@@ -58,26 +60,25 @@ export class Documents {
     return this.docs.get(uri);
   }
 
-  /** An open document's text, else the file's text on disk. */
-  textOf(uri: string): string | undefined {
+  /** An open document's text, else the workspace file's (workspace-files.ts says which it may read). */
+  async textOf(uri: string): Promise<ReadResult> {
     const open = this.texts.get(uri);
-    if (open) return open.getText();
-    try {
-      return fs.readFileSync(fileURLToPath(uri), 'utf8');
-    } catch {
-      return undefined;
-    }
+    if (open) return { text: open.getText() };
+    return this.files.read(uri);
   }
 
-  /** vmscen/check on an open document: explore now, whatever the settings say. */
-  async checkNow(uri: string, open: TextDocument, scenario: string | undefined, token: { onCancellationRequested(cb: () => void): unknown }): Promise<CheckResult> {
-    const d = this.docs.get(uri) ?? (this.changed(open), this.docs.get(uri)!);
+  /** vmscen/check on an open document: explore now, whatever the settings say; a cancel stops this check's own job. */
+  async checkNow(uri: string, open: TextDocument, scenario: string | undefined, token: CancellationToken): Promise<CheckResult> {
+    if (!this.docs.has(uri)) this.changed(open);
+    const d = this.docs.get(uri);
+    if (!d) throw new ResponseError(ErrorCodes.InternalError, `${uri} could not be checked (see its diagnostics)`);
     if (d.timer) clearTimeout(d.timer);
     d.timer = undefined;
-    token.onCancellationRequested(() => d.job?.cancel());
-    const analysis = await this.explore(uri, d.version, scenario);
-    if (!analysis) return { uri, version: d.version, scenarios: [], errors: d.checked.diagnostics.filter((x) => x.severity === 'error').length };
-    return toCheckResult(uri, d.version, analysis);
+    const version = d.version;
+    const analysis = await this.explore(uri, version, scenario, (h) => token.onCancellationRequested(() => h.cancel()));
+    throwIfCancelled(token);
+    if (!analysis) return { uri, version, scenarios: [], errors: d.checked.diagnostics.filter((x) => x.severity === 'error').length };
+    return toCheckResult(uri, version, analysis);
   }
 
   /** vmscen/stop: cancels the pending and running explorations of one document (or all); returns how many jobs it stopped. */
@@ -140,7 +141,7 @@ export class Documents {
   }
 
   /** Explore the current version of a document in a worker; publishes when it is still current. */
-  private async explore(uri: string, version: number, only?: string): Promise<FileAnalysis | undefined> {
+  private async explore(uri: string, version: number, only?: string, onJob?: (h: JobHandle) => void): Promise<FileAnalysis | undefined> {
     const d = this.docs.get(uri);
     if (!d || d.version !== version) return undefined;
     const text = d.checked.text;
@@ -149,12 +150,17 @@ export class Documents {
     this.status(uri, version, 'exploring', 'exploring…', 0);
     const h = this.pool.run({ kind: 'analyze', text, options: { maxStates: this.settings.maxStates, maxMs: this.settings.timeLimitMs, ...(only ? { only: [only] } : {}) } }, this.settings.timeLimitMs + 5_000);
     d.job = h;
+    onJob?.(h);
     let r: JobResult;
     try {
       r = await h.promise;
     } catch (e) {
       if (d.job === h) d.job = undefined;
-      if (e instanceof JobCancelled) return undefined;
+      if (e instanceof JobCancelled) {
+        // stopped (not superseded by an edit, whose exploration reports for itself): say so
+        if (d.version === version) this.status(uri, version, 'done', 'exploration stopped', 0);
+        return undefined;
+      }
       if (d.version === version) {
         d.failure = `exploration failed: ${(e as Error).message.split('\n')[0]}`;
         this.publish(uri, d);

@@ -14,6 +14,7 @@ import { registerNavigation } from './features/navigation';
 import { registerOutline } from './features/outline';
 import { registerRequests } from './features/requests';
 import { registerSemanticTokens } from './features/semantic-tokens';
+import { workspaceFolders } from './features/workspace-folders';
 import { WorkerPool } from './worker-pool';
 
 const CAPABILITIES: InitializeResult = {
@@ -30,6 +31,7 @@ const CAPABILITIES: InitializeResult = {
     codeActionProvider: { codeActionKinds: ['quickfix'] },
     codeLensProvider: { resolveProvider: false },
     semanticTokensProvider: { legend: { tokenTypes: [...TOKEN_TYPES], tokenModifiers: [...TOKEN_MODIFIERS] }, full: true },
+    workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
   },
   serverInfo: { name: 'vmscen', version: '0.1.0' },
 };
@@ -47,10 +49,13 @@ export class VmscenServer {
 
   listen(): void {
     const c = this.connection;
-    const initializeSettings = registerConfiguration(c, this.documents);
+    const lifecycles = [registerConfiguration(c, this.documents), workspaceFolders(c, this.documents)];
     c.onInitialize((p) => {
-      initializeSettings(p);
+      for (const l of lifecycles) l.initialize(p);
       return CAPABILITIES;
+    });
+    c.onInitialized(() => {
+      for (const l of lifecycles) l.initialized();
     });
     for (const register of FEATURES) register(c, this.documents);
     c.onShutdown(() => this.pool.dispose());

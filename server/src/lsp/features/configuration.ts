@@ -1,12 +1,13 @@
 // Settings: from the initialization options, then pulled with workspace/configuration when
 // the client supports it, and again (or taken inline) on every configuration change.
-import type { Connection, InitializeParams } from 'vscode-languageserver/node';
+import type { Connection } from 'vscode-languageserver/node';
 import type { Documents } from '../documents';
 import { fromProtoSettings } from '../from-proto';
 import type { Settings } from '../settings';
+import type { Lifecycle } from './lifecycle';
 
-/** Registers the configuration handlers; returns what `initialize` calls with the client's params. */
-export function registerConfiguration(c: Connection, docs: Documents): (p: InitializeParams) => void {
+/** Registers the configuration handlers; returns the hooks of initialization. */
+export function registerConfiguration(c: Connection, docs: Documents): Lifecycle {
   let configurationPull = false;
   const apply = (s: Partial<Settings>): void => {
     docs.settings = fromProtoSettings(s, docs.settings);
@@ -20,17 +21,17 @@ export function registerConfiguration(c: Connection, docs: Documents): (p: Initi
       // a client without the configuration request keeps the defaults
     }
   };
-  c.onInitialized(() => {
-    void pull();
-  });
   c.onDidChangeConfiguration((p) => {
     const inline = (p.settings as { vmscen?: Partial<Settings> } | undefined)?.vmscen;
     if (inline) apply(inline);
     else void pull();
   });
-  return (p) => {
-    configurationPull = !!p.capabilities.workspace?.configuration;
-    const init = (p.initializationOptions as { settings?: Partial<Settings> } | undefined)?.settings;
-    if (init) apply(init);
+  return {
+    initialize: (p) => {
+      configurationPull = !!p.capabilities.workspace?.configuration;
+      const init = (p.initializationOptions as { settings?: Partial<Settings> } | undefined)?.settings;
+      if (init) apply(init);
+    },
+    initialized: () => void pull(),
   };
 }

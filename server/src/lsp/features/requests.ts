@@ -1,45 +1,78 @@
 // The `vmscen/*` requests: check (explore now), trace (one finding's interleaving), compare
-// designs (each scenario under every design) and stop (cancel explorations).
-import type { Connection } from 'vscode-languageserver/node';
+// designs (each scenario under every design) and stop (cancel explorations). A request for a
+// document the editor has not opened reads it through the workspace-files rules; a request
+// cancelled before or while it runs is answered with RequestCancelled.
+import { ErrorCodes, ResponseError, type Connection } from 'vscode-languageserver/node';
 import { CheckRequest, CompareDesignsRequest, StopRequest, TraceRequest } from '../../protocol';
+import { jobError, throwIfCancelled } from '../cancel';
 import type { Documents } from '../documents';
 import { fileDiagnostics, toCheckResult } from '../to-proto';
-import { JobCancelled } from '../worker-pool';
+import { checkTextSize } from '../workspace-files';
+
+/** The text of a request's document, or an InvalidParams error that says why it cannot be read. */
+async function requestText(docs: Documents, uri: string, given?: string): Promise<string> {
+  if (given !== undefined) {
+    const tooLarge = checkTextSize(given);
+    if (tooLarge) throw new ResponseError(ErrorCodes.InvalidParams, tooLarge);
+    return given;
+  }
+  const r = await docs.textOf(uri);
+  if ('error' in r) throw new ResponseError(ErrorCodes.InvalidParams, r.error);
+  return r.text;
+}
 
 export function registerRequests(c: Connection, docs: Documents): void {
   c.onRequest(CheckRequest, async (p, token) => {
+    throwIfCancelled(token);
     const open = docs.texts.get(p.uri);
     if (open) return docs.checkNow(p.uri, open, p.scenario, token);
     // a file the editor has not opened: analyse it once, publish, forget
-    const t = p.text ?? docs.textOf(p.uri);
-    if (t === undefined) throw new Error(`cannot read ${p.uri}`);
-    const h = docs.pool.run({ kind: 'analyze', text: t, options: { maxStates: docs.settings.maxStates, maxMs: docs.settings.timeLimitMs, ...(p.scenario ? { only: [p.scenario] } : {}) } }, docs.settings.timeLimitMs + 5_000);
+    const t = await requestText(docs, p.uri, p.text);
+    throwIfCancelled(token);
+    const h = docs.pool.run({ kind: 'analyze', text: t, options: { maxStates: docs.settings.maxStates, maxMs: docs.settings.timeLimitMs, ...(p.scenario ? { only: [p.scenario] } : {}) } }, docs.settings.timeLimitMs + 5_000, 'background');
     token.onCancellationRequested(() => h.cancel());
-    const r = await h.promise;
-    if (r.kind !== 'analyze') throw new Error('unexpected answer');
-    c.sendDiagnostics({ uri: p.uri, diagnostics: fileDiagnostics(p.uri, r.analysis.errors, r.analysis) });
-    return toCheckResult(p.uri, null, r.analysis);
+    try {
+      const r = await h.promise;
+      if (r.kind !== 'analyze') throw new Error('unexpected answer');
+      c.sendDiagnostics({ uri: p.uri, diagnostics: fileDiagnostics(p.uri, r.analysis.errors, r.analysis) });
+      return toCheckResult(p.uri, null, r.analysis);
+    } catch (e) {
+      throw jobError(e, token);
+    }
   });
   c.onRequest(TraceRequest, async (p, token) => {
-    const text = docs.textOf(p.uri);
-    if (text === undefined) return { error: `cannot read ${p.uri}` };
-    const h = docs.pool.run({ kind: 'trace', text, request: { scenario: p.scenario, ...(p.design ? { design: p.design } : {}), ...(p.finding !== undefined ? { finding: p.finding } : {}), maxStates: docs.settings.maxStates } }, docs.settings.timeLimitMs + 10_000);
+    throwIfCancelled(token);
+    let text: string;
+    try {
+      text = await requestText(docs, p.uri);
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+    throwIfCancelled(token);
+    const h = docs.pool.run({ kind: 'trace', text, request: { scenario: p.scenario, ...(p.design ? { design: p.design } : {}), ...(p.finding !== undefined ? { finding: p.finding } : {}), maxStates: docs.settings.maxStates } }, docs.settings.timeLimitMs + 10_000, 'background');
     token.onCancellationRequested(() => h.cancel());
     try {
       const r = await h.promise;
       return r.kind === 'trace' ? r.view : { error: 'unexpected answer' };
     } catch (e) {
-      return { error: e instanceof JobCancelled ? 'cancelled' : (e as Error).message };
+      const err = jobError(e, token);
+      if (err instanceof ResponseError) throw err;
+      return { error: err.message };
     }
   });
   c.onRequest(CompareDesignsRequest, async (p, token) => {
-    const text = docs.textOf(p.uri);
-    if (text === undefined) throw new Error(`cannot read ${p.uri}`);
-    const h = docs.pool.run({ kind: 'compare', text, ...(p.scenario ? { scenario: p.scenario } : {}), maxStates: docs.settings.maxStates, maxMs: docs.settings.timeLimitMs }, 4 * docs.settings.timeLimitMs + 10_000);
+    throwIfCancelled(token);
+    const text = await requestText(docs, p.uri);
+    throwIfCancelled(token);
+    const h = docs.pool.run({ kind: 'compare', text, ...(p.scenario ? { scenario: p.scenario } : {}), maxStates: docs.settings.maxStates, maxMs: docs.settings.timeLimitMs }, 4 * docs.settings.timeLimitMs + 10_000, 'background');
     token.onCancellationRequested(() => h.cancel());
-    const r = await h.promise;
-    if (r.kind !== 'compare') throw new Error('unexpected answer');
-    return r.table;
+    try {
+      const r = await h.promise;
+      if (r.kind !== 'compare') throw new Error('unexpected answer');
+      return r.table;
+    } catch (e) {
+      throw jobError(e, token);
+    }
   });
   c.onRequest(StopRequest, (p) => ({ stopped: docs.stop(p.uri) }));
 }

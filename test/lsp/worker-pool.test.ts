@@ -1,0 +1,59 @@
+// The worker pool's lanes (issue 14, item 4): background jobs never take the last free worker,
+// a live job goes ahead of queued background ones, and a job cancelled while queued leaves the
+// queue at once without starting a worker. Runs the real explore worker (dist/), with the test
+// fault injection that makes a job hang.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { JobCancelled, WorkerPool } from '../../server/src/lsp/worker-pool';
+import type { Job } from '../../server/src/lsp/jobs';
+
+const SCRIPT = path.resolve('dist/explore-worker.js');
+const SEED = fs.readFileSync('examples/uffd-wp.vmscen', 'utf8');
+const hang: Job = { kind: 'compare', text: `${SEED}\n// vmscen-test: hang\n`, maxStates: 1000, maxMs: 1000 };
+const quick: Job = { kind: 'analyze', text: SEED, options: { maxStates: 100_000, only: ['fix_write_lock'] } };
+
+test('lanes: a live job runs beside a hanging background job; a second background job queues; cancelling it starts no worker', { timeout: 60_000 }, async () => {
+  process.env.VMSCEN_TEST_WORKER_FAULTS = '1';
+  const pool = new WorkerPool(SCRIPT, 2);
+  try {
+    const a = pool.run(hang, 60_000, 'background');
+    const b = pool.run(hang, 60_000, 'background');
+    const bDone = b.promise.then(
+      () => 'answered',
+      (e: unknown) => (e instanceof JobCancelled ? 'cancelled' : String(e)),
+    );
+    await new Promise((r) => setImmediate(r));
+    assert.equal(pool.queued('background'), 1, 'the second background job waits: the last worker is kept for live jobs');
+    const live = await pool.run(quick, 60_000, 'live').promise;
+    assert.equal(live.kind, 'analyze');
+    const before = pool.started;
+    b.cancel();
+    assert.equal(await bDone, 'cancelled');
+    assert.equal(pool.queued('background'), 0);
+    assert.equal(pool.started, before, 'no worker was started for the cancelled job');
+    a.cancel();
+    await assert.rejects(a.promise, JobCancelled);
+  } finally {
+    pool.dispose();
+    delete process.env.VMSCEN_TEST_WORKER_FAULTS;
+  }
+});
+
+test('a live job waiting goes before a background job waiting', { timeout: 60_000 }, async () => {
+  process.env.VMSCEN_TEST_WORKER_FAULTS = '1';
+  const pool = new WorkerPool(SCRIPT, 1);
+  try {
+    const first = pool.run(quick, 60_000, 'live');
+    const order: string[] = [];
+    const bg = pool.run(quick, 60_000, 'background').promise.then(() => order.push('background'));
+    const lv = pool.run(quick, 60_000, 'live').promise.then(() => order.push('live'));
+    await first.promise;
+    await Promise.all([bg, lv]);
+    assert.deepEqual(order, ['live', 'background']);
+  } finally {
+    pool.dispose();
+    delete process.env.VMSCEN_TEST_WORKER_FAULTS;
+  }
+});
