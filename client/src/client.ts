@@ -8,6 +8,7 @@ export function settings(): Record<string, unknown> {
   return {
     maxStates: c.get<number>('maxStates'),
     timeLimitMs: c.get<number>('timeLimitMs'),
+    maxMemoryMb: c.get<number>('maxMemoryMb'),
     exploreWhileTyping: c.get<boolean>('exploreWhileTyping'),
     debounceMs: c.get<number>('debounceMs'),
   };

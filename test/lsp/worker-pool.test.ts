@@ -11,7 +11,7 @@ import type { Job } from '../../server/src/lsp/jobs';
 
 const SCRIPT = path.resolve('dist/explore-worker.js');
 const SEED = fs.readFileSync('examples/uffd-wp.vmscen', 'utf8');
-const hang: Job = { kind: 'compare', text: `${SEED}\n// vmscen-test: hang\n`, maxStates: 1000, maxMs: 1000 };
+const hang: Job = { kind: 'compare', text: `${SEED}\n// vmscen-test: hang\n`, maxStates: 1000, maxMs: 1000, maxBytes: 64 * 1024 * 1024 };
 const quick: Job = { kind: 'analyze', text: SEED, options: { maxStates: 100_000, only: ['fix_write_lock'] } };
 
 test('lanes: a live job runs beside a hanging background job; a second background job queues; cancelling it starts no worker', { timeout: 60_000 }, async () => {
@@ -52,6 +52,20 @@ test('a live job waiting goes before a background job waiting', { timeout: 60_00
     await first.promise;
     await Promise.all([bg, lv]);
     assert.deepEqual(order, ['live', 'background']);
+  } finally {
+    pool.dispose();
+    delete process.env.VMSCEN_TEST_WORKER_FAULTS;
+  }
+});
+
+test('a worker that runs out of its heap is stopped with a clear error; the pool goes on', { timeout: 60_000 }, async () => {
+  process.env.VMSCEN_TEST_WORKER_FAULTS = '1';
+  const pool = new WorkerPool(SCRIPT, 1, { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 });
+  try {
+    const oom: Job = { kind: 'analyze', text: `${SEED}\n// vmscen-test: oom\n`, options: { maxStates: 1000 } };
+    await assert.rejects(pool.run(oom, 60_000).promise, /ran out of memory \(worker heap limit 64 MB\)/);
+    const next = await pool.run(quick, 60_000).promise;
+    assert.equal(next.kind, 'analyze', 'the next job runs in a fresh worker');
   } finally {
     pool.dispose();
     delete process.env.VMSCEN_TEST_WORKER_FAULTS;

@@ -20,6 +20,8 @@ export type { ErrorView, FileAnalysis, FindingView, Position, ScenarioAnalysis, 
 export interface AnalyzeOptions {
   readonly maxStates?: number;
   readonly maxMs?: number;
+  /** The state store's memory budget per exploration, in bytes. */
+  readonly maxBytes?: number;
   readonly now?: () => number;
   readonly cancelled?: () => boolean;
   /** Run every scenario under these designs instead of its own `locking` line. */
@@ -70,6 +72,7 @@ export function analyzeScenario(file: CheckedFile, sc: CheckedScenario, design: 
   const result: ExploreResult = explore(spec, {
     maxStates: limitStates,
     ...(Number.isFinite(limitMs) ? { maxMs: limitMs } : {}),
+    ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(options.cancelled ? { cancelled: options.cancelled } : {}),
   });

@@ -39,6 +39,7 @@ export interface TraceRequest {
   /** Index into the scenario's findings (races first, then violations, as analyze() lists them). */
   readonly finding?: number;
   readonly maxStates?: number;
+  readonly maxBytes?: number;
 }
 
 /** Explore one scenario and build the view of one of its findings' interleavings. */
@@ -52,7 +53,7 @@ export function traceView(file: CheckedFile, req: TraceRequest): TraceView | { e
   } catch (e) {
     return { error: (e as Error).message };
   }
-  const res = explore(spec, { maxStates: req.maxStates ?? 500_000 });
+  const res = explore(spec, { maxStates: req.maxStates ?? 500_000, ...(req.maxBytes !== undefined ? { maxBytes: req.maxBytes } : {}) });
   if (res.error) return { error: res.error };
   const ordered = [...res.findings.filter((f) => f.type === 'race'), ...res.findings.filter((f) => f.type === 'violation')];
   const f = ordered[req.finding ?? 0];

@@ -20,6 +20,7 @@ options for check:
   --designs all|D,D,...  run every scenario under each locking design (${DESIGNS.map((d) => d.value).join(', ')})
   --max-states N         bound every exploration to N states
   --max-ms N             bound every exploration to N milliseconds
+  --max-memory-mb N      bound every exploration's state store to N MB
   --brief                leave out interleavings
   --quiet                leave out information lines
   --timing               show exploration times
@@ -34,6 +35,7 @@ interface CheckArgs {
   designs: Design[] | undefined;
   maxStates: number | undefined;
   maxMs: number | undefined;
+  maxMemoryMb: number | undefined;
   brief: boolean;
   quiet: boolean;
   timing: boolean;
@@ -45,7 +47,7 @@ function parsePositive(flag: string, v: string | undefined): number {
 }
 
 function parseCheckArgs(argv: string[]): CheckArgs {
-  const a: CheckArgs = { paths: [], json: false, designs: undefined, maxStates: undefined, maxMs: undefined, brief: false, quiet: false, timing: false };
+  const a: CheckArgs = { paths: [], json: false, designs: undefined, maxStates: undefined, maxMs: undefined, maxMemoryMb: undefined, brief: false, quiet: false, timing: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -68,6 +70,9 @@ function parseCheckArgs(argv: string[]): CheckArgs {
         break;
       case '--max-ms':
         a.maxMs = parsePositive('--max-ms', value());
+        break;
+      case '--max-memory-mb':
+        a.maxMemoryMb = parsePositive('--max-memory-mb', value());
         break;
       case '--designs': {
         const v = value();
@@ -108,6 +113,7 @@ function runCheck(argv: string[], out: Output): number {
     const analyzed = analyze(src.text, {
       ...(args.maxStates !== undefined ? { maxStates: args.maxStates } : {}),
       ...(args.maxMs !== undefined ? { maxMs: args.maxMs } : {}),
+      ...(args.maxMemoryMb !== undefined ? { maxBytes: args.maxMemoryMb * 1024 * 1024 } : {}),
       ...(args.designs ? { designs: args.designs } : {}),
       now,
     });

@@ -9,9 +9,11 @@ export interface Budget {
   readonly now?: () => number;
   /** Polled every few thousand states; true stops the search. */
   readonly cancelled?: () => boolean;
+  /** The state store's memory budget in bytes (its typed arrays, off the JS heap). */
+  readonly maxBytes?: number;
 }
 
-export type StopReason = 'state-limit' | 'time-limit' | 'cancelled' | 'error';
+export type StopReason = 'state-limit' | 'time-limit' | 'memory-limit' | 'cancelled' | 'error';
 
 export const DEFAULT_MAX_STATES = 2_000_000;
 

@@ -9,6 +9,7 @@ import * as L from '../engine/layout';
 import type { ScenarioSpec } from '../engine/scenario';
 import { evalCond } from './check-final';
 import { BudgetClock, type Budget, type StopReason } from './budget';
+import { MemoryGuard, MemoryLimitError } from './memory';
 import { StateStore } from './state-store';
 import { buildTrace, type TraceStep } from './trace';
 
@@ -64,7 +65,14 @@ export function explore(spec: ScenarioSpec, budget: Budget, options: ExploreOpti
   } catch (e) {
     return failed(`cannot build the model: ${(e as Error).message}`, clock);
   }
-  const store = new StateStore(exec.L);
+  let store: StateStore;
+  const guard = new MemoryGuard(budget.maxBytes);
+  try {
+    store = new StateStore(exec.L, guard);
+  } catch (e) {
+    if (e instanceof MemoryLimitError) return { ...failed(e.message, clock), reason: 'memory-limit', error: undefined };
+    throw e;
+  }
   const found = new Map<string, Pending>();
   let parent = 0;
   let mover = -1;
@@ -73,7 +81,12 @@ export function explore(spec: ScenarioSpec, budget: Budget, options: ExploreOpti
     if (!found.has(key)) found.set(key, { event, parent, mover });
   });
   const cur = exec.initial();
-  store.add(cur, -1, undefined, 0);
+  try {
+    store.add(cur, -1, undefined, 0);
+  } catch (e) {
+    if (e instanceof MemoryLimitError) return { ...failed(e.message, clock), reason: 'memory-limit', error: undefined };
+    throw e;
+  }
   const next = new Int32Array(cur.length);
   const nThread = spec.threads.length;
   let transitions = 0;
@@ -118,8 +131,11 @@ export function explore(spec: ScenarioSpec, budget: Budget, options: ExploreOpti
       }
     }
   } catch (e) {
-    reason = 'error';
-    error = (e as Error).message;
+    if (e instanceof MemoryLimitError) reason = 'memory-limit';
+    else {
+      reason = 'error';
+      error = (e as Error).message;
+    }
   }
   const findings: Finding[] = [];
   for (const p of found.values()) {

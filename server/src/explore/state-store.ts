@@ -4,6 +4,7 @@
 // States get dense ids in insertion order, which is BFS order; each records its parent and
 // the thread that moved, so the shortest interleaving to any state can be rebuilt.
 import type { Layout } from '../engine/layout';
+import { UNLIMITED, type MemoryGuard } from './memory';
 import { StateTable } from './state-table';
 import { VecTable } from './vec-table';
 
@@ -17,10 +18,14 @@ export class StateStore {
   private parentId = -1;
   private readonly parentIds: Int32Array;
 
-  constructor(private readonly layout: Layout) {
+  constructor(
+    private readonly layout: Layout,
+    private readonly guard: MemoryGuard = UNLIMITED(),
+  ) {
     this.ranges = layout.off.components;
-    this.tables = this.ranges.map(([a, b]) => new VecTable(b - a, 4096));
-    this.states = new StateTable(this.ranges.length);
+    this.tables = this.ranges.map(([a, b]) => new VecTable(b - a, 4096, true, guard));
+    this.states = new StateTable(this.ranges.length, 1 << 14, guard);
+    guard.grow(0, (1 << 14) * 5);
     this.ids = new Int32Array(this.ranges.length);
     this.parentIds = new Int32Array(this.ranges.length);
     this.parents = new Int32Array(1 << 14);
@@ -66,6 +71,7 @@ export class StateStore {
     const added = this.states.added;
     if (added) {
       if (id >= this.parents.length) {
+        this.guard.grow(this.parents.byteLength + this.movers.byteLength, 2 * (this.parents.byteLength + this.movers.byteLength));
         const np = new Int32Array(this.parents.length * 2);
         np.set(this.parents);
         this.parents = np;
@@ -101,11 +107,16 @@ export class StateStore {
     return out.reverse();
   }
 
-  /** Bytes held per stored state: component tables, state table, parents and movers. */
-  bytesPerState(): number {
+  /** Bytes held by the store's arrays: component tables, state table, parents and movers. */
+  totalBytes(): number {
     let b = this.states.bytes + this.parents.byteLength + this.movers.byteLength;
     for (const t of this.tables) b += t.bytes;
-    return this.size > 0 ? b / this.size : 0;
+    return b;
+  }
+
+  /** Bytes held per stored state. */
+  bytesPerState(): number {
+    return this.size > 0 ? this.totalBytes() / this.size : 0;
   }
 
   componentCounts(): number[] {

@@ -1,3 +1,5 @@
+import { UNLIMITED, type MemoryGuard } from './memory';
+
 // The table of stored states: each state is a vector of component ids, packed into bytes with
 // a width per component that grows as its table grows (1 byte while a component has fewer
 // than 256 distinct values, then 2, 3, 4). Ids are dense and in insertion order (BFS order).
@@ -18,6 +20,7 @@ export class StateTable {
   constructor(
     private readonly components: number,
     initialCapacity = 1 << 14,
+    private readonly guard: MemoryGuard = UNLIMITED(),
   ) {
     this.widths = new Array<number>(components).fill(1);
     this.offsets = [];
@@ -25,6 +28,7 @@ export class StateTable {
     this.layoutRecords();
     let cap = 16;
     while (cap < initialCapacity * 2) cap <<= 1;
+    guard.grow(0, cap * 4 + initialCapacity * this.recordSize);
     this.slots = new Int32Array(cap).fill(-1);
     this.mask = cap - 1;
     this.data = new Uint8Array(initialCapacity * this.recordSize);
@@ -61,6 +65,7 @@ export class StateTable {
     this.widths = need;
     this.layoutRecords();
     const cap = Math.max(1, this.data.length / old.size);
+    this.guard.grow(old.data.byteLength, Math.ceil(cap) * this.recordSize);
     const nd = new Uint8Array(Math.ceil(cap) * this.recordSize);
     const tmp = new Int32Array(this.components);
     for (let id = 0; id < this.n; id++) {
@@ -132,7 +137,9 @@ export class StateTable {
     }
     const id = this.n;
     if ((id + 1) * rs > this.data.length) {
-      const nd = new Uint8Array(Math.max(this.data.length * 2, (id + 1) * rs));
+      const grown = Math.max(this.data.length * 2, (id + 1) * rs);
+      this.guard.grow(this.data.byteLength, grown);
+      const nd = new Uint8Array(grown);
       nd.set(this.data);
       this.data = nd;
     }
@@ -149,6 +156,7 @@ export class StateTable {
   }
 
   private rehashAt(cap: number): void {
+    this.guard.grow(this.slots.byteLength, cap * 4);
     this.slots = new Int32Array(cap).fill(-1);
     this.mask = cap - 1;
     const rs = this.recordSize;

@@ -1,3 +1,5 @@
+import { UNLIMITED, type MemoryGuard } from './memory';
+
 // A hash set of int vectors of one maximum width that assigns each distinct vector a dense
 // id, in insertion order. With `trim`, trailing zeros are not stored (a component's unused
 // slots, e.g. free frame slots, cost nothing); without, vectors are stored at fixed width
@@ -15,9 +17,11 @@ export class VecTable {
     readonly width: number,
     initialCapacity = 1024,
     private readonly trim = true,
+    private readonly guard: MemoryGuard = UNLIMITED(),
   ) {
     let cap = 16;
     while (cap < initialCapacity * 2) cap <<= 1;
+    guard.grow(0, 4 * (cap * 2 + Math.max(16, initialCapacity * 4) + (trim ? initialCapacity + 1 : 0) + initialCapacity));
     this.slots = new Int32Array(cap * 2).fill(-1);
     this.mask = cap - 1;
     this.data = new Int32Array(Math.max(16, initialCapacity * 4));
@@ -88,6 +92,7 @@ export class VecTable {
   private add(src: Int32Array, off: number, len: number, h: number): number {
     const id = this.n;
     if (id + 1 >= this.hashes.length) {
+      this.guard.grow(this.starts.byteLength + this.hashes.byteLength, 2 * (this.starts.byteLength + this.hashes.byteLength));
       if (this.trim) {
         const ns = new Int32Array(this.starts.length * 2);
         ns.set(this.starts);
@@ -99,7 +104,9 @@ export class VecTable {
     }
     const base = this.trim ? this.starts[id]! : id * this.width;
     if (base + len > this.data.length) {
-      const nd = new Int32Array(Math.max(this.data.length * 2, base + len));
+      const grown = Math.max(this.data.length * 2, base + len);
+      this.guard.grow(this.data.byteLength, grown * 4);
+      const nd = new Int32Array(grown);
       nd.set(this.data);
       this.data = nd;
     }
@@ -121,6 +128,7 @@ export class VecTable {
 
   private rehash(): void {
     const cap = (this.mask + 1) * 2;
+    this.guard.grow(this.slots.byteLength, cap * 2 * 4);
     this.slots = new Int32Array(cap * 2).fill(-1);
     this.mask = cap - 1;
     for (let id = 0; id < this.n; id++) this.place(id, this.hashes[id]!);

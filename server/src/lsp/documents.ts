@@ -9,7 +9,7 @@ import { checkFile, type CheckedFile } from '../analysis/check-file';
 import { StatusNotification, type CheckResult } from '../protocol';
 import { throwIfCancelled } from './cancel';
 import type { JobResult } from './jobs';
-import { DEFAULT_SETTINGS, type Settings } from './settings';
+import { budgetOf, DEFAULT_SETTINGS, type Settings } from './settings';
 import { fileDiagnostics, fileStartRange, summaryText, toCheckResult } from './to-proto';
 import { JobCancelled, type JobHandle, type WorkerPool } from './worker-pool';
 import { WorkspaceFiles, type ReadResult } from './workspace-files';
@@ -148,7 +148,7 @@ export class Documents {
     if (d.checked.scenarios.length === 0) return undefined;
     d.job?.cancel();
     this.status(uri, version, 'exploring', 'exploring…', 0);
-    const h = this.pool.run({ kind: 'analyze', text, options: { maxStates: this.settings.maxStates, maxMs: this.settings.timeLimitMs, ...(only ? { only: [only] } : {}) } }, this.settings.timeLimitMs + 5_000);
+    const h = this.pool.run({ kind: 'analyze', text, options: { ...budgetOf(this.settings), ...(only ? { only: [only] } : {}) } }, this.settings.timeLimitMs + 5_000);
     d.job = h;
     onJob?.(h);
     let r: JobResult;

@@ -13,11 +13,15 @@ function testFaults(text: string): void {
   if (process.env.VMSCEN_TEST_WORKER_FAULTS !== '1') return;
   if (text.includes('// vmscen-test: crash')) throw new Error('injected worker crash');
   if (text.includes('// vmscen-test: hang')) for (;;);
+  if (text.includes('// vmscen-test: oom')) {
+    const hog: number[][] = [];
+    for (;;) hog.push(new Array<number>(1 << 20).fill(hog.length));
+  }
 }
 
 function compare(job: Extract<Job, { kind: 'compare' }>): CompareResult {
   const designs = DESIGNS.map((d) => d.value);
-  const fa = analyze(job.text, { designs, maxStates: job.maxStates, maxMs: job.maxMs, now: () => Date.now(), ...(job.scenario ? { only: [job.scenario] } : {}) });
+  const fa = analyze(job.text, { designs, maxStates: job.maxStates, maxMs: job.maxMs, maxBytes: job.maxBytes, now: () => Date.now(), ...(job.scenario ? { only: [job.scenario] } : {}) });
   const names = [...new Set(fa.scenarios.map((s) => s.name))];
   return {
     designs,

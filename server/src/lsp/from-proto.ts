@@ -37,6 +37,7 @@ export function fromProtoSettings(s: Partial<Settings>, current: Settings): Sett
   return {
     maxStates: num(s.maxStates, current.maxStates, 1),
     timeLimitMs: num(s.timeLimitMs, current.timeLimitMs, 1),
+    maxMemoryMb: num(s.maxMemoryMb, current.maxMemoryMb, 16),
     exploreWhileTyping: typeof s.exploreWhileTyping === 'boolean' ? s.exploreWhileTyping : current.exploreWhileTyping,
     debounceMs: num(s.debounceMs, current.debounceMs, 0),
   };

@@ -7,7 +7,7 @@ import type { CompareResult } from '../protocol';
 export type Job =
   | { readonly kind: 'analyze'; readonly text: string; readonly options: Omit<AnalyzeOptions, 'now' | 'cancelled'> }
   | { readonly kind: 'trace'; readonly text: string; readonly request: TraceRequest }
-  | { readonly kind: 'compare'; readonly text: string; readonly scenario?: string; readonly maxStates: number; readonly maxMs: number };
+  | { readonly kind: 'compare'; readonly text: string; readonly scenario?: string; readonly maxStates: number; readonly maxMs: number; readonly maxBytes: number };
 
 export type JobResult =
   | { readonly kind: 'analyze'; readonly analysis: FileAnalysis }

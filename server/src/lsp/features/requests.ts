@@ -7,6 +7,7 @@ import { CheckRequest, CompareDesignsRequest, StopRequest, TraceRequest } from '
 import { jobError, throwIfCancelled } from '../cancel';
 import type { Documents } from '../documents';
 import { fileDiagnostics, toCheckResult } from '../to-proto';
+import { budgetOf } from '../settings';
 import { checkTextSize } from '../workspace-files';
 
 /** The text of a request's document, or an InvalidParams error that says why it cannot be read. */
@@ -29,7 +30,7 @@ export function registerRequests(c: Connection, docs: Documents): void {
     // a file the editor has not opened: analyse it once, publish, forget
     const t = await requestText(docs, p.uri, p.text);
     throwIfCancelled(token);
-    const h = docs.pool.run({ kind: 'analyze', text: t, options: { maxStates: docs.settings.maxStates, maxMs: docs.settings.timeLimitMs, ...(p.scenario ? { only: [p.scenario] } : {}) } }, docs.settings.timeLimitMs + 5_000, 'background');
+    const h = docs.pool.run({ kind: 'analyze', text: t, options: { ...budgetOf(docs.settings), ...(p.scenario ? { only: [p.scenario] } : {}) } }, docs.settings.timeLimitMs + 5_000, 'background');
     token.onCancellationRequested(() => h.cancel());
     try {
       const r = await h.promise;
@@ -49,7 +50,7 @@ export function registerRequests(c: Connection, docs: Documents): void {
       return { error: (e as Error).message };
     }
     throwIfCancelled(token);
-    const h = docs.pool.run({ kind: 'trace', text, request: { scenario: p.scenario, ...(p.design ? { design: p.design } : {}), ...(p.finding !== undefined ? { finding: p.finding } : {}), maxStates: docs.settings.maxStates } }, docs.settings.timeLimitMs + 10_000, 'background');
+    const h = docs.pool.run({ kind: 'trace', text, request: { scenario: p.scenario, ...(p.design ? { design: p.design } : {}), ...(p.finding !== undefined ? { finding: p.finding } : {}), maxStates: docs.settings.maxStates, maxBytes: budgetOf(docs.settings).maxBytes } }, docs.settings.timeLimitMs + 10_000, 'background');
     token.onCancellationRequested(() => h.cancel());
     try {
       const r = await h.promise;
@@ -64,7 +65,7 @@ export function registerRequests(c: Connection, docs: Documents): void {
     throwIfCancelled(token);
     const text = await requestText(docs, p.uri);
     throwIfCancelled(token);
-    const h = docs.pool.run({ kind: 'compare', text, ...(p.scenario ? { scenario: p.scenario } : {}), maxStates: docs.settings.maxStates, maxMs: docs.settings.timeLimitMs }, 4 * docs.settings.timeLimitMs + 10_000, 'background');
+    const h = docs.pool.run({ kind: 'compare', text, ...(p.scenario ? { scenario: p.scenario } : {}), ...budgetOf(docs.settings) }, 4 * docs.settings.timeLimitMs + 10_000, 'background');
     token.onCancellationRequested(() => h.cancel());
     try {
       const r = await h.promise;
