@@ -115,3 +115,22 @@ test('as-you-type exploration is not queued behind background jobs, and a cancel
   for (const s of sources) s.cancel();
   assert.deepEqual(await Promise.all(compares), [-32800, -32800]);
 });
+
+test('positions that are not two whole numbers from 0 are InvalidParams, never a match of the first symbol', { timeout: 60_000 }, async () => {
+  const uri = 'file:///virtual/positions.vmscen';
+  await c.open(uri, SEED);
+  for (const position of [{}, { line: 'a', character: 0 }, { line: -1, character: 0 }, { line: 1.5, character: 2 }, null]) {
+    for (const [method, extra] of [
+      ['textDocument/rename', { newName: 'renamed' }],
+      ['textDocument/hover', {}],
+      ['textDocument/definition', {}],
+      ['textDocument/completion', {}],
+    ] as const) {
+      const e = await rejection(c.conn.sendRequest(method, { textDocument: { uri }, position, ...extra }));
+      assert.equal(e.code, -32602, `${method} ${JSON.stringify(position)}`);
+    }
+  }
+  // a valid position still works
+  const h = (await c.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 25, character: 5 } })) as { contents: { value: string } } | null;
+  assert.ok(h && /Micro-steps/.test(h.contents.value));
+});
