@@ -70,6 +70,8 @@ export function renderMicroStepsDoc(): string {
     "reachable states of random scenarios and of the examples that every field a step touches is declared here (test/engine/footprints.test.ts).",
     "Besides its micro-steps' footprints, a thread of a forked mm waits for the fork to return (it reads the forker's progress), a thread",
     'queued for a lock is woken by the release (mmap-lock, range-lock, vma-lock), and a thread that ends releases what it still holds.',
+    "A race detector that asks whether an op has returned reads its thread's progress past the op's return point: the op's last micro-step, or, for",
+    "an op run inside explicit locks or with IRQs off, the step that ends the thread's outermost explicit section (engine/return-point.ts).",
     '',
     '| micro-step | reads | writes |',
     '|---|---|---|',

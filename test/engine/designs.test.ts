@@ -138,7 +138,7 @@ const TABLE: { name: string; design: string; body: string; kinds: string[] }[] =
   {
     name: 'spf: wrprotect is not bracketed unless vmalock=on (uffd-wp and clear_refs never were)',
     design: 'spf',
-    body: `${ANON}map 0x1000 -> A rw\nthread t { wrprotect 0x1000 lock=write; wrprotect 0x1000 lock=write vmalock=on }`,
+    body: `${ANON}map 0x1000 -> A rw\nthread t { wrprotect 0x1000 lock=write marker=none; wrprotect 0x1000 lock=write marker=none vmalock=on }`,
     kinds: ['mmap-lock', 'wp-begin', 'ptl-lock', 'change-ptes', 'change-end', 'mmap-lock', 'vma-write-lock', 'wp-begin', 'ptl-lock', 'change-ptes', 'change-end'],
   },
   {

@@ -66,6 +66,18 @@ test('lost-write: pending=flush added to the explicit faults removes the race', 
   assert.deepEqual(analyze(f.fixed).scenarios[0]!.races.map((x) => x.code), []);
 });
 
+test('lost-write outside a uffd-wp VMA: 6ce64428d620 would not flush there, so only pending=flush-any (a proposal) is offered', () => {
+  const text = SEED.replace(' uffd\n', '\n');
+  const fixes = fixesFor(text, 'lost-write');
+  assert.ok(!fixes.some((x) => x.title.includes('6ce64428d620')), fixes.map((x) => x.title).join('; '));
+  const f = fixes.find((x) => x.title.includes('pending=flush-any'))!;
+  assert.match(f.title, /no kernel shipped/);
+  assert.match(f.fixed, /fault write 0x1000 pending=flush-any \}/);
+  assert.deepEqual(analyze(f.fixed).scenarios[0]!.races.map((x) => x.code), []);
+  // the merged fix there would change nothing
+  assert.ok(analyze(f.fixed.replace('pending=flush-any', 'pending=flush')).scenarios[0]!.races.some((x) => x.code === 'lost-write'));
+});
+
 test('lock-held-at-exit: the missing unlock is added at the end of the thread, one-line or multi-line', () => {
   const multi = 'scenario s {\n  thread t on cpu0 {\n    lock mmap read\n  }\n}\n';
   const f = fixesFor(multi, 'lock-held-at-exit')[0]!;

@@ -1,5 +1,6 @@
 // Quick fixes where the fix is mechanical: apply a "did you mean" suggestion, take mmap_lock
-// for write, write-lock or bracket the VMAs (pervma, spf), flush under the PTL, add pending=flush to the faults, add a missing unlock,
+// for write, write-lock or bracket the VMAs (pervma, spf), flush under the PTL, add pending=flush to the faults in uffd-wp VMAs
+// (6ce64428d620) or the never-merged pending=flush-any to the others, add a missing unlock,
 // remove an unlock of a lock not held.
 import type * as A from '../lang/ast';
 import type { Span } from '../lang/span';
@@ -68,6 +69,16 @@ function lineIndent(file: CheckedFile, line: number): string {
   return /^[ \t]*/.exec(file.text.slice(start))![0];
 }
 
+/** Whether a `fault`/`cow` step's address lies in a VMA of its thread's mm registered for uffd-wp (as declared). */
+function faultInUffdVma(file: CheckedFile, scenario: A.ScenarioNode, st: A.StepNode): boolean {
+  const model = file.scenarios.find((c) => c.ast === scenario)?.model;
+  const thread = model?.threads.find((t) => t.steps.some((x) => x.node === st));
+  const shaped = thread?.steps.find((x) => x.node === st);
+  const addr = shaped?.slots.find((x) => x.kind === 'addr');
+  if (!model || !thread || !addr || addr.kind !== 'addr') return false;
+  return (model.mms[thread.mm]?.vmas ?? []).some((v) => v.uffd && v.start <= addr.addr && addr.addr < v.end);
+}
+
 export function codeActions(file: CheckedFile, diagnostics: readonly DiagnosticRef[]): CodeAction[] {
   const out: CodeAction[] = [];
   for (const d of diagnostics) {
@@ -92,14 +103,20 @@ export function codeActions(file: CheckedFile, diagnostics: readonly DiagnosticR
         }
         break;
       case 'lost-write': {
-        const faults: TextEdit[] = [];
+        // 6ce64428d620 flushes only in VMAs registered for uffd-wp; elsewhere only the
+        // never-merged generic proposal (pending=flush-any) would
+        const merged: TextEdit[] = [];
+        const proposal: TextEdit[] = [];
         for (const dd of scenario.items) {
           if (dd.kind !== 'thread') continue;
           for (const st of dd.steps) {
-            if ((st.op.text === 'fault' || st.op.text === 'cow') && !st.args.some((a) => a.kind === 'option' && a.option.key.text === 'pending')) faults.push(setOption(st, 'pending', 'flush'));
+            if ((st.op.text !== 'fault' && st.op.text !== 'cow') || st.args.some((a) => a.kind === 'option' && a.option.key.text === 'pending')) continue;
+            if (faultInUffdVma(file, scenario, st)) merged.push(setOption(st, 'pending', 'flush'));
+            else proposal.push(setOption(st, 'pending', 'flush-any'));
           }
         }
-        if (faults.length) out.push({ title: 'Flush a pending TLB flush before COW (pending=flush, 6ce64428d620)', edits: faults, fixes: d.code, preferred: false });
+        if (merged.length) out.push({ title: 'Flush a pending TLB flush before COW in uffd-wp VMAs (pending=flush, 6ce64428d620)', edits: merged, fixes: d.code, preferred: false });
+        if (proposal.length) out.push({ title: 'Flush a pending TLB flush before COW in any VMA (pending=flush-any: a proposal no kernel shipped)', edits: proposal, fixes: d.code, preferred: false });
         break;
       }
       case 'lock-held-at-exit': {

@@ -93,8 +93,22 @@ export class ExecContext {
     return ins !== undefined && this.programs[u]!.stepStart[ins.step] !== pc;
   }
 
-  /** Whether the op at (thread, step) has returned. */
+  /** Where the op at p returned, for a message, when it ran inside explicit locks (else ""). */
+  returnNote(p: Place): string {
+    const r = this.programs[p.thread]!.returnStep[p.step]!;
+    const o = this.spec.threads[p.thread]!.steps[r];
+    if (r === p.step || !o) return '';
+    if (o.op === 'unlock') return ` (inside explicit locks: it returned at ${this.tn(p.thread)}'s \`unlock ${o.lock}\`)`;
+    if (o.op === 'irq') return ` (with IRQs off: it returned at ${this.tn(p.thread)}'s \`irq on\`)`;
+    return ` (inside explicit locks never released: it returned when ${this.tn(p.thread)} ended)`;
+  }
+
+  /**
+   * Whether the op at (thread, step) has returned to user space: the thread is past the op's
+   * return point, which for an op run inside explicit locks is the outermost unlock
+   * (return-point.ts, SPEC Appendix).
+   */
   opReturned(s: State, thread: number, step: number): boolean {
-    return this.curStep(s, thread) > step;
+    return this.curStep(s, thread) > this.programs[thread]!.returnStep[step]!;
   }
 }

@@ -8,7 +8,7 @@ import { hex } from './format';
 import type { Layout } from './layout';
 
 type FaultMode = 'classic' | 'vma' | 'spec';
-export type FaultOpts = { readonly copy: 'unlocked' | 'ptl'; readonly pending: 'ignore' | 'flush' };
+export type FaultOpts = { readonly copy: 'unlocked' | 'ptl'; readonly pending: 'ignore' | 'flush' | 'flush-any' };
 export type FaultExits = { readonly done: Target; readonly segv: Target; readonly uffd: Target };
 
 export function emitFault(b: Builder, L: Layout, design: LockingDesign, g: DraftBase, write: boolean, opts: FaultOpts, exits: FaultExits): void {
@@ -37,7 +37,7 @@ function emitFaultBody(b: Builder, L: Layout, design: LockingDesign, g: DraftBas
   const wpFlush = b.label();
   const copy = b.label();
   const copyPtl = b.label();
-  const f = { ...g, write, copyUnderPtl: opts.copy === 'ptl', flushPending: opts.pending === 'flush' };
+  const f = { ...g, write, copyUnderPtl: opts.copy === 'ptl', flushPending: opts.pending === 'flush', flushPendingAny: opts.pending === 'flush-any' };
   const fb = (): { fallback: Label } => ({ fallback: fallback! });
   // on arm64 without RCU table freeing, IRQs off do not keep a page table alive: the
   // speculative walk and pte_map_lock() are split where a concurrent free can come between
@@ -74,7 +74,9 @@ function emitFaultBody(b: Builder, L: Layout, design: LockingDesign, g: DraftBas
   lockPtl();
   b.emit({ ...f, kind: 'handle-pte', text: `${who}: pte_same, do_wp_page`, next: exit, jumps: { uffd, flush: wpFlush, copy, copyPtl } });
   b.place(wpFlush);
-  b.emit({ ...f, kind: 'wp-flush-pending', text: `${who}: flush pending tlb`, next: exit, jumps: { copy, copyPtl } });
+  // pending=flush-any is Yu Zhao's never-merged proposal: the flush in handle_pte_fault(), any VMA
+  const anyKernel = opts.pending === 'flush-any' ? { kernel: 'handle_pte_fault(): flush_tlb_page() [mm_tlb_flush_pending(mm)] (proposal, never merged)' } : {};
+  b.emit({ ...f, kind: 'wp-flush-pending', text: `${who}: flush pending tlb`, next: exit, jumps: { uffd, copy, copyPtl }, ...anyKernel });
   b.place(copy);
   b.emit({ ...f, kind: 'cow-copy', text: `${who}: copy page` });
   lockPtl();

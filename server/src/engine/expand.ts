@@ -8,6 +8,7 @@ import { emitFault } from './expand-fault';
 import { hex } from './format';
 import { SEGV, type Ctx, type ThreadProgram } from './instr';
 import type { Layout } from './layout';
+import { returnSteps } from './return-point';
 import { PT_SPAN, type LockMode, type ScenarioSpec, type StepSpec } from './scenario';
 
 export { END, SEGV, type Instr, type ThreadProgram } from './instr';
@@ -57,7 +58,7 @@ export function compileThread(L: Layout, spec: ScenarioSpec, thread: number, des
     expandStep({ b, L, design, op, step: i, held, opEnd, refNames: th.refs });
   });
   b.place(endLabel);
-  return { instrs: b.finish(), stepStart };
+  return { instrs: b.finish(), stepStart, returnStep: returnSteps(th.steps) };
 }
 
 function pageOf(L: Layout, addr: number): number {
@@ -196,8 +197,10 @@ function expandStep(c: StepContext): void {
       const endL = b.label();
       opLock(what, mode, op.op === 'mprotect' ? `${rangeText(op.start, op.end)} + vmas + neighbours` : rangeText(op.start, op.end), `mmap_${mode}_lock()`);
       const bracketed = op.op !== 'unprotect' && op.vmalock && vmaWrite(what, 'vmas');
+      // UFFDIO_WRITEPROTECT on a range without a VMA or with one not registered for uffd-wp: -ENOENT
+      const enoent = b.label();
       if (op.op === 'mprotect') b.emit({ ...base(), kind: 'mprotect-fixup', text: `${what}: change vma`, jumps: { fail: endL } });
-      else b.emit({ ...base(), kind: 'wp-begin', text: `${what}: begin`, jumps: { fail: endL } });
+      else b.emit({ ...base(), kind: 'wp-begin', text: `${what}: begin`, jumps: { fail: enoent } });
       const underPtl = op.flush === 'ptl';
       for (const r of regionsIn(L, op.start, op.end)) {
         const inh = held.ptl.has(r);
@@ -215,6 +218,9 @@ function expandStep(c: StepContext): void {
         kernel: [flushes ? 'flush_tlb_range()' : '', op.op === 'wrprotect' && !op.pending ? '' : 'dec_tlb_flush_pending()', un.kernel].filter((x) => x).join('; '),
         next: opEnd,
       });
+      if (op.op === 'mprotect') return;
+      b.place(enoent);
+      b.emit({ ...base(), kind: 'change-end', text: `${what}: -ENOENT${un.text}`, kernel: ['mwriteprotect_range(): -ENOENT', un.kernel].filter((x) => x).join('; '), next: opEnd });
       return;
     }
     case 'munmap':

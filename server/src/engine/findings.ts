@@ -26,7 +26,7 @@ export const VIOLATIONS = [
   },
   {
     code: 'downgrade-needs-flush',
-    summary: 'write permission removed while faults can run, and the PTL dropped before the TLB flush, without a diverting marker and a pending-flush bracket',
+    summary: 'write permission removed while faults can run, and the PTL dropped before the TLB flush, without a diverting marker (a uffd-wp bit set in a uffd-wp VMA) and a pending-flush bracket',
     source: 'R6, R7: Linus 21 Dec 2020 ("RW->RO is not" ok under the read lock); Andrea Arcangeli 22 Dec 2020; 6ce64428d620',
   },
   {
@@ -61,12 +61,12 @@ export const RACES = [
   },
   {
     code: 'stale-tlb-write',
-    summary: 'a store went through a writable TLB entry cached before an op removed write permission, after that op returned',
+    summary: 'a store went through a writable TLB entry cached before an op removed write permission, after that op returned (inside explicit locks: at the outermost explicit unlock)',
     source: 'R6, R22, R23: the flush must complete before the op returns (mprotect, fork, clear_refs 912efa17e512)',
   },
   {
     code: 'cow-isolation',
-    summary: "a write landed on a private frame another mm can still reach, after the fork that shared it returned",
+    summary: 'a write landed on a private frame another mm can still reach, after the fork that shared it returned (inside explicit locks: at the outermost explicit unlock)',
     source: 'R9, R15: CVE-2020-29374 (17839856fd58), Linux 6.4 fork (fb49c455323f)',
   },
   {

@@ -106,8 +106,10 @@ interface FaultFlags {
   readonly write: boolean;
   /** copy=ptl: do_wp_page copies with the PTL held. */
   readonly copyUnderPtl: boolean;
-  /** pending=flush: flush a pending TLB flush before deciding (6ce64428d620). */
+  /** pending=flush: on a uffd-wp VMA, flush a pending TLB flush before deciding (6ce64428d620). */
   readonly flushPending: boolean;
+  /** pending=flush-any: flush a pending TLB flush before do_wp_page on any VMA (Yu Zhao's proposal, never merged). */
+  readonly flushPendingAny: boolean;
 }
 
 /** Each kind's own operands and named jumps (besides the common fields of InstrCommon). */
@@ -126,7 +128,7 @@ interface Operands {
   'fill-pte': FaultFlags & { jumps: J<never> };
   'cow-file-copy': FaultFlags & { jumps: J<never> };
   'handle-pte': FaultFlags & { jumps: J<'uffd' | 'flush' | 'copy' | 'copyPtl'> };
-  'wp-flush-pending': FaultFlags & { jumps: J<'copy' | 'copyPtl'> };
+  'wp-flush-pending': FaultFlags & { jumps: J<'uffd' | 'copy' | 'copyPtl'> };
   /** `ptlHeld`: this copy runs with the PTL held (copy=ptl), so it does not sleep. */
   'cow-copy': FaultFlags & { readonly ptlHeld: boolean; jumps: J<never> };
   'cow-install': FaultFlags & { jumps: J<never> };
@@ -225,6 +227,7 @@ export const FLAG_DEFAULTS = {
   write: false,
   copyUnderPtl: false,
   flushPending: false,
+  flushPendingAny: false,
   ptlHeld: false,
   efault: false,
   fellBack: false,
@@ -243,6 +246,8 @@ export interface ThreadProgram {
   readonly instrs: readonly Instr[];
   /** First micro-step of each step (op). */
   readonly stepStart: readonly number[];
+  /** Each step's return point: the step after which it has returned to user space (return-point.ts). */
+  readonly returnStep: readonly number[];
 }
 
 /** Every kind, in the order of their codes. */

@@ -99,7 +99,11 @@ const FAULT_OPTIONS: readonly OptionSpec[] = [
       { value: 'ignore', doc: 'no check (5.10 before the fix).' },
       {
         value: 'flush',
-        doc: 'with the PTL held, once the PTE is found write-protected: if mm_tlb_flush_pending(), flush this address on every CPU before reusing or copying (6ce64428d620).',
+        doc: 'the merged fix, 6ce64428d620 (5.11): with the PTL held, after the uffd-wp test and before reusing or copying, `if (userfaultfd_wp(vma) && mm_tlb_flush_pending(mm)) flush_tlb_page()`. Only in a VMA registered for uffd-wp (`uffd`): it does not cover a clear_refs-style write-protect of any other VMA.',
+      },
+      {
+        value: 'flush-any',
+        doc: 'a proposal, not a kernel: no kernel shipped it. Yu Zhao\'s suggestion in the 6ce64428d620 thread (LKML, 23 Dec 2020): handle_pte_fault() flushes this address on every CPU whenever mm_tlb_flush_pending(), in any VMA, before calling do_wp_page() (so before its uffd-wp test). It would cover clear_refs too.',
       },
     ],
   },
@@ -239,8 +243,11 @@ export const OPS: readonly OpSpec[] = [
         key: 'marker',
         doc: 'Whether the write-protected PTE carries a marker that diverts write faults.',
         values: [
-          { value: 'uffd', doc: 'set the uffd-wp bit: a write fault is handed to userfaultfd (the thread waits for `unprotect`), never to COW.' },
-          { value: 'none', doc: 'a plain read-only PTE (as left by a later unprotect, or by clear_refs): write faults take the COW path.' },
+          {
+            value: 'uffd',
+            doc: 'UFFDIO_WRITEPROTECT: set the uffd-wp bit, so a write fault is handed to userfaultfd (the thread waits for `unprotect`), never to COW. Every VMA of the range must be registered for uffd-wp (`uffd`): otherwise mwriteprotect_range() returns -ENOENT and changes nothing (no write-protect, no marker, no pending flush).',
+          },
+          { value: 'none', doc: 'a plain read-only PTE (as left by a later unprotect, or by clear_refs, which needs no registration): write faults take the COW path.' },
         ],
       },
       VMALOCK_OPTION('off', 'Whether the write-protect excludes VMA-locked (pervma) and speculative (spf) faults.'),
@@ -250,7 +257,7 @@ export const OPS: readonly OpSpec[] = [
   {
     name: 'unprotect',
     group: 'kernel',
-    summary: 'UFFDIO_WRITEPROTECT without MODE_WP: clear the uffd-wp bit; the PTE stays read-only and the next write fault takes the normal path.',
+    summary: 'UFFDIO_WRITEPROTECT without MODE_WP: clear the uffd-wp bit; the PTE stays read-only and the next write fault takes the normal path. On a range with a VMA not registered for uffd-wp it returns -ENOENT and changes nothing.',
     forms: [{ slots: [{ kind: 'range' }], synopsis: 'unprotect RANGE' }],
     flags: [],
     options: [LOCK_OPTION('read'), FLUSH_OPTION],

@@ -90,7 +90,7 @@ export type StepSpec = { readonly origin: number } & (
       readonly write: boolean;
       readonly addr: number;
       readonly copy: 'unlocked' | 'ptl';
-      readonly pending: 'ignore' | 'flush';
+      readonly pending: 'ignore' | 'flush' | 'flush-any';
     }
   | {
       readonly op: 'gup';

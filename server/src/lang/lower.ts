@@ -78,7 +78,7 @@ function lowerStep(s: ShapedStep, origin: number, registers: readonly string[], 
         write: s.op.name === 'cow' || word(s) === 'write',
         addr: slot(s, 'addr').addr,
         copy: opt('copy') as 'unlocked' | 'ptl',
-        pending: opt('pending') as 'ignore' | 'flush',
+        pending: opt('pending') as 'ignore' | 'flush' | 'flush-any',
       };
     case 'gup':
       return {

@@ -8,6 +8,7 @@ import type { InstrOf } from '../instr';
 import * as L from '../layout';
 import { L_FLAGS, LF_PENDING, LF_UNFLUSHED, type State } from '../machine';
 import { holdsAnyPtl, ptlDrop } from '../locks/ptl';
+import { vmaFlagsAt } from '../vmas';
 
 /** sleep-in-atomic: `what` may sleep, but t holds a PTL or has IRQs off. */
 export function checkSleep(cx: ExecContext, s: State, t: number, what: string): void {
@@ -55,6 +56,23 @@ export function checkWalk(cx: ExecContext, s: State, t: number, what: string, pa
 type DowngradeOp = InstrOf<'change-ptes'> | InstrOf<'fork-unlock-ptl'>;
 
 /**
+ * Whether the op left a marker that diverts write faults on every page it changed in this
+ * table: the uffd-wp bit (marker=uffd) in a VMA registered for uffd-wp, since do_wp_page()
+ * diverts only on userfaultfd_pte_wp() = userfaultfd_wp(vma) && pte_uffd_wp(pte). The option
+ * alone never counts: a marker that was not set, or is ignored, diverts nothing.
+ */
+function markerDiverts(cx: ExecContext, s: State, mm: number, ins: DowngradeOp, region: number): boolean {
+  const o = ins.op;
+  if (o.op !== 'wrprotect' || !o.marker) return false;
+  for (let p = 0; p < cx.L.nPage; p++) {
+    const a = cx.L.pages[p]!;
+    if (cx.L.pageRegion[p] !== region || a < o.start || a >= o.end || (s[cx.m.pte(mm, p)]! & L.PTE_FRAME_MASK) === 0) continue;
+    if (((vmaFlagsAt(cx, s, mm, a)?.flags ?? 0) & L.VF_UFFD) === 0 || (s[cx.m.pte(mm, p)]! & L.PTE_UFFD) === 0) return false;
+  }
+  return true;
+}
+
+/**
  * Drop a PTL, checking downgrade-needs-flush: write permission removed under it and not yet
  * flushed, while faults can run (the design says whether they can, and why).
  */
@@ -63,9 +81,10 @@ export function ptlDropChecked(cx: ExecContext, s: State, t: number, ins: Downgr
   const running = (s[fo]! & LF_UNFLUSHED) !== 0 ? cx.design.faultsCanRun(cx, s, t, ins.op, region) : undefined;
   if (running !== undefined) {
     const o = ins.op;
-    const diverted = o.op === 'wrprotect' && o.marker && (s[fo]! & LF_PENDING) !== 0;
+    const marked = markerDiverts(cx, s, mm, ins, region);
+    const diverted = marked && (s[fo]! & LF_PENDING) !== 0;
     if (!diverted) {
-      const why = o.op === 'wrprotect' && o.marker ? 'its uffd-wp marker is not bracketed by inc/dec_tlb_flush_pending' : 'no marker diverts concurrent faults';
+      const why = marked ? 'its uffd-wp marker is not bracketed by inc/dec_tlb_flush_pending' : 'no marker diverts concurrent faults';
       cx.violation(
         'downgrade-needs-flush',
         `${o.op} by ${cx.tn(t)} removes write permission and drops the page-table lock before the TLB flush while faults can run (${running}); ${why}, so a fault can see the read-only PTE while another CPU still writes through its TLB`,

@@ -61,9 +61,9 @@ export function checkStaleEntry(cx: ExecContext, s: State, t: number, c: number,
   if (!lost && !wp && !initialLost && !initialWp) return;
   const a = hex(cx.L.pages[p]!);
   const fn = m.frameName(f);
-  if (lost) cx.race('lost-write', `the store to ${a} by ${cx.tn(t)} lands in frame ${fn} through a stale TLB entry on cpu${c}, after ${cx.opName(lost)} had removed ${fn} from ${a} and returned: the value is lost`, cx.cur, [lost]);
+  if (lost) cx.race('lost-write', `the store to ${a} by ${cx.tn(t)} lands in frame ${fn} through a stale TLB entry on cpu${c}, after ${cx.opName(lost)} had removed ${fn} from ${a} and returned${cx.returnNote(lost)}: the value is lost`, cx.cur, [lost]);
   else if (initialLost) cx.race('lost-write', `the store to ${a} by ${cx.tn(t)} lands in frame ${fn} through a stale TLB entry on cpu${c} that no longer matches the PTE: the value is lost`);
-  if (wp) cx.race('stale-tlb-write', `the store to ${a} by ${cx.tn(t)} goes through a writable TLB entry on cpu${c} cached before ${cx.opName(wp)} removed write permission, after it returned`, cx.cur, [wp]);
+  if (wp) cx.race('stale-tlb-write', `the store to ${a} by ${cx.tn(t)} goes through a writable TLB entry on cpu${c} cached before ${cx.opName(wp)} removed write permission, after it returned${cx.returnNote(wp)}`, cx.cur, [wp]);
   else if (initialWp) cx.race('stale-tlb-write', `the store to ${a} by ${cx.tn(t)} goes through a writable TLB entry on cpu${c} over a read-only PTE`);
 }
 

@@ -42,9 +42,22 @@ function mprotectFixup(cx: ExecContext, s: State, t: number, ins: InstrOf<'mprot
   return ins.next;
 }
 
+/**
+ * mwriteprotect_range() (UFFDIO_WRITEPROTECT: `wrprotect marker=uffd`, `unprotect`) returns
+ * -ENOENT and changes nothing unless every VMA of the range is registered for uffd-wp: 5.7-6.4
+ * `find_dst_vma(); if (!userfaultfd_wp(dst_vma)) goto out_unlock;` (one VMA); 6.5+ stops at
+ * the first unregistered VMA of `for_each_vma_range()`. clear_refs (`marker=none`) needs none.
+ */
+function uffdWpRefused(cx: ExecContext, s: State, mm: number, o: InstrOf<'wp-begin'>['op'], vmas: readonly number[]): boolean {
+  if (o.op === 'wrprotect' && !o.marker) return false;
+  return vmas.some((v) => (s[cx.m.vma(mm, v, L.V_FLAGS)]! & L.VF_UFFD) === 0);
+}
+
 function wpBegin(cx: ExecContext, s: State, t: number, ins: InstrOf<'wp-begin'>): Next {
   const o = ins.op;
-  if (coveredVmas(cx, s, cx.tMm[t]!, o.start, o.end).length === 0) return ins.jumps.fail;
+  const mm = cx.tMm[t]!;
+  const vmas = coveredVmas(cx, s, mm, o.start, o.end);
+  if (vmas.length === 0 || uffdWpRefused(cx, s, mm, o, vmas)) return ins.jumps.fail; // -ENOENT
   if (o.op === 'unprotect' || o.pending) raisePending(cx, s, t);
   return ins.next;
 }
@@ -109,8 +122,8 @@ export const CHANGE_PROTECTION: SemanticsPart<'mprotect-fixup' | 'wp-begin' | 'c
     footprint: fp(['vma:range', 'mmap-lock:mm', 'range-lock:mm', 'vma-lock:range', 'vma-seq:range', 'flush-pending:mm'], ['vma:range', 'vma-lock:range', 'vma-seq:range', 'flush-pending:mm']),
   },
   'wp-begin': {
-    kernel: 'mwriteprotect_range(): change_protection_range(): inc_tlb_flush_pending()',
-    doc: 'check the VMA, raise tlb_flush_pending (pending=on)',
+    kernel: 'mwriteprotect_range(): find_dst_vma(); userfaultfd_wp(); change_protection_range(): inc_tlb_flush_pending()',
+    doc: 'find the VMAs (none: -ENOENT); for UFFDIO_WRITEPROTECT (marker=uffd, unprotect) a VMA not registered for uffd-wp: -ENOENT, nothing changes; else raise tlb_flush_pending (pending=on)',
     source: 'kernel-paths §7.1',
     mover: 'N',
     run: wpBegin,

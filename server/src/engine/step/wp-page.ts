@@ -1,6 +1,7 @@
 // do_wp_page() (mm/memory.c; kernel-paths §2, §3): a write fault on a present, read-only PTE.
 // Under the PTL the snapshot is re-checked (pte_same); a uffd-wp PTE goes to userfaultfd; with
-// pending=flush a pending TLB flush is done first (6ce64428d620); then the page is reused in
+// pending=flush a pending TLB flush is done first in a uffd-wp VMA (6ce64428d620; pending=
+// flush-any: in any VMA, before the uffd-wp test, a proposal never merged); then the page is reused in
 // place (wp_page_reuse, by the design's reuse rule) or a reference is taken and the PTL dropped
 // to copy it (wp_page_copy), the copy installed under the PTL if the PTE is still the same.
 import type { ExecContext } from '../context';
@@ -65,7 +66,6 @@ function handlePte(cx: ExecContext, s: State, t: number, ins: InstrOf<'handle-pt
   const m = cx.m;
   const mm = cx.tMm[t]!;
   const p = ins.page;
-  const addr = cx.L.pages[p]!;
   const region = cx.L.pageRegion[p]!;
   const pte = s[m.pte(mm, p)]!;
   if (pte !== s[m.loc(t, L_ORIG)] || (pte & F) === 0) {
@@ -78,22 +78,39 @@ function handlePte(cx: ExecContext, s: State, t: number, ins: InstrOf<'handle-pt
     unlockFaultPtl(cx, s, t, ins, region);
     return ins.next; // spurious
   }
+  // pending=flush-any, Yu Zhao's proposal (LKML, 23 Dec 2020, never merged): handle_pte_fault()
+  // flushes before it calls do_wp_page(), whatever the VMA, so before the uffd-wp test too
+  if (ins.flushPendingAny && s[m.mm(mm, L.M_PENDING)]! > 0) return ins.jumps.flush;
+  return doWpPage(cx, s, t, ins, ins.jumps.flush);
+}
+
+/**
+ * do_wp_page() from its top, the PTL held: a uffd-wp PTE in a uffd-wp VMA goes to userfaultfd
+ * (userfaultfd_pte_wp); then, with pending=flush and a flush target, 6ce64428d620's
+ * `if (userfaultfd_wp(vma) && mm_tlb_flush_pending(mm)) flush_tlb_page()`: the merged fix
+ * flushes only in VMAs registered for uffd-wp; then reuse or copy.
+ */
+function doWpPage(cx: ExecContext, s: State, t: number, ins: WpInstr, flushTo: number | undefined): Next {
+  const m = cx.m;
+  const mm = cx.tMm[t]!;
+  const p = ins.page;
+  const addr = cx.L.pages[p]!;
   const v = vmaFlagsAt(cx, s, mm, addr);
-  if (v && (v.flags & L.VF_UFFD) !== 0 && (pte & L.PTE_UFFD) !== 0) {
-    unlockFaultPtl(cx, s, t, ins, region);
+  const uffdWpVma = v !== undefined && (v.flags & L.VF_UFFD) !== 0;
+  if (uffdWpVma && (s[m.pte(mm, p)]! & L.PTE_UFFD) !== 0) {
+    unlockFaultPtl(cx, s, t, ins, cx.L.pageRegion[p]!);
     return ins.jumps.uffd;
   }
-  if (ins.flushPending && s[m.mm(mm, L.M_PENDING)]! > 0) return ins.jumps.flush;
+  if (flushTo !== undefined && ins.flushPending && uffdWpVma && s[m.mm(mm, L.M_PENDING)]! > 0) return flushTo;
   return wpDecide(cx, s, t, ins, faultProt(cx, s, t, mm, addr), v?.flags ?? 0);
 }
 
 function wpFlushPending(cx: ExecContext, s: State, t: number, ins: InstrOf<'wp-flush-pending'>): Next {
-  const mm = cx.tMm[t]!;
   const p = ins.page;
-  const addr = cx.L.pages[p]!;
-  flushPages(cx, s, mm, (q) => q === p);
-  const v = vmaFlagsAt(cx, s, mm, addr);
-  return wpDecide(cx, s, t, ins, faultProt(cx, s, t, mm, addr), v?.flags ?? 0);
+  flushPages(cx, s, cx.tMm[t]!, (q) => q === p);
+  // the PTE cannot have changed under the PTL: after 6ce64428d620's flush the uffd-wp test
+  // below repeats the one already passed; after flush-any's it is do_wp_page()'s first test
+  return doWpPage(cx, s, t, ins, undefined);
 }
 
 function cowCopy(cx: ExecContext, s: State, t: number, ins: InstrOf<'cow-copy'>): Next {
@@ -165,15 +182,15 @@ function cowPutOld(cx: ExecContext, s: State, t: number, ins: InstrOf<'cow-put-o
 export const WP_PAGE: SemanticsPart<'handle-pte' | 'wp-flush-pending' | 'cow-copy' | 'cow-install' | 'cow-put-old'> = {
   'handle-pte': {
     kernel: 'pte_same(); do_wp_page()',
-    doc: 'under the PTL: re-check the snapshot; spurious: done; uffd-wp marker: to userfaultfd; flush pending (pending=flush): flush first; then reuse (W in place) or take a reference and drop the PTL to copy',
-    source: 'kernel-paths §1.2, §2',
+    doc: 'under the PTL: re-check the snapshot; spurious: done; a flush pending with pending=flush-any: flush first (any VMA); uffd-wp marker in a uffd-wp VMA: to userfaultfd; a flush pending with pending=flush in a uffd-wp VMA: flush first (6ce64428d620); then reuse (W in place) or take a reference and drop the PTL to copy',
+    source: 'kernel-paths §1.2, §2, §2.4',
     mover: 'N',
     run: handlePte,
     footprint: fp(['pte:page', 'vma:page', 'flush-pending:mm', 'page-refs:any', 'ptl:table', 'tlb:mm-cpus', 'pte:any', 'mm:any'], ['pte:page', 'tlb:mm-cpus', 'page-refs:any', 'ptl:table']),
   },
   'wp-flush-pending': {
-    kernel: 'flush_tlb_page() [mm_tlb_flush_pending]',
-    doc: 'with the PTL held, flush this address on every CPU, then decide reuse or copy (6ce64428d620)',
+    kernel: 'flush_tlb_page() [userfaultfd_wp(vma) && mm_tlb_flush_pending(mm)]',
+    doc: 'with the PTL held, flush this address on every CPU (6ce64428d620: only in a uffd-wp VMA; pending=flush-any: in any VMA, before the uffd-wp test), then do_wp_page(): a uffd-wp PTE to userfaultfd, else reuse or copy',
     source: 'kernel-paths §2.4',
     mover: 'N',
     enabled: ipiEnabled,

@@ -13,6 +13,7 @@ import type { CheckedScenario } from './model';
 import { checkLimit, checkSetting } from './settings';
 import { checkThreadMms, checkThreads } from './threads';
 import { checkTlb } from './tlbs';
+import { checkUffdRanges } from './uffd';
 
 export type { CheckedScenario, Expectation, ExpectKind, ModelCheck, ModelFrame, ModelMm, ModelThread, ModelVma, ScenarioModel } from './model';
 
@@ -48,6 +49,7 @@ export function checkScenario(ast: A.ScenarioNode, text: string): CheckedScenari
   for (const { decl, mm } of mmDecls) if (decl.kind === 'map' && mm >= 0) checkMap(cx, decl, mm);
   checkThreads(cx, items.filter((d): d is A.ThreadDecl => d.kind === 'thread'));
   checkThreadMms(cx);
+  checkUffdRanges(cx);
   for (const { decl } of mmDecls) if (decl.kind === 'tlb') checkTlb(cx, decl);
   for (const d of items) {
     if (d.kind === 'expect') checkExpect(cx, d);
