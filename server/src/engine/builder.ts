@@ -89,6 +89,7 @@ export class Builder {
         write: d.write ?? FLAG_DEFAULTS.write,
         copyUnderPtl: d.copyUnderPtl ?? FLAG_DEFAULTS.copyUnderPtl,
         flushPending: d.flushPending ?? FLAG_DEFAULTS.flushPending,
+        unshare: d.unshare ?? FLAG_DEFAULTS.unshare,
         ptlHeld: d.ptlHeld ?? FLAG_DEFAULTS.ptlHeld,
         efault: d.efault ?? FLAG_DEFAULTS.efault,
         fellBack: d.fellBack ?? FLAG_DEFAULTS.fellBack,

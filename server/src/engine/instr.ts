@@ -108,6 +108,8 @@ interface FaultFlags {
   readonly copyUnderPtl: boolean;
   /** pending=flush: flush a pending TLB flush before deciding (6ce64428d620). */
   readonly flushPending: boolean;
+  /** GUP's unsharing fault: faultin_page() with FAULT_FLAG_UNSHARE after -EMLINK (5.19). */
+  readonly unshare: boolean;
 }
 
 /** Each kind's own operands and named jumps (besides the common fields of InstrCommon). */
@@ -136,7 +138,8 @@ interface Operands {
   'spf-end': FaultFlags & { jumps: J<never> };
   'uffd-wait': FaultFlags & { jumps: J<never> };
   'gup-enter': { jumps: J<'efault'> };
-  'gup-follow': { jumps: J<'fault'> };
+  /** `unshare`: a R/O pin must unshare first (the unsharing fault, expanded only for pins that may need it). */
+  'gup-follow': { jumps: J<'fault'> & { readonly unshare?: number } };
   /** `efault`: the lookup failed; the reference slot is cleared. */
   'gup-exit': { readonly efault: boolean; jumps: J<never> };
   'gupf-begin': { jumps: J<'slow'> };
@@ -225,6 +228,7 @@ export const FLAG_DEFAULTS = {
   write: false,
   copyUnderPtl: false,
   flushPending: false,
+  unshare: false,
   ptlHeld: false,
   efault: false,
   fellBack: false,
