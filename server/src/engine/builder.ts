@@ -90,6 +90,7 @@ export class Builder {
         copyUnderPtl: d.copyUnderPtl ?? FLAG_DEFAULTS.copyUnderPtl,
         flushPending: d.flushPending ?? FLAG_DEFAULTS.flushPending,
         flushPendingAny: d.flushPendingAny ?? FLAG_DEFAULTS.flushPendingAny,
+        unshare: d.unshare ?? FLAG_DEFAULTS.unshare,
         ptlHeld: d.ptlHeld ?? FLAG_DEFAULTS.ptlHeld,
         efault: d.efault ?? FLAG_DEFAULTS.efault,
         fellBack: d.fellBack ?? FLAG_DEFAULTS.fellBack,

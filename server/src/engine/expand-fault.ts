@@ -8,7 +8,7 @@ import { hex } from './format';
 import type { Layout } from './layout';
 
 type FaultMode = 'classic' | 'vma' | 'spec';
-export type FaultOpts = { readonly copy: 'unlocked' | 'ptl'; readonly pending: 'ignore' | 'flush' | 'flush-any' };
+export type FaultOpts = { readonly copy: 'unlocked' | 'ptl'; readonly pending: 'ignore' | 'flush' | 'flush-any'; readonly unshare?: boolean };
 export type FaultExits = { readonly done: Target; readonly segv: Target; readonly uffd: Target };
 
 export function emitFault(b: Builder, L: Layout, design: LockingDesign, g: DraftBase, write: boolean, opts: FaultOpts, exits: FaultExits): void {
@@ -26,7 +26,7 @@ export function emitFault(b: Builder, L: Layout, design: LockingDesign, g: Draft
 function emitFaultBody(b: Builder, L: Layout, design: LockingDesign, g: DraftBase, write: boolean, opts: FaultOpts, exits: FaultExits, mode: FaultMode, fallback: Label | undefined): void {
   const addr = L.pages[g.page]!;
   const a = hex(addr);
-  const rw = write ? 'write' : 'read';
+  const rw = opts.unshare ? 'unshare' : write ? 'write' : 'read';
   const who = mode === 'spec' ? `speculative ${rw} fault ${a}` : mode === 'vma' ? `vma-locked ${rw} fault ${a}` : `${rw} fault ${a}`;
   // GUP holds its lock across the fault: its exit goes straight back to the lookup.
   const exit: Target = g.ctx === 'gup' ? exits.done : b.label();
@@ -37,7 +37,7 @@ function emitFaultBody(b: Builder, L: Layout, design: LockingDesign, g: DraftBas
   const wpFlush = b.label();
   const copy = b.label();
   const copyPtl = b.label();
-  const f = { ...g, write, copyUnderPtl: opts.copy === 'ptl', flushPending: opts.pending === 'flush', flushPendingAny: opts.pending === 'flush-any' };
+  const f = { ...g, write, copyUnderPtl: opts.copy === 'ptl', flushPending: opts.pending === 'flush', flushPendingAny: opts.pending === 'flush-any', unshare: opts.unshare === true };
   const fb = (): { fallback: Label } => ({ fallback: fallback! });
   // on arm64 without RCU table freeing, IRQs off do not keep a page table alive: the
   // speculative walk and pte_map_lock() are split where a concurrent free can come between

@@ -149,29 +149,37 @@ function expandStep(c: StepContext): void {
       const a = hex(op.addr);
       if (op.fast) {
         const fail = b.label();
-        b.emit({ ...g, kind: 'gupf-begin', text: `gup-fast ${a}: irq off`, jumps: { slow } });
+        b.emit({ ...g, kind: 'gupf-begin', text: `gup-fast ${a}: irq save`, jumps: { slow } });
         b.emit({ ...g, kind: 'gupf-pmd', text: `gup-fast ${a}: read pmd`, jumps: { fail } });
         b.emit({ ...g, kind: 'gupf-pte', text: `gup-fast ${a}: read pte`, jumps: { fail } });
         b.emit({ ...g, kind: 'gupf-grab', text: `gup-fast ${a}: ${op.pin ? 'pin' : 'get'} page`, jumps: { fail } });
         b.emit({ ...g, kind: 'gupf-recheck', text: `gup-fast ${a}: re-check pte`, jumps: { fail } });
-        b.emit({ ...g, kind: 'gupf-end', text: `gup-fast ${a}: irq on`, next: opEnd, jumps: { slow } });
+        b.emit({ ...g, kind: 'gupf-end', text: `gup-fast ${a}: irq restore`, next: opEnd, jumps: { slow } });
         b.place(fail);
-        b.emit({ ...g, kind: 'gupf-end', fellBack: true, text: `gup-fast ${a}: irq on, fall back`, next: slow, jumps: { slow } });
+        b.emit({ ...g, kind: 'gupf-end', fellBack: true, text: `gup-fast ${a}: irq restore, fall back`, next: slow, jumps: { slow } });
       }
       const enter = b.label();
       const follow = b.label();
       const efault = b.label();
       const faultL = b.label();
+      const unshareL = b.label();
       const exit = b.label();
+      // a pin without FOLL_WRITE (or once a retry dropped it) may have to unshare first
+      // (gup_must_unshare(), 5.19: reuse exclusive only)
+      const unshares = op.pin && (!op.write || op.retry === 'drop-write') && L.spec.reuse === 'exclusive';
       b.place(slow);
       b.place(enter);
       const enterKernel = inherited ? undefined : design.lockKernel('gup-enter');
       b.emit({ ...g, kind: 'gup-enter', text: `gup ${a}: ${inherited ? 'find vma' : design.faultLockText(op.addr)}`, jumps: { efault }, ...(enterKernel ? { kernel: enterKernel } : {}) });
       b.place(follow);
       if (!g.inheritPtl) b.emit({ ...g, kind: 'ptl-lock', text: `lock ptl ${a}` });
-      b.emit({ ...g, kind: 'gup-follow', text: `gup ${a}: follow page`, next: exit, jumps: { fault: faultL } });
+      b.emit({ ...g, kind: 'gup-follow', text: `gup ${a}: follow page`, next: exit, jumps: unshares ? { fault: faultL, unshare: unshareL } : { fault: faultL } });
       b.place(faultL);
       emitFault(b, L, design, g, op.write, { copy: 'unlocked', pending: 'ignore' }, { done: follow, segv: efault, uffd: enter });
+      if (unshares) {
+        b.place(unshareL);
+        emitFault(b, L, design, g, false, { copy: 'unlocked', pending: 'ignore', unshare: true }, { done: follow, segv: efault, uffd: enter });
+      }
       const unlockKernel = inherited ? undefined : design.lockKernel('gup-exit');
       const unlockText = inherited ? '' : `, unlock ${lockName}`;
       b.place(exit);

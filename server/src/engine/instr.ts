@@ -110,6 +110,8 @@ interface FaultFlags {
   readonly flushPending: boolean;
   /** pending=flush-any: flush a pending TLB flush before do_wp_page on any VMA (Yu Zhao's proposal, never merged). */
   readonly flushPendingAny: boolean;
+  /** GUP's unsharing fault: faultin_page() with FAULT_FLAG_UNSHARE after -EMLINK (5.19). */
+  readonly unshare: boolean;
 }
 
 /** Each kind's own operands and named jumps (besides the common fields of InstrCommon). */
@@ -138,7 +140,8 @@ interface Operands {
   'spf-end': FaultFlags & { jumps: J<never> };
   'uffd-wait': FaultFlags & { jumps: J<never> };
   'gup-enter': { jumps: J<'efault'> };
-  'gup-follow': { jumps: J<'fault'> };
+  /** `unshare`: a R/O pin must unshare first (the unsharing fault, expanded only for pins that may need it). */
+  'gup-follow': { jumps: J<'fault'> & { readonly unshare?: number } };
   /** `efault`: the lookup failed; the reference slot is cleared. */
   'gup-exit': { readonly efault: boolean; jumps: J<never> };
   'gupf-begin': { jumps: J<'slow'> };
@@ -228,6 +231,7 @@ export const FLAG_DEFAULTS = {
   copyUnderPtl: false,
   flushPending: false,
   flushPendingAny: false,
+  unshare: false,
   ptlHeld: false,
   efault: false,
   fellBack: false,

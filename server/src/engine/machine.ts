@@ -34,6 +34,7 @@ export const LF_TABLES = 256; // zap freed page tables
 export const LF_SEQODD = 512; // fork: write_protect_seq is odd because of this op
 export const LF_SPEC = 1024; // spf: this fault runs speculatively (no mmap_lock; validated at each PTL)
 export const LF_SPECIRQ = 2048; // spf: IRQs are off for the speculative walk or pte_map_lock (arm64 split steps)
+export const LF_IRQSAVED = 4096; // GUP-fast: IRQs were already off when local_irq_save() ran
 
 // Ref slot fields.
 export const R_FRAME = 0; // frame + 1

@@ -154,9 +154,9 @@ export const OPS: readonly OpSpec[] = [
     forms: [{ slots: [{ kind: 'addr' }], synopsis: 'gup ADDR [write] [force] [pin] [fast] [-> REF]' }],
     flags: [
       { name: 'write', doc: 'FOLL_WRITE: the caller will write through the reference (a write fault breaks COW first).' },
-      { name: 'force', doc: 'FOLL_FORCE: may write through a read-only private mapping (ptrace, /proc/pid/mem).' },
-      { name: 'pin', doc: 'FOLL_PIN (pin_user_pages): a long-term DMA pin, counted with GUP_PIN_COUNTING_BIAS.' },
-      { name: 'fast', doc: 'GUP-fast: lockless walk with IRQs off, falling back to the slow path.' },
+      { name: 'force', doc: 'FOLL_FORCE: may write through a read-only private mapping (ptrace, /proc/pid/mem). Under `reuse exclusive` (6.0 can_follow_write_pte(), 5535be309971) a read-only PTE is followed only in a private VMA without write permission, on an exclusive anonymous page, with no uffd-wp bit; otherwise the write fault runs first (on a uffd-wp PTE: userfaultfd, the lookup waits for `unprotect`).' },
+      { name: 'pin', doc: 'FOLL_PIN (pin_user_pages): a long-term DMA pin, counted with GUP_PIN_COUNTING_BIAS. Without `write`, under `reuse exclusive` (5.19+, a7f226604170) a read-only PTE of a possibly shared anonymous page is unshared first (an unshare fault, FAULT_FLAG_UNSHARE: an exclusive read-only copy), so the pin stays the page the process maps; GUP-fast falls back for it.' },
+      { name: 'fast', doc: "GUP-fast: lockless walk with IRQs off, falling back to the slow path. IRQs are saved and restored (local_irq_save/restore): under the caller's `irq off` they stay off, and a fallback's mmap_read_lock then sleeps in atomic context." },
     ],
     options: [
       {

@@ -30,8 +30,19 @@ export type FaultInstr = InstrOf<'pte-read' | 'fill-pte' | 'handle-pte' | 'wp-fl
 
 /** Whether the fault running now is a write fault (GUP: FOLL_WRITE, unless a retry dropped it). */
 export function isWrite(cx: ExecContext, s: State, t: number, ins: FaultInstr): boolean {
+  if (ins.unshare) return false;
   if (ins.ctx === 'gup') return ins.op.op === 'gup' && ins.op.write && (s[cx.m.loc(t, L_FLAGS)]! & LF_NOWRITE) === 0;
   return ins.write;
+}
+
+/**
+ * Whether the fault running now is GUP's unsharing fault (faultin_page() with FAULT_FLAG_UNSHARE
+ * after follow_page_pte() returned -EMLINK): a read fault for a none PTE, and for a read-only
+ * one do_wp_page() without the uffd-wp and pending-flush steps that copies (or marks exclusive)
+ * but never makes the PTE writable (c89357e27f20, 5.19).
+ */
+export function isUnshare(ins: FaultInstr): boolean {
+  return ins.unshare;
 }
 
 /** The VMA protection a fault works with: a speculative fault's snapshot, else the VMA's now (0 if none). */

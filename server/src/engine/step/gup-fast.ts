@@ -2,13 +2,17 @@
 // off keep the page table alive (or RCU table freeing on arm64); the PTE is read, the page
 // grabbed and the PTE re-checked; anything unexpected falls back to the slow path. With pin and
 // seqcheck=on, fork's write_protect_seq is sampled before and re-checked after (57efa1fe5957).
+// IRQs are saved and restored (local_irq_save/restore): a caller that had them off keeps them
+// off, on the slow path too. A R/O pin that must unshare (5.19) falls back.
 import type { ExecContext } from '../context';
 import { frameFlags, getRef, putRef, storeRef } from '../frames';
 import type { InstrOf } from '../instr';
 import * as L from '../layout';
-import { L_GRAB, L_ORIG, L_SEQ, type State } from '../machine';
+import { L_FLAGS, L_GRAB, L_ORIG, L_SEQ, LF_IRQSAVED, type State } from '../machine';
 import { fp, type Next, type SemanticsPart } from '../micro-sem';
 import { rcuQuiesce, recordTable, tableValid } from '../page-tables';
+import { vmaFlagsAt } from '../vmas';
+import { mustUnshare } from './gup';
 
 const F = L.PTE_FRAME_MASK;
 
@@ -19,6 +23,8 @@ function gupfBegin(cx: ExecContext, s: State, t: number, ins: InstrOf<'gupf-begi
     if (seq & 1) return ins.jumps.slow;
     s[cx.m.loc(t, L_SEQ)] = seq;
   }
+  // local_irq_save(): remember whether the caller had IRQs off already
+  if (s[cx.m.th(t, L.T_IRQ)] === 1) s[cx.m.loc(t, L_FLAGS)]! |= LF_IRQSAVED;
   s[cx.m.th(t, L.T_IRQ)] = 1;
   return ins.next;
 }
@@ -53,9 +59,14 @@ function gupfRecheck(cx: ExecContext, s: State, t: number, ins: InstrOf<'gupf-re
   const m = cx.m;
   const mm = cx.tMm[t]!;
   if (!tableValid(cx, s, t, mm, cx.L.pageRegion[ins.page]!)) return ins.jumps.fail;
-  if (s[m.pte(mm, ins.page)] !== s[m.loc(t, L_ORIG)]) {
+  const orig = s[m.loc(t, L_ORIG)]!;
+  const o = ins.op;
+  // gup_fast_pte_range(): after the re-check, `!pte_write(pte) && gup_must_unshare()` puts the
+  // page and falls back, so the slow path unshares (a7f226604170)
+  const shared = ((vmaFlagsAt(cx, s, mm, cx.L.pages[ins.page]!)?.flags ?? 0) & L.VF_SHARED) !== 0;
+  if (s[m.pte(mm, ins.page)] !== orig || mustUnshare(cx, s, orig, o.pin, o.write, shared)) {
     const g = s[m.loc(t, L_GRAB)]!;
-    if (g) putRef(cx, s, g - 1, ins.op.pin);
+    if (g) putRef(cx, s, g - 1, o.pin);
     s[m.loc(t, L_GRAB)] = 0;
     return ins.jumps.fail;
   }
@@ -64,8 +75,13 @@ function gupfRecheck(cx: ExecContext, s: State, t: number, ins: InstrOf<'gupf-re
 
 function gupfEnd(cx: ExecContext, s: State, t: number, ins: InstrOf<'gupf-end'>): Next {
   const m = cx.m;
-  s[m.th(t, L.T_IRQ)] = 0;
-  rcuQuiesce(cx, s, t);
+  // local_irq_restore(): IRQs come back on only if they were on at local_irq_save()
+  const fo = m.loc(t, L_FLAGS);
+  if ((s[fo]! & LF_IRQSAVED) === 0) {
+    s[m.th(t, L.T_IRQ)] = 0;
+    rcuQuiesce(cx, s, t);
+  }
+  s[fo]! &= ~LF_IRQSAVED;
   const o = ins.op;
   const g = s[m.loc(t, L_GRAB)]! - 1;
   if (ins.fellBack) {
@@ -85,11 +101,11 @@ function gupfEnd(cx: ExecContext, s: State, t: number, ins: InstrOf<'gupf-end'>)
 export const GUP_FAST: SemanticsPart<'gupf-begin' | 'gupf-pmd' | 'gupf-pte' | 'gupf-grab' | 'gupf-recheck' | 'gupf-end'> = {
   'gupf-begin': {
     kernel: 'lockless_pages_from_mm(): raw_read_seqcount(write_protect_seq); local_irq_save()',
-    doc: "GUP-fast: sample fork's sequence (pin, seqcheck=on; odd: slow path) and disable IRQs",
+    doc: "GUP-fast: sample fork's sequence (pin, seqcheck=on; odd: slow path) and disable IRQs, saving whether they were already off",
     source: 'kernel-paths §5',
     mover: 'N',
     run: gupfBegin,
-    footprint: fp(['wp-seq:mm'], ['irq:cpu']),
+    footprint: fp(['wp-seq:mm', 'irq:cpu'], ['irq:cpu']),
   },
   'gupf-pmd': {
     kernel: 'gup_pmd_range(): pmd = READ_ONCE(*pmdp)',
@@ -116,19 +132,19 @@ export const GUP_FAST: SemanticsPart<'gupf-begin' | 'gupf-pmd' | 'gupf-pte' | 'g
     footprint: fp(['page-refs:any'], ['page-refs:any']),
   },
   'gupf-recheck': {
-    kernel: 'pte_val(pte) != pte_val(*ptep)',
-    doc: 're-read the PTE; changed: drop the reference and fall back',
-    source: 'kernel-paths §5.1',
+    kernel: 'pte_val(pte) != pte_val(*ptep); gup_must_unshare()',
+    doc: 're-read the PTE; changed, or a R/O pin of a shared anonymous page (reuse exclusive): drop the reference and fall back',
+    source: 'kernel-paths §5.1, §5.3',
     mover: 'N',
     run: gupfRecheck,
-    footprint: fp(['page-table:table', 'pte:page', 'page-refs:any', 'tlb:any'], ['page-refs:any']),
+    footprint: fp(['page-table:table', 'pte:page', 'vma:page', 'page-refs:any', 'tlb:any'], ['page-refs:any']),
   },
   'gupf-end': {
     kernel: 'local_irq_restore(); read_seqcount_retry(write_protect_seq)',
-    doc: 're-enable IRQs; with pin and seqcheck=on, a changed sequence unpins and falls back to the slow path',
-    source: 'kernel-paths §5.2',
+    doc: "restore the caller's IRQ state (on, unless they were off before GUP-fast); with pin and seqcheck=on, a changed sequence unpins and falls back to the slow path",
+    source: 'kernel-paths §5.1, §5.2',
     mover: 'N',
     run: gupfEnd,
-    footprint: fp(['wp-seq:mm', 'page-table:any', 'page-refs:any', 'tlb:any'], ['irq:cpu', 'page-table:any', 'page-refs:any', 'gup-refs:own']),
+    footprint: fp(['wp-seq:mm', 'irq:cpu', 'page-table:any', 'page-refs:any', 'tlb:any'], ['irq:cpu', 'page-table:any', 'page-refs:any', 'gup-refs:own']),
   },
 };

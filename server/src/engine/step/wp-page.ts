@@ -4,6 +4,9 @@
 // flush-any: in any VMA, before the uffd-wp test, a proposal never merged); then the page is reused in
 // place (wp_page_reuse, by the design's reuse rule) or a reference is taken and the PTL dropped
 // to copy it (wp_page_copy), the copy installed under the PTL if the PTE is still the same.
+// GUP's unsharing fault (FAULT_FLAG_UNSHARE, 5.19) skips the uffd-wp and flush steps, does
+// nothing to a page that is not anonymous or already exclusive, marks a reusable one exclusive
+// and otherwise installs a read-only copy.
 import type { ExecContext } from '../context';
 import { allocFrame, frameFlags, getRef, putRef } from '../frames';
 import { hex } from '../format';
@@ -15,7 +18,7 @@ import { checkPtl, checkSleep } from '../rules/lock-rules';
 import { checkPins, decodeOrigin, readFrame } from '../rules/races';
 import { flushPages, ipiEnabled, ipiWait, tagStale } from '../tlb';
 import { vmaFlagsAt } from '../vmas';
-import { faultProt, faultWrote, isWrite, setPte, unlockFaultPtl } from './fault';
+import { faultProt, faultWrote, isUnshare, isWrite, setPte, unlockFaultPtl } from './fault';
 
 const F = L.PTE_FRAME_MASK;
 
@@ -29,7 +32,16 @@ function wpDecide(cx: ExecContext, s: State, t: number, ins: WpInstr, vmaProt: n
   const region = cx.L.pageRegion[p]!;
   const pte = s[m.pte(mm, p)]!;
   const f = (pte & F) - 1;
+  const unshare = isUnshare(ins);
+  // FAULT_FLAG_UNSHARE on a page it need not copy: "No anonymous page -> nothing to do", or
+  // reuse: page_move_anon_rmap() marks it exclusive; the PTE stays read-only
+  const keep = (): number => {
+    if (f !== cx.L.zeroFrame && (frameFlags(cx, s, f) & L.FR_CACHE) === 0 && (vmaFlags & L.VF_SHARED) === 0) s[m.fr(f, L.F_FLAGS)]! |= L.FR_EXCL;
+    unlockFaultPtl(cx, s, t, ins, region);
+    return ins.next;
+  };
   const reuse = (): number => {
+    if (unshare) return keep();
     const np = pte | L.PTE_DIRTY | (vmaProt === 2 ? L.PTE_W : 0);
     setPte(cx, s, t, mm, p, region, np, 'wp_page_reuse()');
     if (f !== cx.L.zeroFrame) s[m.fr(f, L.F_FLAGS)]! |= (frameFlags(cx, s, f) & L.FR_CACHE) === 0 ? L.FR_EXCL : 0;
@@ -46,9 +58,10 @@ function wpDecide(cx: ExecContext, s: State, t: number, ins: WpInstr, vmaProt: n
     unlockFaultPtl(cx, s, t, ins, region);
     return ins.jumps.copy;
   };
+  const fl = frameFlags(cx, s, f);
+  if (unshare && (f === cx.L.zeroFrame || (vmaFlags & L.VF_SHARED) !== 0 || (fl & L.FR_CACHE) !== 0)) return keep();
   if (f === cx.L.zeroFrame) return copy();
   if (vmaFlags & L.VF_SHARED) return reuse(); // wp_page_shared
-  const fl = frameFlags(cx, s, f);
   if (fl & L.FR_CACHE) return copy();
   const refs = s[m.fr(f, L.F_REFS)]!;
   switch (cx.spec.reuse) {
@@ -73,7 +86,8 @@ function handlePte(cx: ExecContext, s: State, t: number, ins: InstrOf<'handle-pt
     return ins.next; // pte_same failed: the access retries
   }
   const write = isWrite(cx, s, t, ins);
-  if (!write || (pte & L.PTE_W) !== 0) {
+  const unshare = !write && isUnshare(ins);
+  if ((!write && !unshare) || (pte & L.PTE_W) !== 0) {
     if (write) s[m.pte(mm, p)] = pte | L.PTE_DIRTY;
     unlockFaultPtl(cx, s, t, ins, region);
     return ins.next; // spurious
@@ -96,12 +110,14 @@ function doWpPage(cx: ExecContext, s: State, t: number, ins: WpInstr, flushTo: n
   const p = ins.page;
   const addr = cx.L.pages[p]!;
   const v = vmaFlagsAt(cx, s, mm, addr);
+  // do_wp_page(): `if (likely(!unshare))` guards the uffd-wp diversion and the pending flush
+  const unshare = !isWrite(cx, s, t, ins) && isUnshare(ins);
   const uffdWpVma = v !== undefined && (v.flags & L.VF_UFFD) !== 0;
-  if (uffdWpVma && (s[m.pte(mm, p)]! & L.PTE_UFFD) !== 0) {
+  if (!unshare && uffdWpVma && (s[m.pte(mm, p)]! & L.PTE_UFFD) !== 0) {
     unlockFaultPtl(cx, s, t, ins, cx.L.pageRegion[p]!);
     return ins.jumps.uffd;
   }
-  if (flushTo !== undefined && ins.flushPending && uffdWpVma && s[m.mm(mm, L.M_PENDING)]! > 0) return flushTo;
+  if (!unshare && flushTo !== undefined && ins.flushPending && uffdWpVma && s[m.mm(mm, L.M_PENDING)]! > 0) return flushTo;
   return wpDecide(cx, s, t, ins, faultProt(cx, s, t, mm, addr), v?.flags ?? 0);
 }
 
@@ -154,13 +170,15 @@ function cowInstall(cx: ExecContext, s: State, t: number, ins: InstrOf<'cow-inst
       );
     }
     const prot = faultProt(cx, s, t, mm, addr);
-    const np = (newF + 1) | L.PTE_DIRTY | (prot === 2 ? L.PTE_W : 0);
+    // an unsharing copy stays read-only and keeps the uffd-wp bit (wp_page_copy(), 5.19)
+    const unshare = isUnshare(ins);
+    const np = unshare ? (newF + 1) | (pte & L.PTE_UFFD) : (newF + 1) | L.PTE_DIRTY | (prot === 2 ? L.PTE_W : 0);
     checkPins(cx, s, mm, p, newF);
     tagStale(cx, s, mm, p, np);
     s[m.pte(mm, p)] = np;
     if (old !== cx.L.zeroFrame) putRef(cx, s, old);
     s[lb + L_NEW] = 0;
-    faultWrote(cx, s, t, ins, prot);
+    if (!unshare) faultWrote(cx, s, t, ins, prot);
   } else {
     putRef(cx, s, newF);
     s[lb + L_NEW] = 0;
@@ -182,8 +200,8 @@ function cowPutOld(cx: ExecContext, s: State, t: number, ins: InstrOf<'cow-put-o
 export const WP_PAGE: SemanticsPart<'handle-pte' | 'wp-flush-pending' | 'cow-copy' | 'cow-install' | 'cow-put-old'> = {
   'handle-pte': {
     kernel: 'pte_same(); do_wp_page()',
-    doc: 'under the PTL: re-check the snapshot; spurious: done; a flush pending with pending=flush-any: flush first (any VMA); uffd-wp marker in a uffd-wp VMA: to userfaultfd; a flush pending with pending=flush in a uffd-wp VMA: flush first (6ce64428d620); then reuse (W in place) or take a reference and drop the PTL to copy',
-    source: 'kernel-paths §1.2, §2, §2.4',
+    doc: 'under the PTL: re-check the snapshot; spurious: done; a flush pending with pending=flush-any: flush first (any VMA); uffd-wp marker in a uffd-wp VMA: to userfaultfd; a flush pending with pending=flush in a uffd-wp VMA: flush first (6ce64428d620); then reuse (W in place) or take a reference and drop the PTL to copy. GUP unsharing (FAULT_FLAG_UNSHARE): no uffd-wp or flush step; a page that is not anonymous or is exclusive stays, a reusable one is marked exclusive, else copy',
+    source: 'kernel-paths §1.2, §2, §2.4, §2.6',
     mover: 'N',
     run: handlePte,
     footprint: fp(['pte:page', 'vma:page', 'flush-pending:mm', 'page-refs:any', 'ptl:table', 'tlb:mm-cpus', 'pte:any', 'mm:any'], ['pte:page', 'tlb:mm-cpus', 'page-refs:any', 'ptl:table']),
@@ -208,8 +226,8 @@ export const WP_PAGE: SemanticsPart<'handle-pte' | 'wp-flush-pending' | 'cow-cop
   },
   'cow-install': {
     kernel: 'pte_same(); ptep_clear_flush_notify(); set_pte_at_notify(); page_remove_rmap(); put_page(); pte_unmap_unlock()',
-    doc: "under the PTL: if the PTE is unchanged, clear it and flush every CPU, map the copy writable and drop the old PTE's reference; else free the copy; drop the PTL",
-    source: 'kernel-paths §3',
+    doc: "under the PTL: if the PTE is unchanged, clear it and flush every CPU, map the copy writable (an unsharing copy read-only, keeping the uffd-wp bit) and drop the old PTE's reference; else free the copy; drop the PTL",
+    source: 'kernel-paths §3, §2.6',
     mover: 'N',
     enabled: (cx, s, t, ins) => s[cx.m.pte(cx.tMm[t]!, ins.page)] !== s[cx.m.loc(t, L_ORIG)] || ipiEnabled(cx, s, t),
     waitsFor: ipiWait,
