@@ -8,7 +8,7 @@ import type { InstrOf } from '../instr';
 import * as L from '../layout';
 import { L_GRAB, L_ORIG, L_SEQ, type State } from '../machine';
 import { fp, type Next, type SemanticsPart } from '../micro-sem';
-import { rcuQuiesce, recordTable, tableValid } from '../page-tables';
+import { ptePeek, rcuQuiesce, recordTable, tableValid } from '../page-tables';
 
 const F = L.PTE_FRAME_MASK;
 
@@ -34,7 +34,7 @@ function gupfPmd(cx: ExecContext, s: State, t: number, ins: InstrOf<'gupf-pmd'>)
 function gupfPte(cx: ExecContext, s: State, t: number, ins: InstrOf<'gupf-pte'>): Next {
   const mm = cx.tMm[t]!;
   if (!tableValid(cx, s, t, mm, cx.L.pageRegion[ins.page]!)) return ins.jumps.fail;
-  const pte = s[cx.m.pte(mm, ins.page)]!;
+  const pte = ptePeek(cx, s, mm, ins.page);
   const f = (pte & F) - 1;
   if ((pte & F) === 0 || (pte & L.PTE_PROTNONE) !== 0 || f === cx.L.zeroFrame || (ins.op.write && (pte & L.PTE_W) === 0)) return ins.jumps.fail;
   s[cx.m.loc(t, L_ORIG)] = pte;
@@ -53,7 +53,7 @@ function gupfRecheck(cx: ExecContext, s: State, t: number, ins: InstrOf<'gupf-re
   const m = cx.m;
   const mm = cx.tMm[t]!;
   if (!tableValid(cx, s, t, mm, cx.L.pageRegion[ins.page]!)) return ins.jumps.fail;
-  if (s[m.pte(mm, ins.page)] !== s[m.loc(t, L_ORIG)]) {
+  if (ptePeek(cx, s, mm, ins.page) !== s[m.loc(t, L_ORIG)]) {
     const g = s[m.loc(t, L_GRAB)]!;
     if (g) putRef(cx, s, g - 1, ins.op.pin);
     s[m.loc(t, L_GRAB)] = 0;
