@@ -49,10 +49,16 @@ function frames(exec: Exec, s: State): { fresh: number; refsA: number } {
 
 const TABLE: { name: string; design: string; body: string; kinds: string[] }[] = [
   {
-    name: 'pervma: a store fault on an anonymous VMA runs under the VMA read lock (lock_vma_under_rcu ... vma_end_read)',
+    name: 'pervma: a store fault on an anonymous VMA with an anon_vma runs under the VMA read lock (lock_vma_under_rcu ... vma_end_read)',
+    design: 'pervma',
+    body: `${ANON}map 0x2000 -> A rw\nthread t { store 0x1000 = 2 }`,
+    kinds: ['user-store', 'vma-read-try', 'pte-read', 'ptl-lock', 'fill-pte', 'vma-read-unlock', 'user-store'],
+  },
+  {
+    name: 'pervma: a first touch (the VMA has no anon_vma yet) falls back to mmap_lock',
     design: 'pervma',
     body: `${ANON}thread t { store 0x1000 = 2 }`,
-    kinds: ['user-store', 'vma-read-try', 'pte-read', 'ptl-lock', 'fill-pte', 'vma-read-unlock', 'user-store'],
+    kinds: ['user-store', 'vma-read-try', 'fault-enter', 'pte-read', 'ptl-lock', 'fill-pte', 'fault-exit', 'user-store'],
   },
   {
     name: 'pervma: a userfaultfd VMA is refused and the fault falls back to mmap_lock',

@@ -51,14 +51,30 @@ export function compileThread(L: Layout, spec: ScenarioSpec, thread: number, des
   const stepStart: number[] = [];
   const starts = th.steps.map(() => b.label());
   const endLabel = b.label();
+  const readLockless = locklessReads(spec, thread);
   th.steps.forEach((op, i) => {
     stepStart.push(b.length);
     b.place(starts[i]!);
     const opEnd = i + 1 < th.steps.length ? starts[i + 1]! : endLabel;
-    expandStep({ b, L, design, op, step: i, held, opEnd, refNames: th.refs });
+    expandStep({ b, L, design, op, step: i, held, opEnd, refNames: th.refs, readLockless });
   });
   b.place(endLabel);
   return { instrs: b.finish(), stepStart, returnStep: returnSteps(th.steps) };
+}
+
+/**
+ * Addresses of the thread's mm that another of its threads reads without the PTL: a user access
+ * (the hardware walk, then a fault's lockless snapshot) or GUP (GUP-fast, or its fault). Only
+ * there can the transient none PTE of change_pte_range() be seen (modify-prot-start).
+ */
+function locklessReads(spec: ScenarioSpec, thread: number): ReadonlySet<number> {
+  const mm = spec.threads[thread]!.mm;
+  const out = new Set<number>();
+  spec.threads.forEach((u, ui) => {
+    if (ui === thread || u.mm !== mm) return;
+    for (const s of u.steps) if (s.op === 'load' || s.op === 'store' || s.op === 'fault' || s.op === 'cow' || s.op === 'gup') out.add(s.addr);
+  });
+  return out;
 }
 
 function pageOf(L: Layout, addr: number): number {
@@ -79,6 +95,8 @@ interface StepContext {
   /** Where the next op starts. */
   readonly opEnd: Label;
   readonly refNames: readonly string[];
+  /** Addresses other threads of the mm read without the PTL (locklessReads). */
+  readonly readLockless: ReadonlySet<number>;
 }
 
 function expandStep(c: StepContext): void {
@@ -213,6 +231,9 @@ function expandStep(c: StepContext): void {
       for (const r of regionsIn(L, op.start, op.end)) {
         const inh = held.ptl.has(r);
         if (!inh) b.emit({ ...base(), kind: 'ptl-lock', region: r, text: `lock ptl ${tableText(L, r, op.start, op.end)}` });
+        L.pages.forEach((a, p) => {
+          if (L.pageRegion[p] === r && a >= op.start && a < op.end && c.readLockless.has(a)) b.emit({ ...base(), kind: 'modify-prot-start', page: p, region: r, text: `${what}: clear pte ${hex(a)} (ptep_modify_prot_start)` });
+        });
         b.emit({ ...base(), kind: 'change-ptes', region: r, keepPtl: underPtl, inheritPtl: inh, text: `${what}: change ptes${underPtl || inh ? '' : ', unlock ptl'}` });
         if (underPtl) b.emit({ ...base(), kind: 'flush-under-ptl', region: r, inheritPtl: inh, text: `${what}: flush tlb${inh ? '' : ', unlock ptl'}` });
       }

@@ -57,6 +57,7 @@ export const KIND_OPS = {
   // change_protection: mprotect, userfaultfd write-protect
   'mprotect-fixup': ['mprotect'],
   'wp-begin': ['wrprotect', 'unprotect'],
+  'modify-prot-start': ['mprotect', 'wrprotect', 'unprotect'],
   'change-ptes': ['mprotect', 'wrprotect', 'unprotect'],
   'flush-under-ptl': ['mprotect', 'wrprotect', 'unprotect'],
   'change-end': ['mprotect', 'wrprotect', 'unprotect'],
@@ -156,6 +157,7 @@ interface Operands {
   'mmap-downgrade': { jumps: J<never> };
   'mprotect-fixup': { jumps: J<'fail'> };
   'wp-begin': { jumps: J<'fail'> };
+  'modify-prot-start': { jumps: J<never> };
   /** `keepPtl`: a flush under the PTL (flush=ptl) follows, so the PTL stays held. */
   'change-ptes': { readonly keepPtl: boolean; jumps: J<never> };
   'flush-under-ptl': { jumps: J<never> };

@@ -21,6 +21,7 @@ export const PTE_W = 1 << 16;
 export const PTE_UFFD = 1 << 17;
 export const PTE_DIRTY = 1 << 18;
 export const PTE_PROTNONE = 1 << 19;
+export const PTE_MODIFYING = 1 << 20; // ptep_modify_prot_start() cleared it, under the PTL: none to walkers, still mapped
 
 /** Frame flag bits (field F_FLAGS). */
 export const FR_LIVE = 1;
@@ -43,6 +44,7 @@ export const VF_FILE = 1;
 export const VF_SHARED = 2;
 export const VF_GROWSDOWN = 4;
 export const VF_UFFD = 8;
+export const VF_ANONVMA = 16; // vma->anon_vma is set (anon_vma_prepare, anon_vma_fork; kernel-paths §1.3, §8.2)
 
 /** Page table state (field PT_STATE). */
 export const PT_NONE = 0;
@@ -91,6 +93,7 @@ export interface Layout {
   readonly tagBit: readonly (readonly number[])[];
   /** Page-cache frame slot for (mm, page), or -1. */
   readonly cacheFrame: readonly (readonly number[])[];
+
   /** CPU of each thread, thread on each CPU (-1 if none). */
   readonly threadOnCpu: readonly number[];
   /** mm whose translations each CPU caches. */
@@ -309,6 +312,7 @@ export function buildLayout(spec: ScenarioSpec): Layout {
     }
   });
 
+
   const nRegs = Math.max(0, ...spec.threads.map((t) => t.registers.length));
   const nRefs = Math.max(0, ...spec.threads.map((t) => t.refs.length));
   const nGather = Math.max(
@@ -337,8 +341,7 @@ export function buildLayout(spec: ScenarioSpec): Layout {
 
   const nVmaReadFields = spec.threads.some((th) => th.steps.some((s) => s.op === 'lock' && s.lock === 'vma')) ? nVma : 0;
   const nPt = nMm * nRegion;
-  // PTLs held are a bitmask per thread
-  if (nPt > 31) throw new Error(`the scenario needs ${nPt} page tables (mms x 2 MiB regions); the model supports at most 31`);
+  if (nPt > 31) throw new Error(`the scenario needs ${nPt} page tables (mms x 2 MiB regions); the model supports at most 31`); // PTLs held: a bitmask
 
   const threadSize = T_LOCALS + nLocals + nGather + nRegs + nRefs * 3 + nVmaReadFields;
   const mmSize = M_QUEUE + nThread + nRangeSlots * RS_SIZE + nVma * V_SIZE + nRegion * PT_SIZE + nPage;

@@ -56,6 +56,8 @@ export class Machine {
   readonly regsOff: number;
   readonly refsOff: number;
   readonly vmaReadOff: number;
+  /** The declared mm each mm descends from by fork (itself if declared): one family shares its shmem objects. */
+  readonly mmRoot: Int32Array;
   /** Offsets of every field that holds frame + 1 in its low 16 bits, in canonical scan order. */
   readonly frameFields: Int32Array;
   readonly frameFieldsThreadStart: number;
@@ -70,6 +72,12 @@ export class Machine {
     this.ptBase = this.vmaBase.map((b) => b + layout.nVma * L.V_SIZE);
     this.pteBase = this.ptBase.map((b) => b + layout.nRegion * L.PT_SIZE);
     this.frameBase = new Int32Array(layout.nFrame).map((_, f) => o.frame + f * o.frameSize);
+    const spec = layout.spec;
+    const rootOf = (mi: number, depth: number): number => {
+      const by = spec.mms[mi]!.forkedBy;
+      return by && depth < spec.mms.length ? rootOf(spec.threads[by.thread]!.mm, depth + 1) : mi;
+    };
+    this.mmRoot = Int32Array.from(spec.mms.map((_, mi) => rootOf(mi, 0)));
     this.tlbBase = Int32Array.from(o.tlbRow);
     this.localsOff = L.T_LOCALS;
     this.gatherOff = L.T_LOCALS + layout.nLocals;
@@ -191,7 +199,9 @@ export class Machine {
         s[this.vma(m, vi, L.V_START)] = boundIdx(v.start);
         s[this.vma(m, vi, L.V_END)] = boundIdx(v.end);
         s[this.vma(m, vi, L.V_PROT)] = v.prot === 'none' ? 0 : v.prot === 'r' ? 1 : 2;
-        s[this.vma(m, vi, L.V_FLAGS)] = (v.file ? L.VF_FILE : 0) | (v.shared ? L.VF_SHARED : 0) | (v.growsdown ? L.VF_GROWSDOWN : 0) | (v.uffd ? L.VF_UFFD : 0);
+        // a private VMA that maps an anonymous page already has its anon_vma (shared ones never get one)
+        const anon = !v.shared && mm.ptes.some((p) => p.addr >= v.start && p.addr < v.end && !spec.frames[p.frame]!.pageCache);
+        s[this.vma(m, vi, L.V_FLAGS)] = (v.file ? L.VF_FILE : 0) | (v.shared ? L.VF_SHARED : 0) | (v.growsdown ? L.VF_GROWSDOWN : 0) | (v.uffd ? L.VF_UFFD : 0) | (anon ? L.VF_ANONVMA : 0);
       });
       for (const p of mm.ptes) {
         const pi = this.pageIndex(p.addr);
@@ -267,6 +277,24 @@ export class Machine {
     return n;
   }
 
+  /**
+   * The shmem page at page p of a shared anonymous VMA of mm m, or -1: a shmem object is shared
+   * by the mms of one fork family (fork copies no PTE of a VMA without anon_vma, and the child
+   * refaults the page from the object, kernel-paths §8.2). The model finds the page through the
+   * family's PTEs; a page no mm maps any more is not kept (it is refilled with 0).
+   */
+  shmemFrame(s: State, m: number, p: number): number {
+    const addr = this.L.pages[p]!;
+    for (let o = 0; o < this.L.nMm; o++) {
+      if (this.mmRoot[o] !== this.mmRoot[m] || s[this.mm(o, L.M_EXISTS)] === 0) continue;
+      const f = (s[this.pte(o, p)]! & L.PTE_FRAME_MASK) - 1;
+      if (f < 0 || f === this.L.zeroFrame) continue;
+      const v = this.vmaAt(s, o, addr);
+      if (v >= 0 && (s[this.vma(o, v, L.V_FLAGS)]! & (L.VF_FILE | L.VF_SHARED)) === L.VF_SHARED) return f;
+    }
+    return -1;
+  }
+
   // ---- helpers for checks and docs ---------------------------------------------------
 
   frameName(f: number): string {
@@ -279,7 +307,7 @@ export class Machine {
     return this.L.pages[p]!;
   }
 
-  /** Value at address in mm m (for `check final`): the PTE's frame, else zero/page cache; undefined outside VMAs. */
+  /** Value at address in mm m (for `check final`): the PTE's frame, else the page-cache or shmem page, else 0; undefined outside VMAs. */
   valueAt(s: State, m: number, addr: number): number | undefined {
     if (s[this.mm(m, L.M_EXISTS)] === 0) return undefined;
     const p = this.pageIndex(addr);
@@ -287,11 +315,9 @@ export class Machine {
     if ((pte & L.PTE_FRAME_MASK) !== 0) return this.L.values[s[this.fr((pte & L.PTE_FRAME_MASK) - 1, L.F_VALUE)]!];
     const v = this.vmaAt(s, m, addr);
     if (v < 0) return undefined;
-    if ((s[this.vma(m, v, L.V_FLAGS)]! & L.VF_FILE) !== 0) {
-      const cf = p >= 0 ? this.L.cacheFrame[m]![p]! : -1;
-      return cf >= 0 ? this.L.values[s[this.fr(cf, L.F_VALUE)]!] : 0;
-    }
-    return 0;
+    const flags = s[this.vma(m, v, L.V_FLAGS)]!;
+    const cf = p < 0 ? -1 : (flags & L.VF_FILE) !== 0 ? this.L.cacheFrame[m]![p]! : (flags & L.VF_SHARED) !== 0 ? this.shmemFrame(s, m, p) : -1;
+    return cf >= 0 ? this.L.values[s[this.fr(cf, L.F_VALUE)]!] : 0;
   }
 }
 

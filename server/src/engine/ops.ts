@@ -210,7 +210,7 @@ export const OPS: readonly OpSpec[] = [
   {
     name: 'mprotect',
     group: 'kernel',
-    summary: 'do_mprotect_pkey(): change the VMA protection and, when reducing it, the PTEs (mprotect_fixup + change_protection).',
+    summary: 'do_mprotect_pkey(): change the VMA protection and, when reducing it, the PTEs (mprotect_fixup + change_protection); each PTE is none between ptep_modify_prot_start() and its commit, under the PTL, for GUP-fast and the hardware walk of other threads.',
     forms: [{ slots: [{ kind: 'range' }, { kind: 'prot' }], synopsis: 'mprotect RANGE none|r|rw' }],
     flags: [],
     options: [LOCK_OPTION('write'), FLUSH_OPTION, VMALOCK_OPTION('on', 'Whether the writer write-locks the VMAs it changes.')],
@@ -266,7 +266,7 @@ export const OPS: readonly OpSpec[] = [
   {
     name: 'munmap',
     group: 'kernel',
-    summary: '__do_munmap(): detach the VMAs, zap the PTEs, flush, then drop the mappings\' references and free page tables (mmu_gather).',
+    summary: '__do_munmap(): detach the VMAs, zap the PTEs, flush, then drop the mappings\' references and free page tables (mmu_gather). A dirty page-cache or shmem page forces the flush under the PTL.',
     forms: [{ slots: [{ kind: 'range' }], synopsis: 'munmap RANGE' }],
     flags: [],
     options: [
@@ -284,7 +284,7 @@ export const OPS: readonly OpSpec[] = [
   {
     name: 'madvise',
     group: 'kernel',
-    summary: 'madvise(MADV_DONTNEED): zap PTEs under mmap_lock read; flush, then drop the mappings\' references.',
+    summary: 'madvise(MADV_DONTNEED): zap PTEs under mmap_lock read; flush, then drop the mappings\' references. A dirty page-cache or shmem page forces the flush under the PTL.',
     forms: [{ slots: [{ kind: 'word', values: ['dontneed'], role: 'advice' }, { kind: 'range' }], synopsis: 'madvise dontneed RANGE' }],
     flags: [],
     options: [
@@ -302,7 +302,7 @@ export const OPS: readonly OpSpec[] = [
   {
     name: 'fork',
     group: 'kernel',
-    summary: 'dup_mmap() under the parent\'s mmap_lock write: write-protect the parent\'s private PTEs, share their frames with the child, flush the parent\'s TLBs once before unlocking.',
+    summary: 'dup_mmap() under the parent\'s mmap_lock write: in each VMA with an anon_vma, write-protect the parent\'s private PTEs and share their frames with the child; flush the parent\'s TLBs once before unlocking. A VMA without anon_vma (shmem, a file VMA never written, an anonymous VMA with only the zero page) copies no PTE: the child refaults (copy_page_range).',
     forms: [{ slots: [], synopsis: 'fork [-> MM]' }],
     flags: [],
     options: [

@@ -39,3 +39,12 @@ export function tableValid(cx: ExecContext, s: State, t: number, mm: number, reg
   cx.race('use-after-free', `${who} by ${cx.tn(t)} reads a PTE from the page table for ${hex(cx.L.regions[region]! * 0x200000)}..${hex((cx.L.regions[region]! + 1) * 0x200000)}, which was freed under it`);
   return false;
 }
+
+/**
+ * A PTE as a reader without its PTL sees it (GUP-fast, the hardware walk, a fault's snapshot):
+ * none while change_pte_range() has it cleared between ptep_modify_prot_start() and its commit.
+ */
+export function ptePeek(cx: ExecContext, s: State, mm: number, p: number): number {
+  const pte = s[cx.m.pte(mm, p)]!;
+  return (pte & L.PTE_MODIFYING) !== 0 ? 0 : pte;
+}

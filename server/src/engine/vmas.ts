@@ -38,6 +38,22 @@ export function locklessFaultable(cx: ExecContext, s: State, mm: number, v: numb
   return (s[cx.m.vma(mm, v, L.V_FLAGS)]! & (L.VF_FILE | L.VF_SHARED | L.VF_UFFD)) === 0;
 }
 
+/** Whether VMA slot v of mm has an anon_vma (VF_ANONVMA). */
+export function hasAnonVma(cx: ExecContext, s: State, mm: number, v: number): boolean {
+  return (s[cx.m.vma(mm, v, L.V_FLAGS)]! & L.VF_ANONVMA) !== 0;
+}
+
+/**
+ * anon_vma_prepare(), which do_anonymous_page() calls before it allocates (not for the zero
+ * page), do_cow_fault() and wp_page_copy() call first (v5.10, v6.4 mm/memory.c; kernel-paths
+ * §1.3): the VMA covering addr gets its anon_vma. A shared VMA never reaches it (its pages are
+ * file or shmem pages).
+ */
+export function anonVmaPrepare(cx: ExecContext, s: State, mm: number, addr: number): void {
+  const v = cx.m.vmaAt(s, mm, addr);
+  if (v >= 0 && (s[cx.m.vma(mm, v, L.V_FLAGS)]! & L.VF_SHARED) === 0) s[cx.m.vma(mm, v, L.V_FLAGS)]! |= L.VF_ANONVMA;
+}
+
 /** Live VMAs of mm overlapping [start, end), in address order. */
 export function coveredVmas(cx: ExecContext, s: State, mm: number, start: number, end: number): number[] {
   const m = cx.m;

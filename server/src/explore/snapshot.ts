@@ -58,7 +58,7 @@ export function snapshot(exec: Exec, s: State): MachineSnapshot {
       const start = Ly.bounds[s[m.vma(mm, v, L.V_START)]!]!;
       const end = Ly.bounds[s[m.vma(mm, v, L.V_END)]!]!;
       const fl = s[m.vma(mm, v, L.V_FLAGS)]!;
-      const kind = `${fl & L.VF_FILE ? 'file' : 'anon'} ${fl & L.VF_SHARED ? 'shared' : 'private'}${fl & L.VF_UFFD ? ' uffd' : ''}${fl & L.VF_GROWSDOWN ? ' growsdown' : ''}`;
+      const kind = `${fl & L.VF_FILE ? 'file' : 'anon'} ${fl & L.VF_SHARED ? 'shared' : 'private'}${fl & L.VF_UFFD ? ' uffd' : ''}${fl & L.VF_GROWSDOWN ? ' growsdown' : ''}${fl & L.VF_ANONVMA ? ' (anon_vma)' : ''}`;
       const wr = s[m.vma(mm, v, L.V_WRITER)]!;
       const rd = s[m.vma(mm, v, L.V_READERS)]!;
       const seq = s[m.vma(mm, v, L.V_SEQ)]!;
@@ -93,7 +93,7 @@ export function snapshot(exec: Exec, s: State): MachineSnapshot {
     }
     for (let p = 0; p < Ly.nPage; p++) {
       const v = s[m.pte(mm, p)]!;
-      const flags = [v & L.PTE_W ? 'W' : '', v & L.PTE_DIRTY ? 'D' : '', v & L.PTE_UFFD ? 'uffd-wp' : '', v & L.PTE_PROTNONE ? 'prot-none' : ''].filter(Boolean).join(' ');
+      const flags = [v & L.PTE_W ? 'W' : '', v & L.PTE_DIRTY ? 'D' : '', v & L.PTE_UFFD ? 'uffd-wp' : '', v & L.PTE_PROTNONE ? 'prot-none' : '', v & L.PTE_MODIFYING ? 'cleared (ptep_modify_prot_start: none to walkers)' : ''].filter(Boolean).join(' ');
       pteRows.push({ key: `${name}:${Ly.pages[p]}`, cells: [name, hex(Ly.pages[p]!), frame(v), (v & L.PTE_FRAME_MASK) === 0 ? '' : flags || 'RO'] });
     }
   }

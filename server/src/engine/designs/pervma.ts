@@ -11,7 +11,7 @@ import { L_VMA, type State } from '../machine';
 import type { Next } from '../micro-sem';
 import { checkSleep } from '../rules/lock-rules';
 import type { StepSpec } from '../scenario';
-import { coveredVmas } from '../vmas';
+import { coveredVmas, hasAnonVma } from '../vmas';
 import type { StepName } from './design';
 import { ClassicDesign } from './classic';
 
@@ -73,12 +73,15 @@ export class PervmaDesign extends ClassicDesign {
     }
   }
 
-  /** VMA-locked faults run on a private anonymous VMA of the op that it has not write-locked. */
+  /**
+   * VMA-locked faults run on a private anonymous VMA of the op that has an anon_vma and that it
+   * has not write-locked (a VMA without one gets it only under mmap_lock, which the op holds).
+   */
   override faultsCanRun(cx: ExecContext, s: State, t: number, op: StepSpec, region: number): string | undefined {
     const mm = cx.tMm[t]!;
     return (
       super.faultsCanRun(cx, s, t, op, region) ??
-      this.locklessFaultsRun(cx, s, t, op, region, (v) => s[cx.m.vma(mm, v, L.V_WRITER)] !== t + 1, (a) => `the VMA of ${a} is not write-locked (no vma_start_write), so VMA-locked faults run`)
+      this.locklessFaultsRun(cx, s, t, op, region, (v) => hasAnonVma(cx, s, mm, v) && s[cx.m.vma(mm, v, L.V_WRITER)] !== t + 1, (a) => `the VMA of ${a} is not write-locked (no vma_start_write), so VMA-locked faults run`)
     );
   }
 }

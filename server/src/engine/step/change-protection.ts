@@ -8,7 +8,7 @@ import type { InstrOf } from '../instr';
 import * as L from '../layout';
 import { L_FLAGS, LF_CHANGED, LF_PENDING, LF_UNFLUSHED, type State } from '../machine';
 import { fp, type Next, type SemanticsPart } from '../micro-sem';
-import { ptlDropChecked, checkWalk } from '../rules/lock-rules';
+import { checkPtl, checkWalk, ptlDropChecked } from '../rules/lock-rules';
 import { flushPages, flushRange, ipiEnabled, ipiOk, ipiWait } from '../tlb';
 import { coveredVmas, fullyCovered, splitRange } from '../vmas';
 import { ptlDrop } from '../locks/ptl';
@@ -62,32 +62,61 @@ function wpBegin(cx: ExecContext, s: State, t: number, ins: InstrOf<'wp-begin'>)
   return ins.next;
 }
 
+/**
+ * ptep_modify_prot_start() + pte_modify() + ptep_modify_prot_commit() on page q: the new PTE
+ * is built from the old one (a PTE in its start window is committed). Returns the op's flags.
+ */
+function changePte(cx: ExecContext, s: State, t: number, o: ChangeOp, mm: number, q: number, region: number, fl: number): number {
+  const pte = s[cx.m.pte(mm, q)]! & ~L.PTE_MODIFYING;
+  if ((pte & F) === 0) return fl;
+  let np = pte;
+  if (o.op === 'mprotect') {
+    if (o.prot === 'none') np = (np | L.PTE_PROTNONE) & ~L.PTE_W;
+    else if (o.prot === 'r') np = np & ~(L.PTE_W | L.PTE_PROTNONE);
+    else np = np & ~L.PTE_PROTNONE;
+  } else if (o.op === 'wrprotect') {
+    np &= ~L.PTE_W;
+    if (o.marker) np |= L.PTE_UFFD;
+  } else np &= ~L.PTE_UFFD;
+  if ((pte & L.PTE_W) !== 0 && (np & L.PTE_W) === 0) fl |= LF_UNFLUSHED;
+  setPte(cx, s, t, mm, q, region, np, `${o.op}`);
+  return fl | LF_CHANGED;
+}
+
+/**
+ * change_pte_range()'s ptep_modify_prot_start() on a page another thread can read without the
+ * PTL: the PTE before it (in this table) is committed, and this one is cleared (x86 and arm64:
+ * ptep_get_and_clear(); kernel-paths §6.3). GUP-fast, the hardware walk and a fault's lockless
+ * snapshot see it none until the commit; the page stays mapped (mapcount, rmap) and TLB entries
+ * keep it (no flush yet).
+ */
+function modifyProtStart(cx: ExecContext, s: State, t: number, ins: InstrOf<'modify-prot-start'>): Next {
+  const m = cx.m;
+  const mm = cx.tMm[t]!;
+  const o = ins.op;
+  let fl = s[m.loc(t, L_FLAGS)]!;
+  for (let q = 0; q < cx.L.nPage; q++) {
+    if (cx.L.pageRegion[q] === ins.region && (s[m.pte(mm, q)]! & L.PTE_MODIFYING) !== 0) fl = changePte(cx, s, t, o, mm, q, ins.region, fl);
+  }
+  s[m.loc(t, L_FLAGS)] = fl;
+  const pte = s[m.pte(mm, ins.page)]!;
+  if ((pte & F) !== 0) {
+    checkPtl(cx, s, t, mm, ins.region, 'ptep_modify_prot_start()');
+    s[m.pte(mm, ins.page)] = pte | L.PTE_MODIFYING;
+  }
+  return ins.next;
+}
+
 function changePtes(cx: ExecContext, s: State, t: number, ins: InstrOf<'change-ptes'>): Next {
   const m = cx.m;
   const mm = cx.tMm[t]!;
   const o = ins.op;
   const region = ins.region;
   checkWalk(cx, s, t, o.op === 'mprotect' ? 'change_protection()' : 'the write-protect', inTable(cx, o, region));
+  // every present PTE of the range; one already changed by a start step is unchanged by a second
+  // change (each change is idempotent), and one in its start window is committed
   let fl = s[m.loc(t, L_FLAGS)]!;
-  for (let q = 0; q < cx.L.nPage; q++) {
-    if (cx.L.pageRegion[q] !== region) continue;
-    const qa = cx.L.pages[q]!;
-    if (qa < o.start || qa >= o.end) continue;
-    const pte = s[m.pte(mm, q)]!;
-    if ((pte & F) === 0) continue;
-    let np = pte;
-    if (o.op === 'mprotect') {
-      if (o.prot === 'none') np = (np | L.PTE_PROTNONE) & ~L.PTE_W;
-      else if (o.prot === 'r') np = np & ~(L.PTE_W | L.PTE_PROTNONE);
-      else np = np & ~L.PTE_PROTNONE;
-    } else if (o.op === 'wrprotect') {
-      np &= ~L.PTE_W;
-      if (o.marker) np |= L.PTE_UFFD;
-    } else np &= ~L.PTE_UFFD;
-    fl |= LF_CHANGED;
-    if ((pte & L.PTE_W) !== 0 && (np & L.PTE_W) === 0) fl |= LF_UNFLUSHED;
-    setPte(cx, s, t, mm, q, region, np, `${o.op}`);
-  }
+  for (let q = 0; q < cx.L.nPage; q++) if (inTable(cx, o, region)(q)) fl = changePte(cx, s, t, o, mm, q, region, fl);
   s[m.loc(t, L_FLAGS)] = fl;
   if (!ins.keepPtl && !ins.inheritPtl) ptlDropChecked(cx, s, t, ins, mm, region);
   return ins.next;
@@ -112,7 +141,7 @@ function changeEnd(cx: ExecContext, s: State, t: number, ins: InstrOf<'change-en
   return ins.next;
 }
 
-export const CHANGE_PROTECTION: SemanticsPart<'mprotect-fixup' | 'wp-begin' | 'change-ptes' | 'flush-under-ptl' | 'change-end'> = {
+export const CHANGE_PROTECTION: SemanticsPart<'mprotect-fixup' | 'wp-begin' | 'modify-prot-start' | 'change-ptes' | 'flush-under-ptl' | 'change-end'> = {
   'mprotect-fixup': {
     kernel: 'mprotect_fixup(): split_vma(); vm_flags = newflags; change_protection_range(): inc_tlb_flush_pending()',
     doc: 'change the VMAs (splitting at the range ends), then raise tlb_flush_pending',
@@ -129,9 +158,17 @@ export const CHANGE_PROTECTION: SemanticsPart<'mprotect-fixup' | 'wp-begin' | 'c
     run: wpBegin,
     footprint: fp(['vma:range', 'flush-pending:mm'], ['flush-pending:mm']),
   },
+  'modify-prot-start': {
+    kernel: 'change_pte_range(): ptep_modify_prot_start()',
+    doc: "under the PTL: commit the PTE changed before, then clear this page's PTE (ptep_get_and_clear on x86 and arm64); until its commit, lockless readers (GUP-fast, the hardware walk, a fault's snapshot) see it none. Emitted only for pages another thread of the mm reads",
+    source: 'kernel-paths §6.1 step 4, §6.3',
+    mover: 'N',
+    run: modifyProtStart,
+    footprint: fp(['pte:table', 'ptl:table', 'tlb:mm-cpus'], ['pte:table', 'tlb:mm-cpus']),
+  },
   'change-ptes': {
     kernel: 'change_pte_range(): ptep_modify_prot_start/commit()',
-    doc: 'under the PTL: rewrite each present PTE of the range in this table (drop W; set or clear the uffd-wp bit; PROT_NONE)',
+    doc: 'under the PTL: rewrite each present PTE of the range in this table (drop W; set or clear the uffd-wp bit; PROT_NONE), committing the one in its start window',
     source: 'kernel-paths §6.1, §7.1',
     mover: 'N',
     run: changePtes,

@@ -12,9 +12,9 @@ import { fp, type Next, type SemanticsPart } from '../micro-sem';
 import { checkSleep, checkPtl, checkWalk } from '../rules/lock-rules';
 import { readFrame } from '../rules/races';
 import { tagStale } from '../tlb';
-import { vmaFlagsAt } from '../vmas';
+import { anonVmaPrepare, vmaFlagsAt } from '../vmas';
 import { specAbort, specIrqOn } from './speculative-fault';
-import { tableValid } from '../page-tables';
+import { ptePeek, tableValid } from '../page-tables';
 
 const F = L.PTE_FRAME_MASK;
 
@@ -123,21 +123,25 @@ function pteRead(cx: ExecContext, s: State, t: number, ins: InstrOf<'pte-read'>)
   }
   checkWalk(cx, s, t, 'the fault', (q) => q === p);
   if (s[m.pt(mm, region, L.PT_STATE)] !== L.PT_PRESENT) s[m.pt(mm, region, L.PT_STATE)] = L.PT_PRESENT; // pte_alloc()
-  const pte = s[m.pte(mm, p)]!;
+  const pte = ptePeek(cx, s, mm, p); // none while change_pte_range() has it cleared
   s[lb + L_ORIG] = pte;
   if ((pte & F) !== 0) return ins.jumps.present;
   const v = vmaFlagsAt(cx, s, mm, addr);
   if (!v) return ins.jumps.present; // cannot happen under mmap_lock
   const write = isWrite(cx, s, t, ins);
-  if ((v.flags & L.VF_FILE) === 0) {
+  // a file VMA maps its page-cache page; a shared anonymous one (shmem) the page of its object
+  // if an mm of the family maps it (a child after fork, which copied no PTEs of it)
+  const file = (v.flags & L.VF_FILE) !== 0;
+  const cf = file ? cx.L.cacheFrame[mm]![p]! : (v.flags & L.VF_SHARED) !== 0 ? cx.m.shmemFrame(s, mm, p) : -1;
+  if (!file && cf < 0) {
     if (write) {
+      anonVmaPrepare(cx, s, mm, addr); // do_anonymous_page(): before the allocation
       checkSleep(cx, s, t, 'alloc_zeroed_user_highpage_movable()');
       s[lb + L_NEW] = allocFrame(cx, s) + 1;
       s[lb + L_AUX] = FILL_NEW;
     } else s[lb + L_AUX] = FILL_ZERO;
     return ins.jumps.anon;
   }
-  const cf = cx.L.cacheFrame[mm]![p]!;
   if (cf < 0) return ins.jumps.present;
   getRef(cx, s, cf);
   s[lb + L_OLD] = cf + 1;
@@ -149,6 +153,7 @@ function pteRead(cx: ExecContext, s: State, t: number, ins: InstrOf<'pte-read'>)
     s[lb + L_AUX] = FILL_SHARED;
     return ins.jumps.anon;
   }
+  anonVmaPrepare(cx, s, mm, addr); // do_cow_fault()
   checkSleep(cx, s, t, 'alloc_page_vma()');
   s[lb + L_NEW] = allocFrame(cx, s) + 1;
   s[lb + L_AUX] = FILL_COW;
@@ -231,11 +236,12 @@ export const FAULT: SemanticsPart<'fault-enter' | 'pte-read' | 'cow-file-copy' |
   },
   'pte-read': {
     kernel: 'handle_pte_fault(): orig_pte = *pte',
-    doc: 'lockless PTE snapshot; none: do_anonymous_page / do_fault (allocating or taking the page-cache reference here); present: take the PTL',
+    doc: "lockless PTE snapshot; none: do_anonymous_page / do_fault (anon_vma_prepare and the allocation, or the page-cache or shmem page's reference, here); present: take the PTL",
     source: 'kernel-paths §1.2',
     mover: 'N',
     run: pteRead,
-    footprint: fp(['pte:page', 'page-table:any', 'vma:page', 'mmap-lock:mm', 'range-lock:mm', 'vma-lock:mm', 'ptl:mm', 'irq:cpu', 'page-refs:any', 'tlb:any'], ['page-table:any', 'page-refs:any', 'frame:any', 'irq:cpu']),
+    // reads the family's PTEs for a shmem page; writes the VMA's anon_vma (anon_vma_prepare)
+    footprint: fp(['pte:page', 'pte:any', 'mm:any', 'page-table:any', 'vma:page', 'vma:any', 'mmap-lock:mm', 'range-lock:mm', 'vma-lock:mm', 'ptl:mm', 'irq:cpu', 'page-refs:any', 'tlb:any'], ['page-table:any', 'page-refs:any', 'frame:any', 'irq:cpu', 'vma:page']),
   },
   'cow-file-copy': {
     kernel: 'do_cow_fault(): copy_user_highpage()',

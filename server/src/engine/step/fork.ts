@@ -13,7 +13,7 @@ import { fp, type Next, type SemanticsPart } from '../micro-sem';
 import { checkSleep, ptlDropChecked } from '../rules/lock-rules';
 import { readFrame } from '../rules/races';
 import { flushPages, ipiEnabled, ipiWait } from '../tlb';
-import { vmaFlagsAt } from '../vmas';
+import { hasAnonVma, vmaFlagsAt } from '../vmas';
 import { setPte } from './fault';
 
 const F = L.PTE_FRAME_MASK;
@@ -23,25 +23,16 @@ function forkChild(ins: { readonly op: InstrOf<'fork-dup'>['op'] }): number {
   return ins.op.child ?? 0;
 }
 
-/** fork copies a PTE if it is present and its VMA has (or may have) anonymous pages. */
+/**
+ * copy_page_range() copies the PTEs of a VMA only if it has an anon_vma (v5.10 mm/memory.c
+ * copy_page_range: `!(vm_flags & (VM_HUGETLB | VM_PFNMAP | VM_MIXEDMAP)) && !src_vma->anon_vma`
+ * returns 0; v6.4 vma_needs_copy() also copies for a uffd-wp child VMA, and a child here never
+ * keeps uffd): the child refaults a file page from the page cache, a shmem page from its object.
+ */
 function forkCopies(cx: ExecContext, s: State, mm: number, p: number, pte: number): boolean {
   if ((pte & F) === 0) return false;
-  const addr = cx.L.pages[p]!;
-  const v = cx.m.vmaAt(s, mm, addr);
-  if (v < 0) return false;
-  const flags = s[cx.m.vma(mm, v, L.V_FLAGS)]!;
-  if ((flags & L.VF_FILE) === 0) return true;
-  // copy_page_range skips a file VMA that never got an anon_vma
-  const b = cx.L.bounds;
-  const vs = b[s[cx.m.vma(mm, v, L.V_START)]!]!;
-  const ve = b[s[cx.m.vma(mm, v, L.V_END)]!]!;
-  for (let q = 0; q < cx.L.nPage; q++) {
-    const qa = cx.L.pages[q]!;
-    if (qa < vs || qa >= ve) continue;
-    const e = s[cx.m.pte(mm, q)]!;
-    if ((e & F) !== 0 && (frameFlags(cx, s, (e & F) - 1) & (L.FR_CACHE | L.FR_ZERO)) === 0) return true;
-  }
-  return false;
+  const v = cx.m.vmaAt(s, mm, cx.L.pages[p]!);
+  return v >= 0 && hasAnonVma(cx, s, mm, v);
 }
 
 function forkDup(cx: ExecContext, s: State, t: number, ins: InstrOf<'fork-dup'>): Next {

@@ -10,7 +10,7 @@ import type { InstrOf } from '../instr';
 import * as L from '../layout';
 import { L_FLAGS, L_GRAB, L_ORIG, L_SEQ, LF_IRQSAVED, type State } from '../machine';
 import { fp, type Next, type SemanticsPart } from '../micro-sem';
-import { rcuQuiesce, recordTable, tableValid } from '../page-tables';
+import { ptePeek, rcuQuiesce, recordTable, tableValid } from '../page-tables';
 import { vmaFlagsAt } from '../vmas';
 import { mustUnshare } from './gup';
 
@@ -40,7 +40,7 @@ function gupfPmd(cx: ExecContext, s: State, t: number, ins: InstrOf<'gupf-pmd'>)
 function gupfPte(cx: ExecContext, s: State, t: number, ins: InstrOf<'gupf-pte'>): Next {
   const mm = cx.tMm[t]!;
   if (!tableValid(cx, s, t, mm, cx.L.pageRegion[ins.page]!)) return ins.jumps.fail;
-  const pte = s[cx.m.pte(mm, ins.page)]!;
+  const pte = ptePeek(cx, s, mm, ins.page);
   const f = (pte & F) - 1;
   if ((pte & F) === 0 || (pte & L.PTE_PROTNONE) !== 0 || f === cx.L.zeroFrame || (ins.op.write && (pte & L.PTE_W) === 0)) return ins.jumps.fail;
   s[cx.m.loc(t, L_ORIG)] = pte;
@@ -64,7 +64,7 @@ function gupfRecheck(cx: ExecContext, s: State, t: number, ins: InstrOf<'gupf-re
   // gup_fast_pte_range(): after the re-check, `!pte_write(pte) && gup_must_unshare()` puts the
   // page and falls back, so the slow path unshares (a7f226604170)
   const shared = ((vmaFlagsAt(cx, s, mm, cx.L.pages[ins.page]!)?.flags ?? 0) & L.VF_SHARED) !== 0;
-  if (s[m.pte(mm, ins.page)] !== orig || mustUnshare(cx, s, orig, o.pin, o.write, shared)) {
+  if (ptePeek(cx, s, mm, ins.page) !== orig || mustUnshare(cx, s, orig, o.pin, o.write, shared)) {
     const g = s[m.loc(t, L_GRAB)]!;
     if (g) putRef(cx, s, g - 1, o.pin);
     s[m.loc(t, L_GRAB)] = 0;

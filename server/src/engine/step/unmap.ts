@@ -24,7 +24,13 @@ function inTable(cx: ExecContext, o: ZapOp, region: number): (q: number) => bool
   return (q) => cx.L.pageRegion[q] === region && cx.L.pages[q]! >= o.start && cx.L.pages[q]! < o.end;
 }
 
-/** A dirty page of a shared file mapping is flushed before the PTL is dropped (zap_pte_range force_flush). */
+/**
+ * zap_pte_range() (v5.10 and v6.4 mm/memory.c): a dirty PTE of a page that is not anonymous
+ * (`!PageAnon(page) && pte_dirty(ptent)`: a page-cache page, or a shmem page of a shared
+ * anonymous VMA; any VMA) sets force_flush, and the TLB is flushed before the PTL is dropped (6.x:
+ * force_flush only when tlb_delay_rmap(), true on SMP unless MMU_GATHER_NO_GATHER, which only
+ * s390 selects). The zero page has no struct page there (vm_normal_page() is NULL).
+ */
 function zapForceFlush(cx: ExecContext, s: State, t: number, ins: InstrOf<'zap-ptes'>): boolean {
   const o = ins.op;
   const mm = cx.tMm[t]!;
@@ -35,9 +41,11 @@ function zapForceFlush(cx: ExecContext, s: State, t: number, ins: InstrOf<'zap-p
     const pte = s[cx.m.pte(mm, p)]!;
     if ((pte & F) === 0 || (pte & L.PTE_DIRTY) === 0) continue;
     const f = (pte & F) - 1;
-    if ((frameFlags(cx, s, f) & L.FR_CACHE) === 0) continue;
+    if (f === cx.L.zeroFrame) continue;
+    // PageAnon: a shared VMA maps only file or shmem pages, a private one anonymous pages and
+    // the page-cache pages it has not copied
     const v = vmaFlagsAnyState(cx, s, mm, a);
-    if (v !== undefined && (v & L.VF_SHARED) !== 0) return true;
+    if ((frameFlags(cx, s, f) & L.FR_CACHE) !== 0 || (v !== undefined && (v & L.VF_SHARED) !== 0)) return true;
   }
   return false;
 }
@@ -187,8 +195,8 @@ export const UNMAP: SemanticsPart<'munmap-detach' | 'gather-begin' | 'zap-ptes' 
     footprint: fp(['flush-pending:mm'], ['flush-pending:mm']),
   },
   'zap-ptes': {
-    kernel: 'zap_pte_range(): ptep_get_and_clear_full(); page_remove_rmap(); __tlb_remove_page(); pte_unmap_unlock()',
-    doc: 'under the PTL: clear each present PTE of the range in this table, drop its mapcount, keep its reference in the gather until the flush; drop the PTL',
+    kernel: 'zap_pte_range(): ptep_get_and_clear_full(); page_remove_rmap(); __tlb_remove_page(); [force_flush] tlb_flush_mmu_tlbonly(); pte_unmap_unlock()',
+    doc: 'under the PTL: clear each present PTE of the range in this table, drop its mapcount, keep its reference in the gather until the flush; a dirty PTE of a non-anonymous page (page cache or shmem) forces the flush of the table before the PTL is dropped; drop the PTL',
     source: 'kernel-paths §9 step 4',
     mover: 'N',
     enabled: (cx, s, t, ins) => !zapForceFlush(cx, s, t, ins) || ipiEnabled(cx, s, t),

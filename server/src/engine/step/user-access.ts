@@ -8,6 +8,7 @@ import type { State } from '../machine';
 import { fp, type Next, type SemanticsPart } from '../micro-sem';
 import { checkStaleEntry, landWrite, readFrame } from '../rules/races';
 import { dropEntry } from '../tlb';
+import { ptePeek } from '../page-tables';
 
 const F = L.PTE_FRAME_MASK;
 
@@ -29,7 +30,7 @@ function access(cx: ExecContext, s: State, t: number, ins: InstrOf<'user-store'>
   }
   // x86 drops a TLB entry that caused a page fault
   if ((e & F) !== 0) dropEntry(cx, s, cpu, p);
-  const pte = s[m.pte(mm, p)]!;
+  const pte = ptePeek(cx, s, mm, p);
   const ptPresent = s[m.pt(mm, cx.L.pageRegion[p]!, L.PT_STATE)] === L.PT_PRESENT;
   if (ptPresent && (pte & F) !== 0 && (pte & L.PTE_PROTNONE) === 0 && (!isStore || (pte & L.PTE_W) !== 0)) {
     const f = (pte & F) - 1;

@@ -1,21 +1,23 @@
 // The VMA-locked page fault (`locking pervma`, Linux 6.4+; mm/memory.c lock_vma_under_rcu();
 // docs/design-paths.md §1.1): the fault finds its VMA with no mmap_lock and read-locks it; a
-// missing, write-locked, non-anonymous or uffd VMA, or an access error, sends it to the
-// mmap_lock path instead.
+// missing, write-locked, non-anonymous or uffd VMA, one without an anon_vma (a first touch),
+// or an access error, sends it to the mmap_lock path instead.
 import type { ExecContext } from '../context';
 import type { InstrOf } from '../instr';
 import * as L from '../layout';
 import { L_VMA, type State } from '../machine';
 import { fp, type Next, type SemanticsPart } from '../micro-sem';
-import { locklessFaultable } from '../vmas';
+import { hasAnonVma, locklessFaultable } from '../vmas';
 
 function vmaReadTry(cx: ExecContext, s: State, t: number, ins: InstrOf<'vma-read-try'>): Next {
   const m = cx.m;
   const mm = cx.tMm[t]!;
-  // lock_vma_under_rcu(): fails on a missing, write-locked, non-anonymous or uffd VMA;
-  // access_error() then also sends the fault to the mmap_lock path
+  // lock_vma_under_rcu() (v6.4 mm/memory.c l.5397): fails on a missing or non-anonymous VMA,
+  // on one without an anon_vma ("find_mergeable_anon_vma uses adjacent vmas which are not
+  // locked": anon_vma_prepare needs mmap_lock), on a write-locked or uffd VMA; access_error()
+  // then also sends the fault to the mmap_lock path
   const v = m.vmaAt(s, mm, cx.L.pages[ins.page]!);
-  if (v < 0 || !locklessFaultable(cx, s, mm, v) || s[m.vma(mm, v, L.V_WRITER)] !== 0) return ins.jumps.fallback;
+  if (v < 0 || !locklessFaultable(cx, s, mm, v) || !hasAnonVma(cx, s, mm, v) || s[m.vma(mm, v, L.V_WRITER)] !== 0) return ins.jumps.fallback;
   const prot = s[m.vma(mm, v, L.V_PROT)]!;
   if (ins.write ? prot !== 2 : prot === 0) return ins.jumps.fallback;
   s[m.vma(mm, v, L.V_READERS)]!++;
@@ -33,9 +35,9 @@ function vmaReadUnlock(cx: ExecContext, s: State, t: number, ins: InstrOf<'vma-r
 
 export const VMA_LOCKED_FAULT: SemanticsPart<'vma-read-try' | 'vma-read-unlock'> = {
   'vma-read-try': {
-    kernel: 'lock_vma_under_rcu(): mas_walk(); vma_start_read(); access_error()',
-    doc: 'pervma: find the VMA with no mmap_lock and read-lock it; fails (fall back to mmap_lock) if there is none, it is write-locked or a writer waits (vma_start_write), it is not private anonymous, it is registered with userfaultfd, or it forbids the access',
-    source: 'kernel-rules R19; docs/design-paths.md §1.1 (mm/memory.c lock_vma_under_rcu, v6.4)',
+    kernel: 'lock_vma_under_rcu(): mas_walk(); vma->anon_vma; vma_start_read(); access_error()',
+    doc: 'pervma: find the VMA with no mmap_lock and read-lock it; fails (fall back to mmap_lock) if there is none, it is not private anonymous, it has no anon_vma yet (no anonymous page was ever faulted in it), it is write-locked or a writer waits (vma_start_write), it is registered with userfaultfd, or it forbids the access',
+    source: 'kernel-rules R19; docs/design-paths.md §1.1 (mm/memory.c lock_vma_under_rcu, v6.4 l.5397-5447)',
     mover: 'N',
     run: vmaReadTry,
     footprint: fp(['vma:page', 'vma-lock:page'], ['vma-lock:page']),

@@ -17,7 +17,7 @@ import { fp, type Next, type SemanticsPart } from '../micro-sem';
 import { checkPtl, checkSleep } from '../rules/lock-rules';
 import { checkPins, decodeOrigin, readFrame } from '../rules/races';
 import { flushPages, ipiEnabled, ipiWait, tagStale } from '../tlb';
-import { vmaFlagsAt } from '../vmas';
+import { anonVmaPrepare, vmaFlagsAt } from '../vmas';
 import { faultProt, faultWrote, isUnshare, isWrite, setPte, unlockFaultPtl } from './fault';
 
 const F = L.PTE_FRAME_MASK;
@@ -132,6 +132,7 @@ function wpFlushPending(cx: ExecContext, s: State, t: number, ins: InstrOf<'wp-f
 function cowCopy(cx: ExecContext, s: State, t: number, ins: InstrOf<'cow-copy'>): Next {
   const m = cx.m;
   const lb = m.loc(t, 0);
+  anonVmaPrepare(cx, s, cx.tMm[t]!, cx.L.pages[ins.page]!); // wp_page_copy() begins with it
   if (!ins.ptlHeld) checkSleep(cx, s, t, 'wp_page_copy()');
   const newF = allocFrame(cx, s);
   const old = s[lb + L_OLD]! - 1;
@@ -217,12 +218,12 @@ export const WP_PAGE: SemanticsPart<'handle-pte' | 'wp-flush-pending' | 'cow-cop
     footprint: fp(['irq:mm-cpus', 'thread-control:mm', 'pte:page', 'vma:page', 'page-refs:any', 'ptl:table', 'pte:any', 'mm:any'], ['tlb:mm-cpus', 'pte:page', 'page-refs:any', 'ptl:table']),
   },
   'cow-copy': {
-    kernel: 'wp_page_copy(): alloc_page_vma(); cow_user_page()',
-    doc: 'allocate and copy the old frame with no PTL held; the copy reads the frame as it is now',
+    kernel: 'wp_page_copy(): anon_vma_prepare(); alloc_page_vma(); cow_user_page()',
+    doc: 'give the VMA its anon_vma, allocate and copy the old frame with no PTL held; the copy reads the frame as it is now',
     source: 'kernel-paths §3',
     mover: 'N',
     run: cowCopy,
-    footprint: fp(['frame:any', 'page-refs:any', 'ptl:mm', 'irq:cpu'], ['frame:any', 'page-refs:any', 'fault-work:mm']),
+    footprint: fp(['frame:any', 'page-refs:any', 'ptl:mm', 'irq:cpu', 'vma:page'], ['frame:any', 'page-refs:any', 'fault-work:mm', 'vma:page']),
   },
   'cow-install': {
     kernel: 'pte_same(); ptep_clear_flush_notify(); set_pte_at_notify(); page_remove_rmap(); put_page(); pte_unmap_unlock()',
