@@ -36,8 +36,8 @@ export const VIOLATIONS = [
   },
   {
     code: 'lock-order',
-    summary: 'locks taken against the order mmap_lock -> vma lock -> PTL, or two PTLs in inconsistent orders',
-    source: 'R16: mm/rmap.c lock ordering; process_addrs.rst "VMA lock ordering"',
+    summary: 'locks taken against the order mmap_lock -> vma lock -> PTL, or two PTLs in opposite orders with no common lock held at both (exclusively at one) to serialize them',
+    source: 'R16: mm/rmap.c lock ordering; process_addrs.rst "VMA lock ordering"; mm/mremap.c move_ptes() ("exclusive mmap_lock prevents deadlock"; GoodLock gate locks)',
   },
   {
     code: 'sleep-in-atomic',

@@ -157,13 +157,13 @@ export const EXPLICIT: SemanticsPart<'lock-mmap' | 'unlock-mmap' | 'lock-range' 
   },
   'lock-ptl': {
     kernel: 'spin_lock(ptl)',
-    doc: 'take a page-table lock',
-    source: 'kernel-rules R3',
+    doc: 'take a page-table lock; nested in another PTL, record the order and the gate lock held (lock-order)',
+    source: 'kernel-rules R3; kernel-paths §12.3 (mm/mremap.c move_ptes())',
     mover: 'N',
     enabled: ptlFree,
     waitsFor: ptlWait,
     run: lockPtl,
-    footprint: fp(['ptl:table', 'ptl:mm'], ['ptl:table']),
+    footprint: fp(['ptl:table', 'ptl:mm', 'mmap-lock:mm', 'range-lock:mm'], ['ptl:table']),
   },
   'unlock-ptl': {
     kernel: 'spin_unlock(ptl)',
