@@ -1,11 +1,14 @@
-// Issue 9, item 7: each behaviour has a scenario that must show the finding and a near twin
-// (one line or one option apart) that must not.
+// Issue 9, items 7 and 8: each behaviour has a scenario that must show the finding and a near
+// twin (one line or one option apart) that must not.
 // - lock-order under a gate lock: PTLs nested in opposite orders are a lock-order violation
 //   only when no lock held at both acquisitions (exclusively at one of them) serializes them
 //   (mm/mremap.c move_ptes(): "exclusive mmap_lock prevents deadlock").
+// - a reference used after `put`: use-after-free when the frame was freed on that path,
+//   use-after-put otherwise (folio_put(), include/linux/mm.h).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze } from '../../server/src/analysis/analyze';
+import { checkFile } from '../../server/src/analysis/check-file';
 import { explore, type ExploreOptions } from '../../server/src/explore/explore';
 import { specOf } from '../helpers';
 
@@ -113,4 +116,45 @@ test('lock-order under gates: lock-order exactly where a deadlock is reachable, 
       }
     }
   }
+});
+
+// ---- a reference used after put ----------------------------------------------------------------
+
+const MAPPED = 'vma 0x1000..0x3000 rw anon private\nframe A = 1\nmap 0x1000 -> A rw\n';
+
+test('use-after-put: kwrite or kread after put is a reference-counting bug while the mapping keeps the frame; before the put it is fine', () => {
+  assert.deepEqual(codes(scenario(`${MAPPED}thread t { gup 0x1000 write -> g; put g; kwrite g = 7 }`)), ['use-after-put']);
+  assert.deepEqual(codes(scenario(`${MAPPED}thread t { gup 0x1000 write -> g; kwrite g = 7; put g }`)), []);
+  assert.deepEqual(codes(scenario(`${MAPPED}thread t { gup 0x1000 -> g; put g; kread g -> v }`)), ['use-after-put']);
+  assert.deepEqual(codes(scenario(`${MAPPED}thread t { gup 0x1000 -> g; kread g -> v; put g }`)), []);
+});
+
+test('use-after-free: the put was the last reference on the path where munmap ran first; the twin writes before its put', () => {
+  const unmap = 'thread u on cpu1 { munmap 0x1000 }';
+  assert.deepEqual(codes(scenario(`${MAPPED}thread t on cpu0 { gup 0x1000 write -> g; put g; kwrite g = 7 }\n${unmap}`)), ['use-after-free', 'use-after-put']);
+  assert.deepEqual(codes(scenario(`${MAPPED}thread t on cpu0 { gup 0x1000 write -> g; kwrite g = 7; put g }\n${unmap}`)), []);
+  // a mapping dropped before the gup: the put frees the frame on every path
+  assert.deepEqual(codes(scenario(`${MAPPED}thread t on cpu0 { madvise dontneed 0x1000; fault write 0x1000; gup 0x1000 write -> g; munmap 0x1000; put g; kread g -> v }`)), ['use-after-free']);
+});
+
+test('use-after-put: not when the thread still holds the page through another reference of its own, nor after retaking the reference', () => {
+  assert.deepEqual(codes(scenario(`${MAPPED}thread t { gup 0x1000 -> g; gup 0x1000 -> h; put g; kwrite g = 7; put h }`)), []);
+  assert.deepEqual(codes(scenario(`${MAPPED}thread t { gup 0x1000 -> g; gup 0x1000 -> h; put h; put g; kwrite g = 7 }`)), ['use-after-put']);
+  assert.deepEqual(codes(scenario(`${MAPPED}thread t { gup 0x1000 -> g; put g; gup 0x1000 -> g; kwrite g = 7; put g }`)), []);
+});
+
+test('use-after-put: a second put drops a reference the thread does not own; here the mapping\'s, so the mapped frame is freed under it', () => {
+  assert.deepEqual(codes(scenario(`${MAPPED}thread t { gup 0x1000 -> g; put g; put g; load 0x1000 -> r }`)), ['use-after-free', 'use-after-put']);
+  assert.deepEqual(codes(scenario(`${MAPPED}thread t { gup 0x1000 -> g; put g; load 0x1000 -> r }`)), []);
+});
+
+test('use-after-put: a reference whose gup failed is empty, and using it stays a no-op', () => {
+  assert.deepEqual(codes(scenario('vma 0x1000..0x3000 rw anon private\nthread t { gup 0x5000 -> g; put g; kwrite g = 7 }')), []);
+});
+
+test('use-after-put (static): the language checks warn where the use follows the put on every path, not after a gup retakes it', () => {
+  const warn = (text: string): string[] => checkFile(text).diagnostics.filter((d) => d.code === 'use-after-put').map((d) => `${d.severity} ${d.span.line}:${d.span.col}`);
+  assert.deepEqual(warn(scenario(`${MAPPED}thread t { gup 0x1000 -> g; put g; kwrite g = 7 }`)), ['warning 5:43']);
+  assert.deepEqual(warn(scenario(`${MAPPED}thread t { gup 0x1000 -> g; put g; gup 0x1000 -> g; kwrite g = 7 }`)), []);
+  assert.deepEqual(warn(scenario(`${MAPPED}thread t { gup 0x1000 -> g; kwrite g = 7; put g }`)), []);
 });

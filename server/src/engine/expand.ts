@@ -54,10 +54,19 @@ export function compileThread(L: Layout, spec: ScenarioSpec, thread: number, des
     stepStart.push(b.length);
     b.place(starts[i]!);
     const opEnd = i + 1 < th.steps.length ? starts[i + 1]! : endLabel;
-    expandStep({ b, L, design, op, step: i, held, opEnd, refNames: th.refs });
+    expandStep({ b, L, design, op, step: i, held, opEnd, refNames: th.refs, later: th.steps.slice(i + 1) });
   });
   b.place(endLabel);
   return { instrs: b.finish(), stepStart };
+}
+
+/** Does a later step use reference `ref` (kread, kwrite, put) before a gup retakes it? */
+function usedAfterPut(later: readonly StepSpec[], ref: number): boolean {
+  for (const s of later) {
+    if (s.op === 'gup' && s.ref === ref) return false;
+    if ((s.op === 'kread' || s.op === 'kwrite' || s.op === 'put') && s.ref === ref) return true;
+  }
+  return false;
 }
 
 function pageOf(L: Layout, addr: number): number {
@@ -78,6 +87,8 @@ interface StepContext {
   /** Where the next op starts. */
   readonly opEnd: Label;
   readonly refNames: readonly string[];
+  /** The thread's steps after this one. */
+  readonly later: readonly StepSpec[];
 }
 
 function expandStep(c: StepContext): void {
@@ -186,7 +197,7 @@ function expandStep(c: StepContext): void {
       b.emit({ ...base(), kind: 'kread', text: `kread ${refNames[op.ref] ?? op.ref}` });
       return;
     case 'put':
-      b.emit({ ...base(), kind: 'put', text: `put ${refNames[op.ref] ?? op.ref}` });
+      b.emit({ ...base(), kind: 'put', keepRef: usedAfterPut(c.later, op.ref), text: `put ${refNames[op.ref] ?? op.ref}` });
       return;
     case 'mprotect':
     case 'wrprotect':

@@ -51,6 +51,11 @@ export const VIOLATIONS = [
     summary: 'a lock taken again by a thread that already holds it',
     source: 'R18: a recursive mmap_read_lock behind a queued writer deadlocks; process_addrs.rst',
   },
+  {
+    code: 'use-after-put',
+    summary: 'a page reference used (kread, kwrite, put) after the thread dropped it with put, while references it does not own keep the frame allocated (a reference-counting bug; when the put was the last reference, use-after-free)',
+    source: "folio_put() (include/linux/mm.h): \"Do not access the memory or the struct folio after calling folio_put() unless you can be sure that it wasn't the last reference\"",
+  },
 ] as const satisfies readonly FindingSpec[];
 
 export const RACES = [

@@ -37,8 +37,9 @@ export const LF_SPECIRQ = 2048; // spf: IRQs are off for the speculative walk or
 
 // Ref slot fields.
 export const R_FRAME = 0; // frame + 1
-export const R_PIN = 1; // 1 = FOLL_PIN
+export const R_PIN = 1; // 1 = FOLL_PIN; REF_PUT = dropped by put (the frame kept for a later use's report)
 export const R_PAGE = 2; // page index + 1 it was taken at
+export const REF_PUT = 2;
 
 export class Machine {
   readonly L: L.Layout;

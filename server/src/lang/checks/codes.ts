@@ -22,6 +22,7 @@ export const CHECK_CODES = {
   design: { severity: 'error', summary: 'a lock that exists only under another locking design' },
   expect: { severity: 'error', summary: 'an expect line that is none of its forms' },
   'stale-tlb': { severity: 'warning', summary: 'a TLB entry that disagrees with the PTE at the start' },
+  'use-after-put': { severity: 'warning', summary: 'a page reference used after a `put` of it, with no `gup … -> REF` between: a use after put_page() on every path' },
   empty: { severity: 'warning', summary: 'a scenario without threads: nothing to explore' },
 } as const satisfies Record<string, { readonly severity: Severity; readonly summary: string }>;
 
