@@ -1,10 +1,11 @@
-// Issue 9, items 7 and 8: each behaviour has a scenario that must show the finding and a near
-// twin (one line or one option apart) that must not.
+// Issue 9, items 7, 8 and the `unlock vma` message: each behaviour has a scenario that must show
+// the finding and a near twin (one line or one option apart) that must not.
 // - lock-order under a gate lock: PTLs nested in opposite orders are a lock-order violation
 //   only when no lock held at both acquisitions (exclusively at one of them) serializes them
 //   (mm/mremap.c move_ptes(): "exclusive mmap_lock prevents deadlock").
 // - a reference used after `put`: use-after-free when the frame was freed on that path,
 //   use-after-put otherwise (folio_put(), include/linux/mm.h).
+// - `unlock vma` of a write-locked VMA says so (a VMA write lock has no unlock of its own).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze } from '../../server/src/analysis/analyze';
@@ -157,4 +158,19 @@ test('use-after-put (static): the language checks warn where the use follows the
   assert.deepEqual(warn(scenario(`${MAPPED}thread t { gup 0x1000 -> g; put g; kwrite g = 7 }`)), ['warning 5:43']);
   assert.deepEqual(warn(scenario(`${MAPPED}thread t { gup 0x1000 -> g; put g; gup 0x1000 -> g; kwrite g = 7 }`)), []);
   assert.deepEqual(warn(scenario(`${MAPPED}thread t { gup 0x1000 -> g; kwrite g = 7; put g }`)), []);
+});
+
+// ---- unlock vma after a write lock ---------------------------------------------------------------
+
+test('unlock vma: after a write lock the message says the VMA is write-locked (no VMA write unlock exists); without any lock it names the read lock', () => {
+  const write = scenario('locking pervma\nvma 0x1000..0x3000 rw anon private\nthread t { lock mmap write; lock vma 0x1000 write; unlock vma 0x1000; unlock mmap }');
+  const none = scenario('locking pervma\nvma 0x1000..0x3000 rw anon private\nthread t { lock mmap write; unlock vma 0x1000; unlock mmap }');
+  const [mw] = messages(write, 'unlock-not-held');
+  assert.match(mw!, /releases the VMA lock on 0x1000, which it holds for write/);
+  assert.match(mw!, /mmap_write_unlock\(\)/);
+  assert.doesNotMatch(mw!, /read lock on/);
+  const [mn] = messages(none, 'unlock-not-held');
+  assert.match(mn!, /releases a VMA read lock on 0x1000, which it does not hold/);
+  // the read-locked twin releases cleanly
+  assert.deepEqual(codes(scenario('locking pervma\nvma 0x1000..0x3000 rw anon private\nthread t { lock vma 0x1000 read; unlock vma 0x1000 }')), []);
 });
