@@ -87,6 +87,11 @@ const PAIRS: Pair[] = [
     good: () => codes(scenario('vma 0x1000..0x3000 rw anon private\nthread t { lock mmap read; unlock mmap; lock mmap read; unlock mmap }')),
   },
   {
+    code: 'use-after-put',
+    bad: () => codes(example('use-after-put'), 'write_after_put'),
+    good: () => codes(example('use-after-put'), 'write_then_put'),
+  },
+  {
     code: 'lost-write',
     bad: () => codes(SEED('wrprotect 0x1000 lock=read marker=none')),
     good: () => codes(SEED('wrprotect 0x1000 lock=read flush=ptl marker=none')),

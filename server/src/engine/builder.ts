@@ -96,6 +96,7 @@ export class Builder {
         fellBack: d.fellBack ?? FLAG_DEFAULTS.fellBack,
         keepPtl: d.keepPtl ?? FLAG_DEFAULTS.keepPtl,
         lastTable: d.lastTable ?? FLAG_DEFAULTS.lastTable,
+        keepRef: d.keepRef ?? FLAG_DEFAULTS.keepRef,
         next: this.resolve(d.next, fall),
         jumps,
         text: d.text,

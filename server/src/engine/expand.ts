@@ -56,7 +56,7 @@ export function compileThread(L: Layout, spec: ScenarioSpec, thread: number, des
     stepStart.push(b.length);
     b.place(starts[i]!);
     const opEnd = i + 1 < th.steps.length ? starts[i + 1]! : endLabel;
-    expandStep({ b, L, design, op, step: i, held, opEnd, refNames: th.refs, readLockless });
+    expandStep({ b, L, design, op, step: i, held, opEnd, refNames: th.refs, readLockless, later: th.steps.slice(i + 1) });
   });
   b.place(endLabel);
   return { instrs: b.finish(), stepStart, returnStep: returnSteps(th.steps) };
@@ -75,6 +75,15 @@ function locklessReads(spec: ScenarioSpec, thread: number): ReadonlySet<number> 
     for (const s of u.steps) if (s.op === 'load' || s.op === 'store' || s.op === 'fault' || s.op === 'cow' || s.op === 'gup') out.add(s.addr);
   });
   return out;
+}
+
+/** Does a later step use reference `ref` (kread, kwrite, put) before a gup retakes it? */
+function usedAfterPut(later: readonly StepSpec[], ref: number): boolean {
+  for (const s of later) {
+    if (s.op === 'gup' && s.ref === ref) return false;
+    if ((s.op === 'kread' || s.op === 'kwrite' || s.op === 'put') && s.ref === ref) return true;
+  }
+  return false;
 }
 
 function pageOf(L: Layout, addr: number): number {
@@ -97,6 +106,8 @@ interface StepContext {
   readonly refNames: readonly string[];
   /** Addresses other threads of the mm read without the PTL (locklessReads). */
   readonly readLockless: ReadonlySet<number>;
+  /** The thread's steps after this one. */
+  readonly later: readonly StepSpec[];
 }
 
 function expandStep(c: StepContext): void {
@@ -213,7 +224,7 @@ function expandStep(c: StepContext): void {
       b.emit({ ...base(), kind: 'kread', text: `kread ${refNames[op.ref] ?? op.ref}` });
       return;
     case 'put':
-      b.emit({ ...base(), kind: 'put', text: `put ${refNames[op.ref] ?? op.ref}` });
+      b.emit({ ...base(), kind: 'put', keepRef: usedAfterPut(c.later, op.ref), text: `put ${refNames[op.ref] ?? op.ref}` });
       return;
     case 'mprotect':
     case 'wrprotect':

@@ -36,8 +36,8 @@ export const VIOLATIONS = [
   },
   {
     code: 'lock-order',
-    summary: 'locks taken against the order mmap_lock -> vma lock -> PTL, or two PTLs in inconsistent orders',
-    source: 'R16: mm/rmap.c lock ordering; process_addrs.rst "VMA lock ordering"',
+    summary: 'locks taken against the order mmap_lock -> vma lock -> PTL, or two PTLs in opposite orders with no common lock held at both (exclusively at one) to serialize them',
+    source: 'R16: mm/rmap.c lock ordering; process_addrs.rst "VMA lock ordering"; mm/mremap.c move_ptes() ("exclusive mmap_lock prevents deadlock"; GoodLock gate locks)',
   },
   {
     code: 'sleep-in-atomic',
@@ -50,6 +50,11 @@ export const VIOLATIONS = [
     code: 'recursive-lock',
     summary: 'a lock taken again by a thread that already holds it',
     source: 'R18: a recursive mmap_read_lock behind a queued writer deadlocks; process_addrs.rst',
+  },
+  {
+    code: 'use-after-put',
+    summary: 'a page reference used (kread, kwrite, put) after the thread dropped it with put, while references it does not own keep the frame allocated (a reference-counting bug; when the put was the last reference, use-after-free)',
+    source: "folio_put() (include/linux/mm.h): \"Do not access the memory or the struct folio after calling folio_put() unless you can be sure that it wasn't the last reference\"",
   },
 ] as const satisfies readonly FindingSpec[];
 

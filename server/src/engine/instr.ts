@@ -190,7 +190,8 @@ interface Operands {
   'irq-on': { jumps: J<never> };
   kwrite: { jumps: J<never> };
   kread: { jumps: J<never> };
-  put: { jumps: J<never> };
+  /** `keepRef`: the thread uses the reference again before retaking it; the slot keeps the frame, marked put (REF_PUT), for that use's report. */
+  put: { readonly keepRef: boolean; jumps: J<never> };
 }
 
 /** Fails to compile when a kind has no operands entry or an entry names no kind. */
@@ -239,6 +240,7 @@ export const FLAG_DEFAULTS = {
   fellBack: false,
   keepPtl: false,
   lastTable: false,
+  keepRef: false,
 } as const;
 
 export type FlagName = keyof typeof FLAG_DEFAULTS;

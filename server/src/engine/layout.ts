@@ -178,7 +178,9 @@ export const F_FLAGS = 3;
 export const F_SHAREDBY = 4; // fork op bits, tagWords entries
 
 // Global fields.
-export const G_PTL_ORDER = 0; // bitmask words over (a, b) pairs seen: PTL b taken while holding a
+export const G_PTL_ORDER = 0; // per ordered pair (a, b): PTL b taken while holding a, and the gate held (locks/ptl.ts)
+/** Bits per pair in the order record: 0 = never, else 1 + address-space gate (0-2) + 3 * (gate PTL + 1, or 0). */
+export const ptlOrderBits = (nPt: number): number => 32 - Math.clz32(3 * nPt + 3);
 
 /** Op tag bits per 32-bit tag word; word 0 also carries the two "initial" tags. */
 export const TAG_BITS_PER_WORD = 27;
@@ -356,7 +358,7 @@ export function buildLayout(spec: ScenarioSpec): Layout {
   const freeCpus = threadOnCpu.map((t, c) => (t < 0 ? c : -1)).filter((c) => c >= 0);
   const tlbRow = threadOnCpu.map((t, c) => (t >= 0 ? thread + t * threadStride + threadSize : tlb + freeCpus.indexOf(c) * tlbRowSize));
   const global = tlb + freeCpus.length * tlbRowSize;
-  const orderWords = Math.max(1, Math.ceil((nPt * nPt) / 31));
+  const orderWords = Math.max(1, Math.ceil((nPt * nPt) / Math.floor(31 / ptlOrderBits(nPt))));
   const size = global + orderWords;
   const components: [number, number][] = [];
   for (let t = 0; t < nThread; t++) components.push([t * threadStride, (t + 1) * threadStride]);

@@ -38,8 +38,9 @@ export const LF_IRQSAVED = 4096; // GUP-fast: IRQs were already off when local_i
 
 // Ref slot fields.
 export const R_FRAME = 0; // frame + 1
-export const R_PIN = 1; // 1 = FOLL_PIN
+export const R_PIN = 1; // 1 = FOLL_PIN; REF_PUT = dropped by put (the frame kept for a later use's report)
 export const R_PAGE = 2; // page index + 1 it was taken at
+export const REF_PUT = 2;
 
 export class Machine {
   readonly L: L.Layout;

@@ -182,7 +182,7 @@ export const OPS: readonly OpSpec[] = [
   {
     name: 'kwrite',
     group: 'kernel',
-    summary: 'The kernel writes the referenced frame directly (DMA, O_DIRECT): no TLB, no fault.',
+    summary: 'The kernel writes the referenced frame directly (DMA, O_DIRECT): no TLB, no fault. After `put REF`: use-after-put, or use-after-free when the frame was freed.',
     forms: [{ slots: [{ kind: 'ref' }], synopsis: 'kwrite REF = VALUE' }],
     flags: [],
     options: [],
@@ -191,7 +191,7 @@ export const OPS: readonly OpSpec[] = [
   {
     name: 'kread',
     group: 'kernel',
-    summary: 'The kernel reads the referenced frame directly.',
+    summary: 'The kernel reads the referenced frame directly. After `put REF`: use-after-put, or use-after-free when the frame was freed.',
     forms: [{ slots: [{ kind: 'ref' }], synopsis: 'kread REF [-> REG]' }],
     flags: [],
     options: [],
@@ -201,7 +201,7 @@ export const OPS: readonly OpSpec[] = [
   {
     name: 'put',
     group: 'kernel',
-    summary: 'put_page() / unpin_user_page(): drop the reference or pin.',
+    summary: 'put_page() / unpin_user_page(): drop the reference or pin (the frame is freed with its last reference). The reference is gone: a later `kread`, `kwrite` or `put` of it, before a `gup … -> REF` retakes it, is use-after-put (use-after-free when the frame was freed).',
     forms: [{ slots: [{ kind: 'ref' }], synopsis: 'put REF' }],
     flags: [],
     options: [],

@@ -4,7 +4,7 @@
 import type { Exec } from '../engine/exec';
 import { hex } from '../engine/expand';
 import * as L from '../engine/layout';
-import { L_FLAGS, L_VMA, LF_SPEC, R_FRAME, R_PAGE, R_PIN, type State } from '../engine/machine';
+import { L_FLAGS, L_VMA, LF_SPEC, R_FRAME, R_PAGE, R_PIN, REF_PUT, type State } from '../engine/machine';
 import { PT_SPAN } from '../engine/scenario';
 
 export interface SnapshotSection {
@@ -153,7 +153,8 @@ export function snapshot(exec: Exec, s: State): MachineSnapshot {
     const regs = spec.threads[t]!.registers.map((r, i) => `${r}=${Ly.values[s[m.reg(t, i)]!]}`);
     const refs = spec.threads[t]!.refs.map((r, i) => {
       const f = s[m.ref(t, i, R_FRAME)]!;
-      return f ? `${r}→${m.frameName(f - 1)}${s[m.ref(t, i, R_PIN)] ? ' (pin)' : ''}@${hex(Ly.pages[s[m.ref(t, i, R_PAGE)]! - 1] ?? 0)}` : `${r}: empty`;
+      const pin = s[m.ref(t, i, R_PIN)]!;
+      return f ? `${r}→${m.frameName(f - 1)}${pin & 1 ? ' (pin)' : ''}${pin & REF_PUT ? ' (put)' : ''}@${hex(Ly.pages[s[m.ref(t, i, R_PAGE)]! - 1] ?? 0)}` : `${r}: empty`;
     });
     threadRows.push({ key: tname(t), cells: [tname(t), `cpu${spec.threads[t]!.cpu}`, status, st === L.DONE || st === L.SEGV ? '' : (ins?.text ?? ''), held.join(', ') || '-', [...regs, ...refs].join(', ')] });
   }

@@ -12,7 +12,7 @@ import type { Next } from '../micro-sem';
 import type { Design } from '../settings';
 import type { LockMode, StepSpec } from '../scenario';
 import { locklessFaultable } from '../vmas';
-import type { LockKernelKind, LockingDesign, StepName } from './design';
+import type { GateMode, LockKernelKind, LockingDesign, StepName } from './design';
 import { DESIGN_TRAITS, type DesignTraits } from './traits';
 
 export class ClassicDesign implements LockingDesign {
@@ -123,6 +123,12 @@ export class ClassicDesign implements LockingDesign {
   }
 
   readonly vmaWriteNeeds: string = 'mmap_lock held for write';
+
+  tableGate(cx: ExecContext, s: State, t: number, _ra: number, _rb: number): GateMode {
+    return holdsMmapWrite(cx, s, t) ? 2 : holdsMmap(cx, s, t) ? 1 : 0;
+  }
+
+  readonly tableGateName: Readonly<Record<1 | 2, string>> = { 1: 'mmap_lock held for read', 2: 'mmap_lock held for write' };
 
   releaseAtExit(_cx: ExecContext, _s: State, _t: number, _acquiredAt: (kind: MicroKind) => Place): void {}
 

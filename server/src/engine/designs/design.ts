@@ -12,6 +12,9 @@ import type { Next } from '../micro-sem';
 import type { Design } from '../settings';
 import type { DesignTraits } from './traits';
 
+/** How a lock is held: 0 not, 1 shared, 2 exclusively. */
+export type GateMode = 0 | 1 | 2;
+
 /** A step text and the kernel function it stands for. */
 export interface StepName {
   readonly text: string;
@@ -81,6 +84,16 @@ export interface LockingDesign {
   /** `lock vma … write` needs the address-space lock for write: is it held, and what is it called? */
   vmaWriteLockHeld(cx: ExecContext, s: State, t: number, addr: number): boolean;
   readonly vmaWriteNeeds: string;
+  /**
+   * lock-order's gate lock: how t holds the address-space lock over both page tables (regions
+   * ra and rb of its mm): 2 exclusively, 1 shared, 0 not over both. Two threads holding it in
+   * conflicting modes (one of them exclusively) cannot both be between their nested PTL
+   * acquisitions, so opposite nesting orders under it cannot deadlock (mm/mremap.c
+   * move_ptes(): "exclusive mmap_lock prevents deadlock").
+   */
+  tableGate(cx: ExecContext, s: State, t: number, ra: number, rb: number): GateMode;
+  /** That gate, for lock-order messages, by mode. */
+  readonly tableGateName: Readonly<Record<1 | 2, string>>;
   /** A thread ends: release the design's own locks it still holds, reporting lock-held-at-exit. */
   releaseAtExit(cx: ExecContext, s: State, t: number, acquiredAt: (kind: MicroKind) => Place): void;
 }

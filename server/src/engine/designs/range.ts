@@ -3,17 +3,17 @@
 // their page; an op write-locks its VMAs and their neighbours (munmap also the 2 MiB span of
 // every table it may free, fork the whole mm) and holds it to the flush; `lock mmap` is the
 // range lock over the whole address space.
-import { PAGE_SIZE } from '../scenario';
+import { PAGE_SIZE, PT_SPAN } from '../scenario';
 import type { ExecContext } from '../context';
 import type { Place } from '../events';
 import { hex } from '../format';
 import type { MicroKind } from '../instr';
 import * as L from '../layout';
-import { holdsRange, opRange, rangeAcquire, rangeDowngrade, rangeRelease } from '../locks/range';
+import { holdsRange, opRange, rangeModeInto, rangeAcquire, rangeDowngrade, rangeRelease } from '../locks/range';
 import type { State } from '../machine';
 import type { LockMode, StepSpec } from '../scenario';
 import { wholeVmaSpan } from '../vmas';
-import type { LockKernelKind, StepName } from './design';
+import type { GateMode, LockKernelKind, StepName } from './design';
 import { ClassicDesign } from './classic';
 
 const LOCK_KERNEL: Readonly<Record<LockKernelKind, string>> = {
@@ -116,6 +116,14 @@ export class RangeDesign extends ClassicDesign {
   }
 
   override readonly vmaWriteNeeds: string = 'a write range lock over it';
+
+  /** Any two ranges that each reach into the same two 2 MiB tables overlap (both hold the last byte of the lower one), so such a write range excludes any other such range. */
+  override tableGate(cx: ExecContext, s: State, t: number, ra: number, rb: number): GateMode {
+    const span = (r: number): [number, number] => [cx.L.regions[r]! * PT_SPAN, (cx.L.regions[r]! + 1) * PT_SPAN];
+    return rangeModeInto(cx, s, t, span(ra), span(rb));
+  }
+
+  override readonly tableGateName: Readonly<Record<1 | 2, string>> = { 1: 'a read range lock reaching into both tables', 2: 'a write range lock reaching into both tables' };
 
   override releaseAtExit(cx: ExecContext, s: State, t: number, acquiredAt: (kind: MicroKind) => Place): void {
     let reported = false;

@@ -128,6 +128,24 @@ export function holdsRange(cx: ExecContext, s: State, t: number, lo: number, hi:
   return false;
 }
 
+/** How t holds range locks reaching into both spans [lo, hi): 2 one for write, 1 one for read, 0 none. */
+export function rangeModeInto(cx: ExecContext, s: State, t: number, a: readonly [number, number], b: readonly [number, number]): 0 | 1 | 2 {
+  const m = cx.m;
+  const mm = cx.tMm[t]!;
+  const n = rangeCount(cx, s, mm);
+  const pts = cx.L.rangePoints;
+  let mode: 0 | 1 | 2 = 0;
+  for (let i = 0; i < n; i++) {
+    const info = s[m.rangeSlot(mm, i, L.RS_INFO)]!;
+    if ((info & (L.RI_THREAD | L.RI_HELD)) !== ((t + 1) | L.RI_HELD)) continue;
+    const lo = pts[s[m.rangeSlot(mm, i, L.RS_LO)]!]!;
+    const hi = pts[s[m.rangeSlot(mm, i, L.RS_HI)]!]!;
+    if (lo < a[1] && a[0] < hi && lo < b[1] && b[0] < hi) mode = info & L.RI_WRITE ? 2 : 1;
+    if (mode === 2) return 2;
+  }
+  return mode;
+}
+
 /** munmap's downgrade under `range`: its write range becomes a read range. */
 export function rangeDowngrade(cx: ExecContext, s: State, t: number): void {
   const m = cx.m;

@@ -8,7 +8,7 @@ import type { Place } from '../events';
 import { frameFlags } from '../frames';
 import { hex } from '../format';
 import * as L from '../layout';
-import { L_COPY, L_DIRTY, L_OLD, R_FRAME, R_PAGE, R_PIN, type State } from '../machine';
+import { L_COPY, L_DIRTY, L_OLD, R_FRAME, R_PAGE, R_PIN, REF_PUT, type State } from '../machine';
 import type { StepSpec } from '../scenario';
 
 const F = L.PTE_FRAME_MASK;
@@ -104,7 +104,7 @@ function otherMmReach(cx: ExecContext, s: State, f: number, mm: number): string 
   }
   for (let u = 0; u < cx.L.nThread; u++) {
     if (cx.tMm[u] === mm) continue;
-    for (let r = 0; r < cx.L.nRefs; r++) if (s[m.ref(u, r, R_FRAME)] === f + 1) return `thread ${cx.tn(u)} of mm ${cx.spec.mms[cx.tMm[u]!]!.name} (through its page reference)`;
+    for (let r = 0; r < cx.L.nRefs; r++) if (s[m.ref(u, r, R_FRAME)] === f + 1 && (s[m.ref(u, r, R_PIN)]! & REF_PUT) === 0) return `thread ${cx.tn(u)} of mm ${cx.spec.mms[cx.tMm[u]!]!.name} (through its page reference)`;
   }
   return undefined;
 }

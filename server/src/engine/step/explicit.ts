@@ -93,11 +93,22 @@ function lockVmaEnabled(cx: ExecContext, s: State, t: number, ins: InstrOf<'lock
   return w === 0 || w === t + 1;
 }
 
+/**
+ * vma_end_read(). A VMA write lock has no unlock of its own: vma_start_write() "marks a VMA as
+ * being written to until mmap_write_unlock() or mmap_write_downgrade() is reached" (mm/mmap.c
+ * mm_take_all_locks(), Jann Horn, "mm: Don't drop VMA locks in mm_drop_all_locks()", 2023),
+ * which end every one (vma_end_write_all). So an `unlock vma` of a write-locked VMA releases
+ * nothing and the write lock stays (kernel-paths §12.3).
+ */
 function unlockVma(cx: ExecContext, s: State, t: number, ins: InstrOf<'unlock-vma'>): Next {
   const addr = cx.L.pages[ins.page]!;
-  const v = cx.m.vmaAt(s, cx.tMm[t]!, addr);
+  const mm = cx.tMm[t]!;
+  const v = cx.m.vmaAt(s, mm, addr);
   if (v < 0 || s[cx.m.vmaRead(t, v)] === 0) {
-    cx.violation('unlock-not-held', `${cx.tn(t)} releases a VMA read lock on ${hex(addr)}, which it does not hold`);
+    const what = v >= 0 && s[cx.m.vma(mm, v, L.V_WRITER)] === t + 1
+      ? `the VMA lock on ${hex(addr)}, which it holds for write: vma_end_read() releases only a read lock, and a VMA write lock ends only with mmap_write_unlock() or mmap_write_downgrade() (vma_end_write_all)`
+      : `a VMA read lock on ${hex(addr)}, which it does not hold`;
+    cx.violation('unlock-not-held', `${cx.tn(t)} releases ${what}`);
     return ins.next;
   }
   vmaReadDrop(cx, s, t, v);
@@ -157,13 +168,13 @@ export const EXPLICIT: SemanticsPart<'lock-mmap' | 'unlock-mmap' | 'lock-range' 
   },
   'lock-ptl': {
     kernel: 'spin_lock(ptl)',
-    doc: 'take a page-table lock',
-    source: 'kernel-rules R3',
+    doc: 'take a page-table lock; nested in another PTL, record the order and the gate lock held (lock-order)',
+    source: 'kernel-rules R3; kernel-paths §12.3 (mm/mremap.c move_ptes())',
     mover: 'N',
     enabled: ptlFree,
     waitsFor: ptlWait,
     run: lockPtl,
-    footprint: fp(['ptl:table', 'ptl:mm'], ['ptl:table']),
+    footprint: fp(['ptl:table', 'ptl:mm', 'mmap-lock:mm', 'range-lock:mm'], ['ptl:table']),
   },
   'unlock-ptl': {
     kernel: 'spin_unlock(ptl)',
@@ -185,8 +196,8 @@ export const EXPLICIT: SemanticsPart<'lock-mmap' | 'unlock-mmap' | 'lock-range' 
   },
   'unlock-vma': {
     kernel: 'vma_end_read()',
-    doc: 'release a VMA read lock',
-    source: 'kernel-rules R19',
+    doc: 'release a VMA read lock (a VMA write lock has no unlock of its own: unlock-not-held, and it stays until mmap_write_unlock)',
+    source: 'kernel-rules R19; kernel-paths §12.3 (vma_start_write() is asymmetrical)',
     mover: 'N',
     run: unlockVma,
     footprint: fp(['vma:page'], ['vma-lock:page']),

@@ -163,7 +163,7 @@ export const FORK: SemanticsPart<'fork-dup' | 'fork-ptl' | 'fork-test' | 'fork-s
       holders: [ptlHolder(cx, s, cx.tMm[t]!, ins.region), ptlHolder(cx, s, forkChild(ins), ins.region)].filter((h) => h >= 0),
     }),
     run: forkPtl,
-    footprint: fp(['ptl:table', 'ptl:child'], ['ptl:table', 'ptl:child', 'page-table:child']),
+    footprint: fp(['ptl:table', 'ptl:child', 'mmap-lock:mm', 'range-lock:mm'], ['ptl:table', 'ptl:child', 'page-table:child']),
   },
   'fork-test': {
     kernel: 'copy_present_pte(): page_maybe_dma_pinned()',

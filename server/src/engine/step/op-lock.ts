@@ -52,7 +52,7 @@ export const OP_LOCK: SemanticsPart<'mmap-lock' | 'ptl-lock' | 'vma-write-lock' 
     enabled: ptlFree,
     waitsFor: ptlWait,
     run: ptlLock,
-    footprint: fp(['ptl:table', 'ptl:mm'], ['ptl:table']),
+    footprint: fp(['ptl:table', 'ptl:mm', 'mmap-lock:mm', 'range-lock:mm'], ['ptl:table']),
   },
   'vma-write-lock': {
     kernel: 'vma_start_write() / vm_write_begin()',

@@ -163,7 +163,7 @@ export const SPECULATIVE_FAULT: SemanticsPart<'spf-begin' | 'spf-walk' | 'spf-va
     source: 'kernel-rules R20, R8; docs/design-paths.md §2.1 (pte_spinlock, pte_map_lock)',
     mover: 'N',
     run: spfPtlLock,
-    footprint: fp(['ptl:table', 'vma:page', 'vma-seq:page', 'page-table:any', 'page-refs:any', 'tlb:any', 'irq:cpu'], ['ptl:table', 'irq:cpu', 'page-refs:any', 'page-table:any']),
+    footprint: fp(['ptl:table', 'vma:page', 'vma-seq:page', 'page-table:any', 'page-refs:any', 'tlb:any', 'irq:cpu', 'mmap-lock:mm', 'range-lock:mm'], ['ptl:table', 'irq:cpu', 'page-refs:any', 'page-table:any']),
   },
   'spf-end': {
     kernel: 'handle_speculative_fault(): put_vma()',

@@ -23,6 +23,7 @@ export const CHECK_CODES = {
   expect: { severity: 'error', summary: 'an expect line that is none of its forms' },
   'stale-tlb': { severity: 'warning', summary: 'a TLB entry that disagrees with the PTE at the start' },
   'uffd-unregistered': { severity: 'warning', summary: 'a UFFDIO_WRITEPROTECT step (wrprotect marker=uffd, unprotect) over a VMA not registered for uffd-wp: it returns -ENOENT and changes nothing' },
+  'use-after-put': { severity: 'warning', summary: 'a page reference used after a `put` of it, with no `gup … -> REF` between: a use after put_page() on every path' },
   empty: { severity: 'warning', summary: 'a scenario without threads: nothing to explore' },
 } as const satisfies Record<string, { readonly severity: Severity; readonly summary: string }>;
 

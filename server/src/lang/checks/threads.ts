@@ -58,6 +58,7 @@ export function checkThreads(cx: CheckContext, decls: A.ThreadDecl[]): void {
     };
     cx.model.threads.push(thread);
     const tIdx = cx.model.threads.length - 1;
+    const putAt = new Map<string, Span>();
     for (const s of d.steps) {
       const shaped = shapeStep(s, cx.out);
       if (!shaped) {
@@ -65,6 +66,7 @@ export function checkThreads(cx: CheckContext, decls: A.ThreadDecl[]): void {
         continue;
       }
       stepNames(cx, shaped, thread, tIdx);
+      useAfterPut(cx, shaped, thread, putAt);
       const first = shaped.slots[0];
       // `lock range` and `lock vma` exist only where the design has those locks
       const word = (shaped.op.name === 'lock' || shaped.op.name === 'unlock') && first?.kind === 'word' ? first : undefined;
@@ -94,6 +96,21 @@ function declareTargetOfBrokenStep(cx: CheckContext, s: A.StepNode, t: ModelThre
   } else if (kind === 'reg' && !t.registers.includes(s.target.text)) {
     t.registers.push(s.target.text);
     t.registerSpans.push(s.target.span);
+  }
+}
+
+/**
+ * A reference used (kread, kwrite, put) after a `put` of it with no `gup … -> REF` between: the
+ * use follows put_page() on every path (the engine reports use-after-put or use-after-free).
+ * `putAt`: the thread's references dropped so far, with the span of their put.
+ */
+function useAfterPut(cx: CheckContext, s: ShapedStep, t: ModelThread, putAt: Map<string, Span>): void {
+  if (s.op.target?.kind === 'ref' && s.target) putAt.delete(s.target.text);
+  for (const slot of s.slots) {
+    if (slot.kind !== 'ref') continue;
+    const put = putAt.get(slot.name.text);
+    if (put) cx.out.push(diagnostic('use-after-put', slot.name.span, `'${slot.name.text}' was dropped by the put on line ${put.line}: this ${s.op.name} uses the page after put_page() (take it again with 'gup ADDR -> ${slot.name.text}')`));
+    if (s.op.name === 'put' && t.refs.includes(slot.name.text)) putAt.set(slot.name.text, s.node.span);
   }
 }
 
