@@ -1,6 +1,8 @@
 // Shared test helpers: load and lower scenarios from text, list the examples.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import assert from 'node:assert/strict';
+import { analyze } from '../server/src/analysis/analyze';
 import { checkFile, isExplorable } from '../server/src/analysis/check-file';
 import { Exec } from '../server/src/engine/exec';
 import type { ScenarioSpec } from '../server/src/engine/scenario';
@@ -43,4 +45,18 @@ export function microSteps(text: string): string[] {
     exec.step(s, t);
   }
   return kinds;
+}
+
+/** A scenario named `s` around some declaration and thread lines. */
+export function scenario(lines: string): string {
+  return `scenario s {\n${lines}\n}\n`;
+}
+
+/** The finding codes of one scenario of a text (no errors, explored completely), sorted. */
+export function findingCodes(text: string, name?: string): string[] {
+  const fa = analyze(text, name ? { only: [name] } : {});
+  assert.equal(fa.errors.filter((e) => e.severity === 'error').length, 0, JSON.stringify(fa.errors));
+  const sc = fa.scenarios[0]!;
+  assert.ok(sc.complete, 'explored completely');
+  return [...new Set([...sc.races, ...sc.violations].map((f) => f.code))].sort();
 }

@@ -6,23 +6,11 @@
 //   5. GUP-fast saves and restores the caller's IRQ state (local_irq_save/restore).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyze } from '../../server/src/analysis/analyze';
 import { Exec } from '../../server/src/engine/exec';
 import * as L from '../../server/src/engine/layout';
-import { microSteps, specOf } from '../helpers';
+import { findingCodes as codes, microSteps, scenario, specOf } from '../helpers';
 
-/** The finding codes of a one-scenario text. */
-function codes(text: string): string[] {
-  const fa = analyze(text);
-  assert.equal(fa.errors.filter((e) => e.severity === 'error').length, 0, JSON.stringify(fa.errors));
-  const sc = fa.scenarios[0]!;
-  assert.ok(sc.complete, 'explored completely');
-  return [...new Set([...sc.races, ...sc.violations].map((f) => f.code))];
-}
 
-function scenario(lines: string): string {
-  return `scenario s {\n${lines}\n}\n`;
-}
 
 function pair(bad: string, good: string, code: string): void {
   assert.ok(codes(bad).includes(code), `the scenario reports ${code}`);

@@ -11,16 +11,8 @@ import assert from 'node:assert/strict';
 import { analyze } from '../../server/src/analysis/analyze';
 import { checkFile } from '../../server/src/analysis/check-file';
 import { explore, type ExploreOptions } from '../../server/src/explore/explore';
-import { specOf } from '../helpers';
+import { findingCodes as codes, scenario, specOf } from '../helpers';
 
-/** The finding codes of a one-scenario text. */
-function codes(text: string): string[] {
-  const fa = analyze(text);
-  assert.equal(fa.errors.filter((e) => e.severity === 'error').length, 0, JSON.stringify(fa.errors));
-  const sc = fa.scenarios[0]!;
-  assert.ok(sc.complete, 'explored completely');
-  return [...new Set([...sc.races, ...sc.violations].map((f) => f.code))].sort();
-}
 
 /** The messages of one finding code. */
 function messages(text: string, code: string): string[] {
@@ -28,7 +20,6 @@ function messages(text: string, code: string): string[] {
   return [...sc.races, ...sc.violations].filter((f) => f.code === code).map((f) => f.message);
 }
 
-const scenario = (lines: string): string => `scenario s {\n${lines}\n}\n`;
 
 // ---- lock order under a gate lock ------------------------------------------------------------
 

@@ -10,21 +10,9 @@
 //       and the hardware walk (and GUP-fast, a fault's snapshot) can see it none.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyze } from '../../server/src/analysis/analyze';
-import { microSteps } from '../helpers';
+import { findingCodes as codes, microSteps, scenario } from '../helpers';
 
-/** The finding codes of one scenario. */
-function codes(text: string): string[] {
-  const fa = analyze(text, {});
-  assert.equal(fa.errors.filter((e) => e.severity === 'error').length, 0, JSON.stringify(fa.errors));
-  const sc = fa.scenarios[0]!;
-  assert.ok(sc.complete, 'explored completely');
-  return [...new Set([...sc.races, ...sc.violations].map((f) => f.code))];
-}
 
-function scenario(lines: string): string {
-  return `scenario s {\n${lines}\n}\n`;
-}
 
 function pair(name: string, code: string, bad: string, good: string): void {
   test(`${name}: ${code} in the scenario, not in its twin`, () => {

@@ -9,26 +9,14 @@
 //     (clear_refs_write() after 912efa17e512, kernel-paths §7.4; engine/return-point.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyze } from '../../server/src/analysis/analyze';
 import { checkFile } from '../../server/src/analysis/check-file';
 import type { FindingEvent } from '../../server/src/engine/events';
 import { Exec } from '../../server/src/engine/exec';
 import * as L from '../../server/src/engine/layout';
 import { returnSteps } from '../../server/src/engine/return-point';
-import { specOf } from '../helpers';
+import { findingCodes as codes, scenario, specOf } from '../helpers';
 
-/** The finding codes of a one-scenario text (no errors, explored completely). */
-function codes(text: string): string[] {
-  const fa = analyze(text);
-  assert.equal(fa.errors.filter((e) => e.severity === 'error').length, 0, JSON.stringify(fa.errors));
-  const sc = fa.scenarios[0]!;
-  assert.ok(sc.complete, 'explored completely');
-  return [...new Set([...sc.races, ...sc.violations].map((f) => f.code))].sort();
-}
 
-function scenario(lines: string): string {
-  return `scenario s {\n${lines}\n}\n`;
-}
 
 /** The seed race's shape: write-protect, a COW fault and a store through a stale entry. */
 const SEED = (vma: string, wp: string, fault = 'fault write 0x1000'): string =>
