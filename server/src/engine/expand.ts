@@ -87,11 +87,11 @@ function usedAfterPut(later: readonly StepSpec[], ref: number): boolean {
 }
 
 function pageOf(L: Layout, addr: number): number {
-  return L.pages.indexOf(addr);
+  return L.pageIndex.get(addr) ?? -1;
 }
 
 function regionOf(L: Layout, addr: number): number {
-  return L.regions.indexOf(Math.floor(addr / PT_SPAN));
+  return L.regionIndex.get(Math.floor(addr / PT_SPAN)) ?? -1;
 }
 
 interface StepContext {

@@ -18,6 +18,11 @@ export interface Layout {
   readonly pageRegion: readonly number[];
   /** VMA boundary addresses, sorted; VMA slots store indices into this. */
   readonly bounds: readonly number[];
+  /** Address -> index into `pages` and `bounds`; region number -> index into `regions`; value -> index into `values`. */
+  readonly pageIndex: ReadonlyMap<number, number>;
+  readonly regionIndex: ReadonlyMap<number, number>;
+  readonly boundIndex: ReadonlyMap<number, number>;
+  readonly valueIndex: ReadonlyMap<number, number>;
   readonly nMm: number;
   readonly nPage: number;
   readonly nRegion: number;
@@ -138,7 +143,8 @@ export function buildLayout(spec: ScenarioSpec): Layout {
   const pages = [...pageSet].sort((a, b) => a - b);
   const regionSet = new Set(pages.map((p) => Math.floor(p / PT_SPAN)));
   const regions = [...regionSet].sort((a, b) => a - b);
-  const pageRegion = pages.map((p) => regions.indexOf(Math.floor(p / PT_SPAN)));
+  const regionIndex = new Map(regions.map((r, i) => [r, i]));
+  const pageRegion = pages.map((p) => regionIndex.get(Math.floor(p / PT_SPAN))!);
 
   const boundSet = new Set<number>();
   for (const mm of spec.mms) for (const v of mm.vmas) boundSet.add(v.start).add(v.end);
@@ -257,6 +263,10 @@ export function buildLayout(spec: ScenarioSpec): Layout {
     regions,
     pageRegion,
     bounds,
+    pageIndex: new Map(pages.map((a, i) => [a, i])),
+    regionIndex,
+    boundIndex: new Map(bounds.map((a, i) => [a, i])),
+    valueIndex: new Map(values.map((v, i) => [v, i])),
     nMm,
     nPage,
     nRegion,

@@ -152,13 +152,13 @@ export class Machine {
   }
 
   valueIndex(v: number): number {
-    const i = this.L.values.indexOf(v);
+    const i = this.L.valueIndex.get(v) ?? -1;
     if (i < 0) throw new Error(`value ${v} not in the value table`);
     return i;
   }
 
   pageIndex(addr: number): number {
-    return this.L.pages.indexOf(addr);
+    return this.L.pageIndex.get(addr) ?? -1;
   }
 
   /** The VMA slot of mm m that is live and covers page p, or -1. */
@@ -177,7 +177,7 @@ export class Machine {
     const Ly = this.L;
     const spec = Ly.spec;
     const s = new Int32Array(Ly.size);
-    const boundIdx = (a: number): number => Ly.bounds.indexOf(a);
+    const boundIdx = (a: number): number => Ly.boundIndex.get(a) ?? -1;
     // frames
     spec.frames.forEach((f, i) => {
       s[this.fr(i, L.F_VALUE)] = this.valueIndex(f.value);

@@ -116,7 +116,7 @@ export function splitAt(cx: ExecContext, s: State, mm: number, bi: number): void
 
 /** Split at both ends of [start, end) (mprotect_fixup, __do_munmap). */
 export function splitRange(cx: ExecContext, s: State, mm: number, start: number, end: number): void {
-  const bs = cx.L.bounds;
-  splitAt(cx, s, mm, bs.indexOf(start));
-  splitAt(cx, s, mm, bs.indexOf(end));
+  const bs = cx.L.boundIndex;
+  splitAt(cx, s, mm, bs.get(start) ?? -1);
+  splitAt(cx, s, mm, bs.get(end) ?? -1);
 }

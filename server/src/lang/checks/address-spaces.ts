@@ -6,6 +6,7 @@ import { didYouMean } from '../did-you-mean';
 import { checkAddress, checkRange, hex } from './addresses';
 import { diagnostic } from './codes';
 import type { CheckContext } from './context';
+import { ModelLookup } from './lookup';
 import { frameIndex } from './frames';
 import type { ModelVma } from './model';
 
@@ -38,13 +39,13 @@ function declareMm(cx: CheckContext, d: A.MmDecl): number | undefined {
     cx.out.push(diagnostic('duplicate', d.name.span, "'main' is the default address space; declare its VMAs outside any mm block"));
     return 0;
   }
-  const prev = cx.model.mms.find((m) => m.name === d.name!.text);
+  const prevIndex = cx.lookup.mmIndex(d.name.text);
+  const prev = prevIndex === undefined ? undefined : cx.model.mms[prevIndex];
   if (prev) {
     cx.out.push(diagnostic('duplicate', d.name.span, `mm '${d.name.text}' is already declared${prev.span ? ` on line ${prev.span.line}` : ''}`));
     return undefined;
   }
-  cx.model.mms.push({ name: d.name.text, span: d.name.span, forkedBy: undefined, vmas: [], ptes: [] });
-  return cx.model.mms.length - 1;
+  return cx.lookup.addMm({ name: d.name.text, span: d.name.span, forkedBy: undefined, vmas: [], ptes: [] });
 }
 
 export function checkVma(cx: CheckContext, d: A.VmaDecl, mm: number): void {
@@ -122,27 +123,41 @@ export function checkVma(cx: CheckContext, d: A.VmaDecl, mm: number): void {
   cx.model.mms[mm]!.vmas.push({ start: r.start, end: r.end, prot, file, shared, growsdown, uffd, cache, span: d.span });
 }
 
+/**
+ * VMAs of one mm must not overlap. One sweep in address order, O(n log n): of two overlapping
+ * VMAs the one written later is reported (naming the other) and dropped; the kept ones are in
+ * address order.
+ */
 export function checkOverlaps(cx: CheckContext): void {
   for (const mm of cx.model.mms) {
-    const sorted = [...mm.vmas].sort((a, b) => a.span.start - b.span.start);
-    for (let i = 0; i < sorted.length; i++) {
-      for (let j = 0; j < i; j++) {
-        const a = sorted[j]!;
-        const b = sorted[i]!;
-        if (a.start < b.end && b.start < a.end) {
-          cx.out.push(diagnostic('overlap', b.span, `this VMA ${hex(b.start)}..${hex(b.end)} overlaps the VMA ${hex(a.start)}..${hex(a.end)} on line ${a.span.line} (mm ${mm.name})`));
-        }
+    const byStart = [...mm.vmas].sort((a, b) => a.start - b.start || a.span.start - b.span.start);
+    const kept: ModelVma[] = [];
+    const found: { at: ModelVma; other: ModelVma }[] = [];
+    for (const v of byStart) {
+      const last = kept[kept.length - 1];
+      if (!last || last.end <= v.start) {
+        kept.push(v);
+        continue;
+      }
+      // keep the one written first
+      if (v.span.start > last.span.start) found.push({ at: v, other: last });
+      else {
+        found.push({ at: last, other: v });
+        kept[kept.length - 1] = v;
       }
     }
-    // keep only the non-overlapping ones, in address order
-    const kept = sorted.filter((b, i) => !sorted.slice(0, i).some((a) => a.start < b.end && b.start < a.end));
+    found.sort((x, y) => x.at.span.start - y.at.span.start);
+    for (const { at, other } of found) {
+      cx.out.push(diagnostic('overlap', at.span, `this VMA ${hex(at.start)}..${hex(at.end)} overlaps the VMA ${hex(other.start)}..${hex(other.end)} on line ${other.span.line} (mm ${mm.name})`));
+    }
     mm.vmas.length = 0;
-    mm.vmas.push(...kept.sort((a, b) => a.start - b.start));
+    mm.vmas.push(...kept);
   }
 }
 
 function vmaAt(cx: CheckContext, mm: number, addr: number): ModelVma | undefined {
-  return cx.model.mms[mm]?.vmas.find((v) => v.start <= addr && addr < v.end);
+  const vmas = cx.model.mms[mm]?.vmas;
+  return vmas ? ModelLookup.vmaAt(vmas, addr) : undefined;
 }
 
 export function checkMap(cx: CheckContext, d: A.MapDecl, mm: number): void {
@@ -157,7 +172,7 @@ export function checkMap(cx: CheckContext, d: A.MapDecl, mm: number): void {
     cx.out.push(diagnostic('map-outside-vma', d.addr.span, `map ${hex(addr)} is outside every VMA of mm ${m.name}: declare a vma covering it first`));
     return;
   }
-  const dup = m.ptes.find((p) => p.addr === addr);
+  const dup = cx.lookup.pte(mm, addr);
   if (dup) {
     cx.out.push(diagnostic('duplicate', d.addr.span, `${hex(addr)} is already mapped on line ${dup.span.line}`));
     return;
@@ -179,7 +194,7 @@ export function checkMap(cx: CheckContext, d: A.MapDecl, mm: number): void {
     cx.out.push(diagnostic('prot', d.prot!.span, `frame '${f.name}' is a read-only page-cache page: it cannot be mapped writable`));
     return;
   }
-  m.ptes.push({ addr, frame, writable: prot === 'rw', span: d.span });
+  cx.lookup.addPte(mm, { addr, frame, writable: prot === 'rw', span: d.span });
 }
 
 export function mapProt(cx: CheckContext, p: A.Name | undefined): 'r' | 'rw' | undefined {

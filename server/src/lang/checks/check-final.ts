@@ -6,7 +6,6 @@ import { didYouMean } from '../did-you-mean';
 import { checkAddress } from './addresses';
 import { diagnostic } from './codes';
 import type { CheckContext } from './context';
-import { mmIndex } from './model';
 
 export function checkFinal(cx: CheckContext, d: A.CheckDecl): void {
   if (!d.cond) return;
@@ -34,7 +33,7 @@ function operandSpec(cx: CheckContext, o: A.OperandNode, side: 'left' | 'right')
       return addr === undefined ? undefined : { kind: 'mem', mm: 0, addr };
     }
     case 'mem': {
-      const mm = mmIndex(cx.model, o.mm.text);
+      const mm = cx.lookup.mmIndex(o.mm.text);
       if (mm === undefined) {
         const known = cx.model.mms.map((m) => m.name);
         cx.out.push(diagnostic('unknown-name', o.mm.span, didYouMean(`unknown mm '${o.mm.text}'`, o.mm.text, known, `Known mms: ${known.join(', ')}`)));
@@ -44,7 +43,7 @@ function operandSpec(cx: CheckContext, o: A.OperandNode, side: 'left' | 'right')
       return addr === undefined ? undefined : { kind: 'mem', mm, addr };
     }
     case 'reg': {
-      const t = cx.model.threads.findIndex((x) => x.name === o.thread.text);
+      const t = cx.lookup.threadIndex(o.thread.text) ?? -1;
       if (t < 0) {
         const known = cx.model.threads.map((x) => x.name);
         const more = `Threads: ${known.length ? known.join(', ') : 'none'}`;

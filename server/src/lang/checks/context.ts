@@ -1,6 +1,7 @@
 // What the checks of one scenario share while they run.
 import type { LangDiagnostic } from '../diagnostic';
 import type { Span } from '../span';
+import type { ModelLookup } from './lookup';
 import type { ScenarioModel } from './model';
 
 export interface CheckContext {
@@ -11,4 +12,6 @@ export interface CheckContext {
   readonly out: LangDiagnostic[];
   /** Settings declared so far (`locking`, `limit states`, …), to report a second one. */
   readonly seen: Map<string, Span>;
+  /** Indexes over the model (lookup.ts): every check is a lookup, never a scan. */
+  readonly lookup: ModelLookup;
 }

@@ -6,8 +6,8 @@ import type { CheckContext } from './context';
 
 export function frameIndex(cx: CheckContext, name: A.Name | undefined): number | undefined {
   if (!name) return undefined;
-  const i = cx.model.frames.findIndex((f) => f.name === name.text);
-  if (i >= 0) return i;
+  const i = cx.lookup.frameIndex(name.text);
+  if (i !== undefined) return i;
   const known = cx.model.frames.map((f) => f.name);
   cx.out.push(diagnostic('unknown-name', name.span, didYouMean(`unknown frame '${name.text}'`, name.text, known, `Declare it with 'frame ${name.text} = VALUE'`)));
   return undefined;
@@ -15,7 +15,8 @@ export function frameIndex(cx: CheckContext, name: A.Name | undefined): number |
 
 export function checkFrame(cx: CheckContext, d: A.FrameDecl): void {
   if (!d.name) return;
-  const prev = cx.model.frames.find((f) => f.name === d.name!.text);
+  const prevIndex = cx.lookup.frameIndex(d.name.text);
+  const prev = prevIndex === undefined ? undefined : cx.model.frames[prevIndex];
   if (prev) {
     cx.out.push(diagnostic('duplicate', d.name.span, `frame '${d.name.text}' is already declared on line ${prev.span?.line}`));
     return;
@@ -41,5 +42,5 @@ export function checkFrame(cx: CheckContext, d: A.FrameDecl): void {
     }
     refs = v;
   }
-  cx.model.frames.push({ name: d.name.text, span: d.name.span, value: d.value?.value ?? 0, shared, readonly, refs, pageCache: false });
+  cx.lookup.addFrame({ name: d.name.text, span: d.name.span, value: d.value?.value ?? 0, shared, readonly, refs, pageCache: false });
 }

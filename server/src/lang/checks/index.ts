@@ -9,7 +9,8 @@ import { diagnostic } from './codes';
 import type { CheckContext } from './context';
 import { checkExpect } from './expectations';
 import { checkFrame } from './frames';
-import type { CheckedScenario } from './model';
+import { ModelLookup } from './lookup';
+import type { CheckedScenario, ScenarioModel } from './model';
 import { checkLimit, checkSetting } from './settings';
 import { checkThreadMms, checkThreads } from './threads';
 import { checkTlb } from './tlbs';
@@ -18,26 +19,22 @@ import { checkUffdRanges } from './uffd';
 export type { CheckedScenario, Expectation, ExpectKind, ModelCheck, ModelFrame, ModelMm, ModelThread, ModelVma, ScenarioModel } from './model';
 
 export function checkScenario(ast: A.ScenarioNode, text: string): CheckedScenario {
-  const cx: CheckContext = {
-    text,
-    model: {
-      name: ast.name?.text ?? '',
-      nameSpan: ast.name?.span ?? ast.headSpan,
-      design: 'classic',
-      arch: 'x86',
-      rcuTableFree: true,
-      reuse: 'exclusive',
-      mms: [{ name: 'main', span: undefined, forkedBy: undefined, vmas: [], ptes: [] }],
-      frames: [],
-      tlbs: [],
-      threads: [],
-      expectations: [],
-      checks: [],
-      limits: {},
-    },
-    out: [],
-    seen: new Map<string, Span>(),
+  const model: ScenarioModel = {
+    name: ast.name?.text ?? '',
+    nameSpan: ast.name?.span ?? ast.headSpan,
+    design: 'classic',
+    arch: 'x86',
+    rcuTableFree: true,
+    reuse: 'exclusive',
+    mms: [{ name: 'main', span: undefined, forkedBy: undefined, vmas: [], ptes: [] }],
+    frames: [],
+    tlbs: [],
+    threads: [],
+    expectations: [],
+    checks: [],
+    limits: {},
   };
+  const cx: CheckContext = { text, model, out: [], seen: new Map<string, Span>(), lookup: new ModelLookup(model) };
   const items = ast.items;
   // Pass 1: settings, mms, frames (frames may be declared anywhere, also after use).
   for (const d of items) checkSetting(cx, d);

@@ -81,8 +81,3 @@ export interface CheckedScenario {
   readonly model: ScenarioModel;
   readonly diagnostics: LangDiagnostic[];
 }
-
-export function mmIndex(model: ScenarioModel, name: string): number | undefined {
-  const i = model.mms.findIndex((m) => m.name === name);
-  return i >= 0 ? i : undefined;
-}

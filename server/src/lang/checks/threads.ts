@@ -8,7 +8,7 @@ import { didYouMean } from '../did-you-mean';
 import type { Span } from '../span';
 import { diagnostic } from './codes';
 import type { CheckContext } from './context';
-import { mmIndex, type ModelThread } from './model';
+import type { ModelThread } from './model';
 import { shapeStep, type ShapedStep } from './step-shapes';
 
 export function checkThreads(cx: CheckContext, decls: A.ThreadDecl[]): void {
@@ -56,8 +56,7 @@ export function checkThreads(cx: CheckContext, decls: A.ThreadDecl[]): void {
       refs: [],
       refSpans: [],
     };
-    cx.model.threads.push(thread);
-    const tIdx = cx.model.threads.length - 1;
+    const tIdx = cx.lookup.addThread(thread);
     const putAt = new Map<string, Span>();
     for (const s of d.steps) {
       const shaped = shapeStep(s, cx.out);
@@ -139,12 +138,13 @@ function stepNames(cx: CheckContext, s: ShapedStep, t: ModelThread, tIdx: number
       }
       return;
     case 'mm': {
-      const prev = cx.model.mms.find((m) => m.name === name.text);
+      const prevIndex = cx.lookup.mmIndex(name.text);
+      const prev = prevIndex === undefined ? undefined : cx.model.mms[prevIndex];
       if (prev) {
         cx.out.push(diagnostic('duplicate', name.span, prev.forkedBy ? `mm '${name.text}' is already created by another fork` : `mm '${name.text}' is already declared: a fork creates a new mm`));
         return;
       }
-      cx.model.mms.push({ name: name.text, span: name.span, forkedBy: { thread: tIdx, step: t.steps.length }, vmas: [], ptes: [] });
+      cx.lookup.addMm({ name: name.text, span: name.span, forkedBy: { thread: tIdx, step: t.steps.length }, vmas: [], ptes: [] });
       return;
     }
   }
@@ -155,7 +155,7 @@ export function checkThreadMms(cx: CheckContext): void {
   for (const t of cx.model.threads) {
     if (!t.mmName) continue;
     const name = t.mmName.text;
-    const i = mmIndex(cx.model, name);
+    const i = cx.lookup.mmIndex(name);
     if (i === undefined) {
       const known = cx.model.mms.map((m) => m.name);
       const more = `Known mms: ${known.join(', ')}. Declare it with 'mm ${name} { … }' or create it with 'fork -> ${name}'`;

@@ -14,19 +14,19 @@ export function checkTlb(cx: CheckContext, d: A.TlbDecl): void {
   const frame = frameIndex(cx, d.frame);
   const prot = mapProt(cx, d.prot);
   if (cpu === undefined || addr === undefined || frame === undefined || prot === undefined) return;
-  const dup = cx.model.tlbs.find((t) => t.cpu === cpu && t.addr === addr);
+  const dup = cx.lookup.tlb(cpu, addr);
   if (dup) {
     cx.out.push(diagnostic('duplicate', d.span, `cpu${cpu} already caches ${hex(addr)} on line ${dup.span.line}`));
     return;
   }
-  const thread = cx.model.threads.find((t) => t.cpu === cpu);
+  const thread = cx.lookup.threadOnCpu(cpu);
   const mm = thread?.mm ?? 0;
-  const pte = cx.model.mms[mm]?.ptes.find((p) => p.addr === addr);
+  const pte = cx.lookup.pte(mm, addr);
   const writable = prot === 'rw';
   if (!pte || pte.frame !== frame || (writable && !pte.writable)) {
     const mmName = cx.model.mms[mm]?.name ?? 'main';
     const now = pte ? `the PTE maps ${cx.model.frames[pte.frame]!.name} ${pte.writable ? 'rw' : 'r'}` : `${hex(addr)} has no PTE in mm ${mmName}`;
     cx.out.push(diagnostic('stale-tlb', d.span, `this TLB entry is stale from before the scenario (${now}): a store through it counts as after the op that changed the PTE`));
   }
-  cx.model.tlbs.push({ cpu, addr, frame, writable, span: d.span });
+  cx.lookup.addTlb({ cpu, addr, frame, writable, span: d.span });
 }

@@ -8,6 +8,7 @@
 import { hex } from './addresses';
 import { diagnostic } from './codes';
 import type { CheckContext } from './context';
+import { ModelLookup } from './lookup';
 import type { ModelVma } from './model';
 
 /** The VMAs of mm `i` as declared, and whether they keep their uffd registration. */
@@ -26,7 +27,7 @@ export function checkUffdRanges(cx: CheckContext): void {
       const r = s.slots.find((x) => x.kind === 'range');
       if (!uffdIoctl || !r || r.kind !== 'range') continue;
       const { vmas, forked } = declaredVmas(cx, t.mm);
-      const bad = vmas.find((v) => v.start < r.end && r.start < v.end && (forked || !v.uffd));
+      const bad = ModelLookup.overlapping(vmas, r.start, r.end).find((v) => forked || !v.uffd);
       if (!bad) continue;
       const why = forked ? `in a forked mm (fork clears the registration)` : `declared on line ${bad.span.line} without 'uffd'`;
       const what = s.op.name === 'unprotect' ? 'unprotect' : 'wrprotect marker=uffd';
