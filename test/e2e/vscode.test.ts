@@ -130,7 +130,7 @@ test('code lenses above each scenario, and "Show interleaving" draws the interle
   const rows = frame.locator('tr.step');
   await rows.first().waitFor({ timeout: 60_000 });
   timings['click to interleaving view ms'] = Date.now() - t0;
-  assert.equal(await rows.count(), 13); // with wrprotect's ptep_modify_prot_start step (the faulter reads the page)
+  assert.equal(await rows.count(), 12);
   assert.match(await frame.locator('header h2').innerText(), /race lost-write/);
   assert.match(await frame.locator('#machine').innerText(), /PTEs/);
   await rows.nth(9).click();

@@ -27,7 +27,7 @@ test('diagnostics: races and violations at their steps, with every step of the i
   assert.equal(race.severity, 3, 'an expected race is information');
   assert.ok(race.codeDescription?.href.includes('findings.md#lost-write'));
   const related = race.relatedInformation!.filter((r) => /^\d+\. /.test(r.message));
-  assert.equal(related.length, 13, 'one related location per micro-step of the interleaving');
+  assert.equal(related.length, 12, 'one related location per micro-step of the interleaving');
   assert.ok(race.relatedInformation!.some((r) => r.message === 'involved: faulter'), 'and the COW install that loses the store');
   assert.match(related[0]!.message, /^1\. wp: wrprotect 0x1000: lock mmap read — mmap_read_lock\(\)/);
   assert.equal(related[0]!.location.range.start.line, 22);
@@ -142,7 +142,7 @@ test('vmscen/check explores one scenario on request; vmscen/trace returns the in
   assert.ok(!('error' in t));
   if ('error' in t) return;
   assert.equal(t.finding.code, 'lost-write');
-  assert.equal(t.steps.length, 13);
+  assert.equal(t.steps.length, 12);
   assert.deepEqual(t.threads.map((x) => x.name), ['wp', 'faulter', 'writer']);
   const last = t.steps[t.steps.length - 1]!;
   // the install of the copy: what it reads and writes

@@ -63,15 +63,23 @@ export function compileThread(L: Layout, spec: ScenarioSpec, thread: number, des
 }
 
 /**
- * Addresses of the thread's mm that another of its threads reads without the PTL: a user access
- * (the hardware walk, then a fault's lockless snapshot) or GUP (GUP-fast, or its fault). Only
- * there can the transient none PTE of change_pte_range() be seen (modify-prot-start).
+ * Addresses of the thread's mm where the transient none PTE of change_pte_range()
+ * (modify-prot-start) can change a verdict: those another of its threads reads without the PTL
+ * (a user access: the hardware walk, then a fault's lockless snapshot; GUP: GUP-fast, or its
+ * fault) while it may have IRQs off (it has `irq off` steps). A reader with IRQs on that sees
+ * the none PTE only takes a detour: its fault (do_anonymous_page, do_fault) waits for the PTL,
+ * finds the PTE committed and changes nothing, GUP-fast falls back to the slow path that finds
+ * what the fast path would have, a speculative fault aborts to the classic one; the access
+ * then happens after the commit, which the interleavings without the window already contain.
+ * With IRQs off the detour itself is the finding (the fault or the slow path sleeps, and the
+ * CPU answers no shootdown), so only there is the window worth its states.
  */
 function locklessReads(spec: ScenarioSpec, thread: number): ReadonlySet<number> {
   const mm = spec.threads[thread]!.mm;
   const out = new Set<number>();
   spec.threads.forEach((u, ui) => {
     if (ui === thread || u.mm !== mm) return;
+    if (!u.steps.some((s) => s.op === 'irq' && !s.on)) return;
     for (const s of u.steps) if (s.op === 'load' || s.op === 'store' || s.op === 'fault' || s.op === 'cow' || s.op === 'gup') out.add(s.addr);
   });
   return out;
