@@ -157,7 +157,7 @@ function parseScenario(chunk: IToken[], lines: LineIndex, theEnd: string): { ast
     diagnostics.push({ span: firstSpan, severity: 'error', code: 'syntax', message: `internal AST failure: ${String(e)}` });
   }
   diagnostics.push(...conv.diagnostics);
-  return { ast, diagnostics: dedupe(diagnostics) };
+  return { ast, diagnostics: capSyntaxErrors(dedupe(diagnostics)) };
 }
 
 /** Whether one of the syntax errors lies between a span's start and the end of its last line. */
@@ -336,6 +336,20 @@ const WHERE: Record<string, string> = {
   expectDecl: " in 'expect VERDICT'",
   scenario: " in 'scenario NAME { … }'",
 };
+
+/** Syntax errors shown per scenario: past them, a scenario is garbage and more errors only cascade. */
+export const MAX_SYNTAX_ERRORS_PER_SCENARIO = 25;
+
+/** The first syntax errors of a scenario, then one that says how many more there are. */
+function capSyntaxErrors(ds: LangDiagnostic[]): LangDiagnostic[] {
+  if (ds.length <= MAX_SYNTAX_ERRORS_PER_SCENARIO) return ds;
+  const sorted = [...ds].sort((a, b) => a.span.start - b.span.start);
+  const kept = sorted.slice(0, MAX_SYNTAX_ERRORS_PER_SCENARIO);
+  const next = sorted[MAX_SYNTAX_ERRORS_PER_SCENARIO]!;
+  const more = sorted.length - MAX_SYNTAX_ERRORS_PER_SCENARIO;
+  kept.push({ span: next.span, severity: 'error', code: 'syntax', message: `${more} more syntax error${more === 1 ? '' : 's'} in this scenario not shown: fix the ones above first` });
+  return kept;
+}
 
 function dedupe(ds: LangDiagnostic[]): LangDiagnostic[] {
   const seen = new Set<string>();
