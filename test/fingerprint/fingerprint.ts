@@ -19,7 +19,7 @@ import type { ScenarioSpec } from '../../server/src/engine/scenario';
 import { explore } from '../../server/src/explore/explore';
 import { snapshot } from '../../server/src/explore/snapshot';
 import { lowerScenario } from '../../server/src/lang/lower';
-import { scenarioArbFor, type GenDesign } from '../explore/scenario-gen';
+import { scenarioArbFor, type GenDesign } from './frozen-gen';
 import { exampleFiles } from '../helpers';
 
 export const DESIGNS: readonly GenDesign[] = ['classic', 'pervma', 'spf', 'range'];

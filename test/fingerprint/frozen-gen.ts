@@ -1,0 +1,127 @@
+// The fingerprint's scenario generator, frozen: a copy of test/explore/scenario-gen.ts as it was
+// when the fingerprint was recorded, so that teaching the property tests' generator new ops
+// does not re-draw the 800 fingerprinted scenarios. Change it only together with the fingerprint.
+// Random small scenarios for property tests: under each locking design, one anonymous VMA of
+// two pages (uffd-registered or not), a frame or two, 2-3 threads of 1-3 steps drawn from every
+// op and option.
+import fc from 'fast-check';
+
+const STEPS = [
+  'store 0x1000 = 5',
+  'store 0x2000 = 6',
+  'load 0x1000 -> r',
+  'fault write 0x1000',
+  'fault read 0x2000',
+  'cow 0x1000',
+  'fault write 0x1000 pending=flush',
+  'fault write 0x1000 copy=ptl',
+  'gup 0x1000 write -> g',
+  'gup 0x1000 pin fast -> g',
+  'gup 0x2000 -> g',
+  'put g',
+  'kwrite g = 7',
+  'kread g -> v',
+  'mprotect 0x1000 r',
+  'mprotect 0x1000..0x3000 rw',
+  'mprotect 0x1000 r flush=ptl',
+  'mprotect 0x1000 r lock=read',
+  'wrprotect 0x1000..0x3000',
+  'wrprotect 0x1000 lock=read flush=deferred marker=none',
+  'wrprotect 0x1000 flush=ptl marker=none',
+  'unprotect 0x1000',
+  'munmap 0x2000',
+  'munmap 0x1000 downgrade=off',
+  'madvise dontneed 0x1000',
+  'madvise dontneed 0x1000 nested=ignore',
+  'tlbi 0x1000',
+  'tlbi all local',
+  'fork',
+  'fork pinned=share wpseq=off',
+  'lock mmap read; unlock mmap',
+  'lock ptl 0x1000; unlock ptl 0x1000',
+  'irq off; irq on',
+  'mprotect 0x1000 r vmalock=off',
+  'wrprotect 0x1000 lock=write marker=none',
+  'wrprotect 0x1000 lock=write marker=none vmalock=on',
+  'fork vmalock=off',
+  'lock vma 0x1000 read; unlock vma 0x1000',
+  'lock range 0x1000 read; unlock range 0x1000',
+  'lock range 0x1000..0x3000 write; fault write 0x2000; unlock range 0x1000..0x3000',
+];
+
+/** The steps that make the classic races, drawn more often. */
+const HOT = [
+  'store 0x1000 = 5',
+  'store 0x1000 = 5',
+  'fault write 0x1000',
+  'wrprotect 0x1000 lock=read flush=deferred marker=none',
+  'wrprotect 0x1000 lock=read flush=none pending=off marker=none',
+  'madvise dontneed 0x1000 nested=ignore',
+  'fork -> c',
+  'gup 0x1000 write pin -> g',
+  'lock mmap read; lock mmap read; unlock mmap; unlock mmap',
+  'lock mmap write; unlock mmap',
+  'wrprotect 0x1000 lock=write marker=none',
+  'fork vmalock=off -> c',
+];
+
+const stepArb = fc.oneof({ arbitrary: fc.constantFrom(...STEPS), weight: 2 }, { arbitrary: fc.constantFrom(...HOT), weight: 3 });
+
+const threadArb = fc.array(stepArb, { minLength: 1, maxLength: 3 }).map((steps) => {
+  // references and registers must be taken before they are used
+  const out: string[] = [];
+  let hasRef = false;
+  let forked = false;
+  for (const s of steps) {
+    if (/^(put|kwrite|kread) g/.test(s) && !hasRef) continue;
+    if (s.startsWith('fork')) {
+      if (forked) continue; // one child name per thread
+      forked = true;
+    }
+    if (s.startsWith('gup')) hasRef = true;
+    out.push(s);
+  }
+  return out.length ? out : ['store 0x1000 = 5'];
+});
+
+export type GenDesign = 'classic' | 'spf' | 'range' | 'pervma';
+
+/** Random scenarios under a random design, or under the one given. */
+export function scenarioArbFor(design?: GenDesign): fc.Arbitrary<string> {
+  return fc
+    .record({
+      design: design === undefined ? fc.constantFrom<GenDesign>('classic', 'spf', 'range', 'pervma') : fc.constant(design),
+      uffd: fc.boolean(),
+      reuse: fc.constantFrom('exclusive', 'refcount', 'mapcount'),
+      arch: fc.constantFrom('x86', 'arm64 rcu-table-free=off', 'arm64'),
+      shared: fc.boolean(),
+      refs: fc.integer({ min: 0, max: 2 }),
+      mapA: fc.constantFrom('rw', 'r', 'none'),
+      mapB: fc.boolean(),
+      threads: fc.array(threadArb, { minLength: 2, maxLength: 3 }),
+      tlbCpus: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
+    })
+    .map((r) => {
+      const lines = ['scenario gen {', `  locking ${r.design}`, `  reuse ${r.reuse}`, `  arch ${r.arch}`, `  vma 0x1000..0x3000 rw anon private${r.uffd ? ' uffd' : ''}`];
+      lines.push(`  frame A = 1${r.shared ? ' shared' : ''}${r.refs ? ` refs=${r.refs}` : ''}`);
+      lines.push('  frame B = 2');
+      const aProt = r.shared && r.mapA === 'rw' ? 'r' : r.mapA;
+      if (aProt !== 'none') lines.push(`  map 0x1000 -> A ${aProt}`);
+      if (r.mapB) lines.push('  map 0x2000 -> B rw');
+      r.threads.forEach((_, i) => {
+        if (r.tlbCpus[i] && aProt !== 'none') lines.push(`  tlb cpu${i} 0x1000 -> A ${aProt}`);
+      });
+      // range locks exist only under `locking range`, VMA locks under `locking pervma`; elsewhere the same shape with mmap_lock
+      const body = (steps: string[]): string => {
+        const text = steps.join('; ');
+        const noRange = r.design === 'range' ? text : text.replace(/lock range [0-9a-fx.]+ (read|write)/g, 'lock mmap $1').replace(/unlock range [0-9a-fx.]+/g, 'unlock mmap');
+        // VMA locks exist only under pervma
+        return r.design === 'pervma' ? noRange : noRange.replace(/lock vma 0x1000 read; unlock vma 0x1000/g, 'lock mmap read; unlock mmap');
+      };
+      r.threads.forEach((steps, i) => lines.push(`  thread t${i} on cpu${i} { ${body(steps).replace(/-> c\b/, `-> c${i}`)} }`));
+      lines.push('}');
+      return lines.join('\n') + '\n';
+    });
+}
+
+export const scenarioArb = scenarioArbFor();
