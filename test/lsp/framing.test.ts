@@ -59,3 +59,11 @@ test('a Content-Length longer than its body: the server exits when the body stop
   assert.equal(r.code, 1);
   assert.match(r.err, /stopped arriving half-way/);
 });
+
+test('the server exits when its stdin closes (the client is gone)', { timeout: 30_000 }, async () => {
+  const p = spawn(process.execPath, ['bin/vmscen.js', 'lsp'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  p.stdin.write(frame(INIT));
+  p.stdin.end();
+  const code = await new Promise<number | null>((resolve) => p.on('exit', (c) => resolve(c)));
+  assert.equal(code, 0);
+});

@@ -16,7 +16,16 @@ function stdioConnection(): Connection {
       process.exit(1);
     },
   }, Number(process.env.VMSCEN_LSP_PARTIAL_TIMEOUT_MS) || 30_000);
-  return createConnection(ProposedFeatures.all, reader, writer);
+  // the client went away (stdin ended or closed): nothing can reach the server any more
+  reader.onClose(() => process.exit(0));
+  const connection = createConnection(ProposedFeatures.all, reader, writer);
+  // stdout is the protocol: anything written to the console goes to the client's log instead
+  const log = (write: (m: string) => void) => (...args: unknown[]): void => write(args.map(String).join(' '));
+  console.log = log((m) => connection.console.log(m));
+  console.info = log((m) => connection.console.info(m));
+  console.warn = log((m) => connection.console.warn(m));
+  console.error = log((m) => connection.console.error(m));
+  return connection;
 }
 
 const connection = process.argv.includes('--stdio') ? stdioConnection() : createConnection(ProposedFeatures.all);
