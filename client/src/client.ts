@@ -1,7 +1,11 @@
 // The LanguageClient: the server runs as a Node module over IPC (dist/server.js).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { CloseAction, ErrorAction, LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { MAX_RESTARTS, RestartPolicy } from './restart-policy';
+
+/** Automatic restarts of the server; the Restart Server command resets it. */
+export const restarts = new RestartPolicy();
 
 export function settings(): Record<string, unknown> {
   const c = vscode.workspace.getConfiguration('vmscen');
@@ -24,6 +28,18 @@ export async function startClient(context: vscode.ExtensionContext): Promise<Lan
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ language: 'vmscen' }],
+    errorHandler: {
+      error: () => ({ action: ErrorAction.Continue }),
+      closed: () => {
+        const r = restarts.closed(Date.now());
+        if (r.restart) {
+          void vscode.window.showWarningMessage(`vmscen: the language server stopped; restarting it (${r.attempt} of ${MAX_RESTARTS})`);
+          return { action: CloseAction.Restart, handled: true };
+        }
+        void vscode.window.showErrorMessage(`vmscen: the language server stopped ${MAX_RESTARTS + 1} times in a few minutes and is not restarted; run "vmscen: Restart Server" (details in the vmscen output)`);
+        return { action: CloseAction.DoNotRestart, handled: true };
+      },
+    },
     synchronize: { configurationSection: 'vmscen' },
     initializationOptions: { settings: settings() },
   };

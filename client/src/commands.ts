@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { CheckRequest, Commands, CompareDesignsRequest, StopRequest, TraceRequest, type CheckResult, type ScenarioSummary } from '../../server/src/protocol';
-import { TracePanel } from './trace-panel';
+import { restarts } from './client';
+import { sourceOf, TracePanel } from './trace-panel';
 
 interface ScenarioArgs {
   readonly uri: string;
@@ -103,28 +104,38 @@ export function registerCommands(context: vscode.ExtensionContext, client: Langu
   reg(Commands.showInterleaving, async (args?: ScenarioArgs) => {
     const a = args ?? scenarioAtCursor();
     if (!a?.scenario) return void vscode.window.showWarningMessage('vmscen: put the cursor in a scenario to show its interleaving');
-    const panel = TracePanel.show(context, client, vscode.Uri.parse(a.uri));
-    panel.post({ type: 'loading', message: `exploring ${a.scenario}…` });
+    const panel = TracePanel.show(context, client);
+    const generation = panel.begin();
+    const source = sourceOf(a.uri);
+    panel.post({ type: 'loading', message: `exploring ${a.scenario}…` }, generation);
     const view = await withProgress(`vmscen: building the interleaving of ${a.scenario}…`, (token) => client.sendRequest(TraceRequest, { uri: a.uri, scenario: a.scenario!, ...(a.finding !== undefined ? { finding: a.finding } : {}) }, token));
     if (!view) return;
-    if ('error' in view) panel.post({ type: 'error', message: view.error });
-    else panel.post({ type: 'show', view });
+    if ('error' in view) panel.post({ type: 'error', message: view.error }, generation);
+    else panel.post({ type: 'show', view, source }, generation);
   });
 
   reg(Commands.compareDesigns, async (args?: ScenarioArgs) => {
     const a = args ?? scenarioAtCursor();
     if (!a) return void vscode.window.showWarningMessage('vmscen: open a .vmscen file first');
-    const panel = TracePanel.show(context, client, vscode.Uri.parse(a.uri));
-    panel.post({ type: 'loading', message: 'running every locking design…' });
+    const panel = TracePanel.show(context, client);
+    const generation = panel.begin();
+    const source = sourceOf(a.uri);
+    panel.post({ type: 'loading', message: 'running every locking design…' }, generation);
     const table = await withProgress('vmscen: comparing locking designs…', (token) => client.sendRequest(CompareDesignsRequest, { uri: a.uri, ...(a.scenario ? { scenario: a.scenario } : {}) }, token));
     if (!table) return;
-    panel.post({ type: 'compare', title: a.scenario ? `Designs: ${a.scenario}` : 'Designs', table });
+    panel.post({ type: 'compare', title: a.scenario ? `Designs: ${a.scenario}` : 'Designs', table, source }, generation);
     for (const row of table.rows) output.appendLine(`${row.scenario}: ${row.cells.map((c) => `${c.design}: ${c.verdict}`).join(' | ')}`);
   });
 
   reg(Commands.stop, async () => {
     const r = await client.sendRequest(StopRequest, {});
     void vscode.window.showInformationMessage(`vmscen: stopped ${r.stopped} exploration${r.stopped === 1 ? '' : 's'}`);
+  });
+
+  reg(Commands.restartServer, async () => {
+    restarts.reset();
+    await client.restart();
+    void vscode.window.showInformationMessage('vmscen: the language server was restarted');
   });
 
   reg(Commands.openExample, async () => {

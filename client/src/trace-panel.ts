@@ -4,18 +4,26 @@
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { TraceRequest, type HostToWebview, type WebviewToHost } from '../../server/src/protocol';
+import { TraceRequest, type HostToWebview, type ViewSource, type WebviewToHost } from '../../server/src/protocol';
+import { clickTarget, PanelKeys } from './panel-keys';
+
+/** The view's source: a document and the version the editor has of it now. */
+export function sourceOf(uri: string): ViewSource {
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
+  return { uri, version: doc ? doc.version : null };
+}
 
 export class TracePanel {
   private static current: TracePanel | undefined;
   private readonly pending: HostToWebview[] = [];
   private ready = false;
+  /** Requests started for this panel: a result older than the newest is dropped. */
+  private readonly keys = new PanelKeys();
 
   private constructor(
     private readonly panel: vscode.WebviewPanel,
     private readonly context: vscode.ExtensionContext,
     private readonly client: LanguageClient,
-    private document: vscode.Uri,
   ) {
     panel.webview.html = this.html();
     panel.onDidDispose(() => {
@@ -24,9 +32,8 @@ export class TracePanel {
     panel.webview.onDidReceiveMessage((m: WebviewToHost) => void this.receive(m));
   }
 
-  static show(context: vscode.ExtensionContext, client: LanguageClient, document: vscode.Uri): TracePanel {
+  static show(context: vscode.ExtensionContext, client: LanguageClient): TracePanel {
     if (TracePanel.current) {
-      TracePanel.current.document = document;
       TracePanel.current.panel.reveal(vscode.ViewColumn.Beside, true);
       return TracePanel.current;
     }
@@ -35,11 +42,18 @@ export class TracePanel {
       retainContextWhenHidden: true,
       localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist')],
     });
-    TracePanel.current = new TracePanel(panel, context, client, document);
+    TracePanel.current = new TracePanel(panel, context, client);
     return TracePanel.current;
   }
 
-  post(m: HostToWebview): void {
+  /** Start a request whose results the panel shows; pass its generation to post(). */
+  begin(): number {
+    return this.keys.begin();
+  }
+
+  /** Show a message; one that answers a request older than the newest is dropped. */
+  post(m: HostToWebview, generation?: number): void {
+    if (generation !== undefined && !this.keys.current(generation)) return;
     if (m.type === 'show') this.panel.title = `vmscen: ${m.view.scenario} — ${m.view.finding.code}${m.view.design === 'classic' ? '' : ` (${m.view.design})`}`;
     else if (m.type === 'compare') this.panel.title = `vmscen: ${m.title}`;
     if (this.ready) void this.panel.webview.postMessage(m);
@@ -53,7 +67,9 @@ export class TracePanel {
         for (const p of this.pending.splice(0)) void this.panel.webview.postMessage(p);
         return;
       case 'reveal': {
-        const doc = await vscode.workspace.openTextDocument(this.document);
+        const target = clickTarget(m.source, sourceOf(m.source.uri).version);
+        if ('stale' in target) return void vscode.window.showWarningMessage(`vmscen: ${target.stale}`);
+        const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(target.uri));
         const pos = new vscode.Position(Math.max(0, m.line - 1), Math.max(0, m.col - 1));
         await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, selection: new vscode.Range(pos, pos), preserveFocus: false });
         return;
@@ -63,9 +79,14 @@ export class TracePanel {
         void vscode.window.showInformationMessage('vmscen: interleaving copied as text');
         return;
       case 'trace': {
-        this.post({ type: 'loading', message: `exploring ${m.scenario} under ${m.design}…` });
-        const view = await this.client.sendRequest(TraceRequest, { uri: this.document.toString(), scenario: m.scenario, design: m.design, finding: m.finding });
-        this.post('error' in view ? { type: 'error', message: view.error } : { type: 'show', view });
+        // the table's own document and version, never whatever the panel shows by now
+        const target = clickTarget(m.source, sourceOf(m.source.uri).version);
+        if ('stale' in target) return this.post({ type: 'error', message: target.stale });
+        const generation = this.begin();
+        const source = sourceOf(target.uri);
+        this.post({ type: 'loading', message: `exploring ${m.scenario} under ${m.design}…` }, generation);
+        const view = await this.client.sendRequest(TraceRequest, { uri: target.uri, scenario: m.scenario, design: m.design, finding: m.finding });
+        this.post('error' in view ? { type: 'error', message: view.error } : { type: 'show', view, source }, generation);
         return;
       }
     }

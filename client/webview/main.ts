@@ -2,7 +2,7 @@
 // micro-step, the locks each thread holds drawn as bars; selecting a row jumps to its source
 // line and shows the machine after that step with every changed field highlighted. It draws
 // the data it is handed and holds no semantics.
-import type { CompareResult, HostToWebview, TraceView, WebviewToHost } from '../../server/src/protocol';
+import type { CompareResult, HostToWebview, TraceView, ViewSource, WebviewToHost } from '../../server/src/protocol';
 
 interface VsCodeApi {
   postMessage(m: WebviewToHost): void;
@@ -12,6 +12,8 @@ declare function acquireVsCodeApi(): VsCodeApi;
 const api = acquireVsCodeApi();
 const app = document.getElementById('app')!;
 let view: TraceView | undefined;
+/** The document and version what is shown was computed from: every click names it. */
+let source: ViewSource = { uri: '', version: null };
 let selected = -1;
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
@@ -100,11 +102,12 @@ function select(i: number, reveal: boolean): void {
   document.querySelectorAll('tr.step').forEach((r) => r.classList.toggle('selected', Number((r as HTMLElement).dataset['index']) === selected));
   renderMachine(view, selected);
   const s = view.steps[selected];
-  if (reveal && s) api.postMessage({ type: 'reveal', line: s.line, col: s.col });
+  if (reveal && s) api.postMessage({ type: 'reveal', line: s.line, col: s.col, source });
 }
 
 function renderCompare(title: string, table: CompareResult): void {
   view = undefined;
+  const tableSource = source;
   app.replaceChildren(el('header', {}, el('h2', {}, title), el('p', { class: 'muted' }, 'Each scenario under every locking design. Select a finding to see its shortest interleaving under that design.')));
   const t = el('table', { class: 'compare' });
   t.append(el('thead', {}, el('tr', {}, el('th', {}, 'scenario'), ...table.designs.map((d) => el('th', {}, d)))));
@@ -120,7 +123,7 @@ function renderCompare(title: string, table: CompareResult): void {
         const a = el('a', { href: '#', class: 'finding', title: `${f.type} ${f.code} at line ${f.line}: ${f.trace.length} steps` }, `${f.code} (${f.trace.length} steps)`);
         a.addEventListener('click', (e) => {
           e.preventDefault();
-          api.postMessage({ type: 'trace', scenario: row.scenario, design: c.design, finding: i });
+          api.postMessage({ type: 'trace', scenario: row.scenario, design: c.design, finding: i, source: tableSource });
         });
         td.append(a, el('br'));
       });
@@ -138,9 +141,11 @@ window.addEventListener('message', (e: MessageEvent<HostToWebview>) => {
   switch (m.type) {
     case 'show':
       view = m.view;
+      source = m.source;
       renderTrace(m.view);
       break;
     case 'compare':
+      source = m.source;
       renderCompare(m.title, m.table);
       break;
     case 'loading':

@@ -92,16 +92,23 @@ export const StatusNotification = new NotificationType<StatusParams>('vmscen/sta
 
 // ---- webview messages ---------------------------------------------------------------------
 
+/** The document (and its version) a table or an interleaving was computed from; echoed back by the view. */
+export interface ViewSource {
+  readonly uri: string;
+  /** The editor's version of the document when the request was made; null if it was not open. */
+  readonly version: number | null;
+}
+
 export type HostToWebview =
-  | { readonly type: 'show'; readonly view: TraceView }
-  | { readonly type: 'compare'; readonly title: string; readonly table: CompareResult }
+  | { readonly type: 'show'; readonly view: TraceView; readonly source: ViewSource }
+  | { readonly type: 'compare'; readonly title: string; readonly table: CompareResult; readonly source: ViewSource }
   | { readonly type: 'loading'; readonly message: string }
   | { readonly type: 'error'; readonly message: string };
 
 export type WebviewToHost =
   | { readonly type: 'ready' }
-  | { readonly type: 'reveal'; readonly line: number; readonly col: number }
-  | { readonly type: 'trace'; readonly scenario: string; readonly design: Design; readonly finding: number }
+  | { readonly type: 'reveal'; readonly line: number; readonly col: number; readonly source: ViewSource }
+  | { readonly type: 'trace'; readonly scenario: string; readonly design: Design; readonly finding: number; readonly source: ViewSource }
   | { readonly type: 'copy'; readonly text: string };
 
 /** The client commands the server's code lenses invoke. */
@@ -113,4 +120,5 @@ export const Commands = {
   compareDesigns: 'vmscen.compareDesigns',
   stop: 'vmscen.stopExploration',
   openExample: 'vmscen.openExample',
+  restartServer: 'vmscen.restartServer',
 } as const;

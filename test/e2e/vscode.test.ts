@@ -160,3 +160,23 @@ test('"Compare designs" shows each scenario under the four designs, and a findin
   assert.match(await frame.locator('header').innerText(), /pervma/);
   await shot('5-compare-designs-trace');
 });
+
+test('a language server that dies is restarted with a visible message, and diagnostics come back', { skip }, async () => {
+  await openFile('unexpected-race.vmscen');
+  await page.waitForSelector('.monaco-editor .squiggly-error', { timeout: 30_000 });
+  // the server is a node child of the extension host running the installed extension's dist/server.js
+  const ps = spawnSync('pgrep', ['-f', `${path.join(run, 'ext')}.*dist/server\\.js`], { encoding: 'utf8' });
+  const pids = ps.stdout.split('\n').filter((x) => x.trim()).map(Number);
+  assert.ok(pids.length > 0, `the server process: ${ps.stdout}${ps.stderr}`);
+  for (const pid of pids) process.kill(pid, 'SIGKILL');
+  const toast = page.locator('.notifications-toasts').filter({ hasText: 'the language server stopped; restarting it (1 of 4)' });
+  await toast.first().waitFor({ timeout: 30_000 });
+  await shot('6-server-restarted');
+  // the restarted server checks the open document again: the race squiggle returns after an edit
+  await page.locator('.monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('\n// edited after the restart\n');
+  await page.waitForSelector('.monaco-editor .squiggly-error', { timeout: 60_000 });
+  const again = spawnSync('pgrep', ['-f', `${path.join(run, 'ext')}.*dist/server\\.js`], { encoding: 'utf8' });
+  assert.ok(again.stdout.trim().length > 0, 'a new server process runs');
+});
