@@ -1,6 +1,7 @@
 // A real LSP client for the protocol tests: spawns `vmscen lsp` (stdio) and speaks JSON-RPC
 // with vscode-languageserver-protocol.
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import {
   createProtocolConnection,
   DidChangeTextDocumentNotification,
@@ -14,12 +15,17 @@ import {
   type ProtocolConnection,
   type PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node';
+import { StatusNotification, type StatusParams } from '../../server/src/protocol';
 
 export class LspClient {
   readonly proc: ChildProcess;
   readonly conn: ProtocolConnection;
   private readonly published: PublishDiagnosticsParams[] = [];
   private readonly waiters: (() => void)[] = [];
+  /** Every vmscen/status notification, with when it arrived (Date.now()). */
+  readonly statuses: (StatusParams & { at: number })[] = [];
+  /** When the last diagnostics for each uri arrived (Date.now()). */
+  readonly lastPublishedAt = new Map<string, number>();
   stderr = '';
 
   constructor(env: NodeJS.ProcessEnv = {}) {
@@ -28,7 +34,11 @@ export class LspClient {
     this.conn = createProtocolConnection(new StreamMessageReader(this.proc.stdout!), new StreamMessageWriter(this.proc.stdin!));
     this.conn.onNotification(PublishDiagnosticsNotification.type, (p) => {
       this.published.push(p);
+      this.lastPublishedAt.set(p.uri, Date.now());
       for (const w of this.waiters.splice(0)) w();
+    });
+    this.conn.onNotification(StatusNotification.method, (p: StatusParams) => {
+      this.statuses.push({ ...p, at: Date.now() });
     });
     this.conn.listen();
   }
@@ -77,6 +87,19 @@ export class LspClient {
         });
       });
     }
+  }
+
+  /** The language server's own process: `vmscen lsp` (bin/vmscen.js) runs it as its child. */
+  serverPid(): number {
+    const wrapper = this.proc.pid!;
+    const children = fs.readFileSync(`/proc/${wrapper}/task/${wrapper}/children`, 'utf8').trim().split(/\s+/).filter((x) => x);
+    return children.length ? Number(children[0]) : wrapper;
+  }
+
+  /** Resident memory of the server process, in MB. */
+  serverRssMb(): number {
+    const status = fs.readFileSync(`/proc/${this.serverPid()}/status`, 'utf8');
+    return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
   }
 
   async close(): Promise<void> {

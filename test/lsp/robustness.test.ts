@@ -15,11 +15,6 @@ const FRAGMENTS = fs
   .flatMap((f) => fs.readFileSync(`examples/${f}`, 'utf8').split('\n'))
   .filter((l) => l.trim().length > 0);
 
-function rss(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
-}
-
 type Edit = { kind: 'insert' | 'delete' | 'paste'; at: number; len: number; text: string };
 
 const editArb: fc.Arbitrary<Edit> = fc.oneof(
@@ -52,7 +47,7 @@ test(`${EDITS} random edits: no crash, final diagnostics equal a fresh open, mem
     if (i % 50 === 0) await new Promise((r) => setTimeout(r, 5)); // let some explorations start
     if (i === Math.floor(EDITS / 2)) {
       await c.waitFor(uri, (_d, p) => p.version === version);
-      rssMid = rss(c.proc.pid!);
+      rssMid = c.serverRssMb();
     }
     assert.equal(c.proc.exitCode, null, 'the server is alive');
   }
@@ -76,7 +71,7 @@ test(`${EDITS} random edits: no crash, final diagnostics equal a fresh open, mem
   const freshHist = c.history(fresh);
   const freshFinal = freshHist[freshHist.length - 1]!.diagnostics;
   assert.deepEqual(shape(final), shape(freshFinal));
-  const rssEnd = rss(c.proc.pid!);
+  const rssEnd = c.serverRssMb();
   assert.ok(rssEnd - rssMid < 100, `server memory grew ${Math.round(rssEnd - rssMid)} MB over the second half of the edits (${Math.round(rssMid)} -> ${Math.round(rssEnd)} MB)`);
   await c.close();
 });

@@ -107,7 +107,12 @@ export class Documents {
     try {
       checked = checkFile(doc.getText());
     } catch (e) {
-      // never a dead server: report the failure where the user looks
+      // never a dead server: report the failure where the user looks, and let nothing that ran
+      // for an older version publish over it
+      if (prev) {
+        this.cancel(prev);
+        prev.version = doc.version;
+      }
       this.connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: [{ range: fileStartRange(), severity: 1, source: 'vmscen', message: `internal error while checking: ${(e as Error).message}` }] });
       return;
     }
