@@ -27,6 +27,7 @@ test(`${ROUNDS} rounds of edits over a dozen documents, one exploding: alive, fi
     const edits = fc.sample(fc.record({ doc: fc.nat({ max: docs.length - 1 }), at: fc.nat(), del: fc.nat({ max: 6 }), text: fc.constantFrom('', ' ', '\n', '//x\n', 'x', '0x1000', '{', '}') }), { numRuns: ROUNDS * docs.length, seed: 7 });
     const rssStart = c.serverRssMb();
     let rssMid = 0;
+    const hoverMs: number[] = [];
     for (const [i, e] of edits.entries()) {
       const d = docs[e.doc]!;
       const len = d.getText().length;
@@ -36,7 +37,13 @@ test(`${ROUNDS} rounds of edits over a dozen documents, one exploding: alive, fi
       docs[e.doc] = TextDocument.update(d, [{ range, text: e.text }], version);
       await c.edit(d.uri, version, range, e.text);
       // about 50 edits a second, with pauses that let explorations start and be cancelled
-      if (i % 10 === 9) await new Promise((r) => setTimeout(r, 200));
+      if (i % 10 === 9) {
+        // a hover while explorations run: reported (not asserted: wall-clock)
+        const t0 = performance.now();
+        await c.conn.sendRequest('textDocument/hover', { textDocument: { uri: docs[e.doc]!.uri }, position: docs[e.doc]!.positionAt(at) });
+        hoverMs.push(performance.now() - t0);
+        await new Promise((r) => setTimeout(r, 200));
+      }
       if (i === Math.floor(edits.length / 2)) rssMid = c.serverRssMb();
       if (process.env.VMSCEN_LOAD_TRACE && i % 60 === 0) console.log(`rss@${i}: ${Math.round(c.serverRssMb())}`);
       assert.equal(c.proc.exitCode, null, 'the server is alive');
@@ -80,7 +87,7 @@ test(`${ROUNDS} rounds of edits over a dozen documents, one exploding: alive, fi
       const fresh = c.history(`file:///virtual/fresh-${i}.vmscen`);
       assert.deepEqual(shape(hist[hist.length - 1]!.diagnostics), shape(fresh[fresh.length - 1]!.diagnostics), d.uri);
     }
-    console.log(`load: ${edits.length} edits over ${docs.length} documents; server memory ${Math.round(rssStart)} MB after opening, ${Math.round(rssMid)} MB at half, ${Math.round(rssEdits)} MB after the edits, ${Math.round(c.serverRssMb())} MB after the fresh opens`);
+    console.log(`load: ${edits.length} edits over ${docs.length} documents; server memory ${Math.round(rssStart)} MB after opening, ${Math.round(rssMid)} MB at half, ${Math.round(rssEdits)} MB after the edits, ${Math.round(c.serverRssMb())} MB after the fresh opens; hover during the edits: median ${Math.round(hoverMs.sort((a, b) => a - b)[hoverMs.length >> 1]!)} ms, max ${Math.round(hoverMs[hoverMs.length - 1]!)} ms over ${hoverMs.length}`);
   } finally {
     await c.close();
   }
