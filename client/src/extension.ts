@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { startClient } from './client';
 import { registerCommands } from './commands';
 import { StatusBar } from './status-bar';
+import { registerTasks } from './tasks';
 
 let stop: (() => Promise<void>) | undefined;
 
@@ -15,6 +16,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const status = new StatusBar(client);
   context.subscriptions.push(status);
   registerCommands(context, client, output);
+  registerTasks(context);
 }
 
 export async function deactivate(): Promise<void> {

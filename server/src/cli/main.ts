@@ -7,6 +7,7 @@ import { analyze } from '../analysis/analyze';
 import type { FileAnalysis } from '../analysis/views';
 import { DESIGNS, type Design } from '../engine/settings';
 import { toJsonFile } from './format-json';
+import { toSarif } from './format-sarif';
 import { formatFileText, isOk, summaryLine, tally } from './format-text';
 import { designTable } from './design-table';
 import { collectFiles, displayPath, PathError, readSource } from './files';
@@ -17,6 +18,8 @@ const USAGE = `usage: vmscen check [options] PATH...     check .vmscen files (fo
 
 options for check:
   --json                 print one JSON document instead of text
+  --sarif                print a SARIF 2.1.0 log instead of text (for code scanning;
+                         paths relative to the working directory)
   --designs all|D,D,...  run every scenario under each locking design (${DESIGNS.map((d) => d.value).join(', ')})
   --max-states N         bound every exploration to N states
   --max-ms N             bound every exploration to N milliseconds
@@ -32,6 +35,7 @@ class UsageError extends Error {}
 interface CheckArgs {
   paths: string[];
   json: boolean;
+  sarif: boolean;
   designs: Design[] | undefined;
   maxStates: number | undefined;
   maxMs: number | undefined;
@@ -47,7 +51,7 @@ function parsePositive(flag: string, v: string | undefined): number {
 }
 
 function parseCheckArgs(argv: string[]): CheckArgs {
-  const a: CheckArgs = { paths: [], json: false, designs: undefined, maxStates: undefined, maxMs: undefined, maxMemoryMb: undefined, brief: false, quiet: false, timing: false };
+  const a: CheckArgs = { paths: [], json: false, sarif: false, designs: undefined, maxStates: undefined, maxMs: undefined, maxMemoryMb: undefined, brief: false, quiet: false, timing: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -55,6 +59,9 @@ function parseCheckArgs(argv: string[]): CheckArgs {
     switch (flag) {
       case '--json':
         a.json = true;
+        break;
+      case '--sarif':
+        a.sarif = true;
         break;
       case '--brief':
         a.brief = true;
@@ -93,6 +100,7 @@ function parseCheckArgs(argv: string[]): CheckArgs {
     }
   }
   if (a.paths.length === 0) throw new UsageError('check needs at least one file or folder');
+  if (a.json && a.sarif) throw new UsageError('--json and --sarif each print one document: choose one');
   return a;
 }
 
@@ -107,7 +115,7 @@ function runCheck(argv: string[], out: Output): number {
     if ('error' in src) {
       unreadable++;
       results.push({ file, fa: { errors: [], scenarios: [] }, readError: src.error });
-      if (!args.json) out.write(`${displayPath(file)}:1:1: error: [read] cannot read: ${src.error}\n`);
+      if (!args.json && !args.sarif) out.write(`${displayPath(file)}:1:1: error: [read] cannot read: ${src.error}\n`);
       continue;
     }
     const analyzed = analyze(src.text, {
@@ -121,22 +129,25 @@ function runCheck(argv: string[], out: Output): number {
     const empty = analyzed.scenarios.length === 0 && analyzed.errors.length === 0;
     const fa: FileAnalysis = empty ? { ...analyzed, errors: [{ line: 1, col: 1, endLine: 1, endCol: 1, severity: 'warning', code: 'empty', message: 'no scenarios in this file' }] } : analyzed;
     results.push({ file, fa });
-    if (!args.json) {
+    if (!args.json && !args.sarif) {
       const lines = formatFileText(displayPath(file), fa, { brief: args.brief, quiet: args.quiet, timing: args.timing });
       if (lines.length) out.write(lines.join('\n') + '\n');
     }
   }
   const t = { ...tally(results.map((r) => r.fa)), unreadable };
   const failed = !isOk(t);
-  if (args.json) {
+  // exit 2 for unreadable paths (SPEC §9), after checking every file that could be read
+  const exitCode = unreadable > 0 ? 2 : failed ? 1 : 0;
+  if (args.sarif) {
+    out.write(JSON.stringify(toSarif(results, { quiet: args.quiet, toolVersion: version(), root: process.cwd(), exitCode }), null, 2) + '\n');
+  } else if (args.json) {
     const docs = results.map((r) => ({ ...toJsonFile(r.file, r.fa), ...(r.readError ? { readError: r.readError } : {}) }));
     out.write(JSON.stringify({ files: docs, summary: { ...t, ok: !failed } }, null, 2) + '\n');
   } else {
     if (args.designs) out.write(designTable(results, args.designs).join('\n') + '\n');
     out.write(summaryLine(t) + '\n');
   }
-  // exit 2 for unreadable paths (SPEC §9), after checking every file that could be read
-  return unreadable > 0 ? 2 : failed ? 1 : 0;
+  return exitCode;
 }
 
 function version(): string {
