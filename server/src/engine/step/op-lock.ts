@@ -67,8 +67,8 @@ export const OP_LOCK: SemanticsPart<'mmap-lock' | 'ptl-lock' | 'vma-write-lock' 
   },
   'mmap-downgrade': {
     kernel: 'mmap_write_downgrade()',
-    doc: 'turn the write lock into a read lock, waking queued readers (and ending VMA write locks)',
-    source: 'kernel-paths §9',
+    doc: 'turn the write lock into a read lock, waking queued readers (and ending VMA write locks); downgrade=check: not when the VMA above the range grows down (246c320a8cfe)',
+    source: 'kernel-paths §9, §14.3',
     mover: 'N',
     run: mmapDowngrade,
     // vma:mm: downgrade=check looks at the VMA above the range (issue 10)

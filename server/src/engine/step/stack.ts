@@ -1,4 +1,4 @@
-// Stack growth (issue 10; kernel-paths §12): an access below a `growsdown` VMA grows it.
+// Stack growth (issue 10; kernel-paths §14): an access below a `growsdown` VMA grows it.
 // Before 6.5 the fault handler and GUP's find_extend_vma() call expand_stack() →
 // expand_downwards() under mmap_lock held for read, serialised against other expansions only by
 // anon_vma_lock_write() and mm->page_table_lock (`stack=read`). Since 8d7071af8907 ("mm: always
@@ -112,7 +112,7 @@ export const STACK: SemanticsPart<'stack-expand' | 'stack-unlock' | 'stack-lock'
   'stack-expand': {
     kernel: 'expand_stack() → expand_downwards(): anon_vma_prepare(); anon_vma_lock_write(); spin_lock(&mm->page_table_lock); vma->vm_start = address',
     doc: 'no VMA covers the page and the VMA above grows down: unless an accessible VMA ends within stack_guard_gap below the page, move the stack VMA\'s start down to the page (under the lock the fault holds: read before 6.5, write since 8d7071af8907, with vma_start_write() under pervma); then check the access (SIGSEGV, or -EFAULT for GUP)',
-    source: 'kernel-paths §12; mm/mmap.c expand_downwards() (v5.10, v6.5), 8d7071af8907',
+    source: 'kernel-paths §14.1, §14.2; mm/mmap.c expand_downwards() (v5.10, v6.5), 8d7071af8907',
     mover: 'N',
     enabled: (cx, s, t, ins) => readersOf(cx, s, t, ins).length === 0,
     waitsFor: STACK_WAIT,
@@ -122,7 +122,7 @@ export const STACK: SemanticsPart<'stack-expand' | 'stack-unlock' | 'stack-lock'
   'stack-unlock': {
     kernel: 'lock_mm_and_find_vma(): mmap_read_unlock()',
     doc: 'the VMA must grow: drop the read lock to take the write lock (mmap_upgrade_trylock() does not exist)',
-    source: 'kernel-paths §12; mm/memory.c lock_mm_and_find_vma() (8d7071af8907)',
+    source: 'kernel-paths §14.2; mm/memory.c lock_mm_and_find_vma() (8d7071af8907)',
     mover: 'L',
     run: stackUnlock,
     footprint: fp(['mmap-lock:mm', 'range-lock:mm'], ['mmap-lock:mm', 'range-lock:mm', 'thread-control:any', 'vma-lock:mm']),
@@ -130,7 +130,7 @@ export const STACK: SemanticsPart<'stack-expand' | 'stack-unlock' | 'stack-lock'
   'stack-lock': {
     kernel: 'lock_mm_and_find_vma(): mmap_write_lock_killable()',
     doc: 'take mmap_lock for write (under `range`, a write range over the whole mm)',
-    source: 'kernel-paths §12; mm/memory.c lock_mm_and_find_vma() (8d7071af8907)',
+    source: 'kernel-paths §14.2; mm/memory.c lock_mm_and_find_vma() (8d7071af8907)',
     mover: 'R',
     run: stackLock,
     footprint: fp(['mmap-lock:mm', 'range-lock:mm', 'vma:range', 'vma-lock:own', 'ptl:mm', 'irq:cpu'], ['mmap-lock:mm', 'range-lock:mm']),
@@ -138,7 +138,7 @@ export const STACK: SemanticsPart<'stack-expand' | 'stack-unlock' | 'stack-lock'
   'stack-downgrade': {
     kernel: 'lock_mm_and_find_vma(): mmap_write_downgrade()',
     doc: 'the stack has grown: downgrade to the read lock the fault continues with (ending the VMA write lock)',
-    source: 'kernel-paths §12; mm/memory.c lock_mm_and_find_vma() (8d7071af8907)',
+    source: 'kernel-paths §14.2; mm/memory.c lock_mm_and_find_vma() (8d7071af8907)',
     mover: 'N',
     run: stackDowngrade,
     footprint: fp(['mmap-lock:mm', 'range-lock:mm'], ['mmap-lock:mm', 'range-lock:mm', 'vma-lock:mm', 'thread-control:any']),
