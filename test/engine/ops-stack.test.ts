@@ -161,3 +161,28 @@ test('pervma 6.5+: vma_start_write() on the stack waits for the stack VMA\'s rea
   for (let guard = 0; guard < 20 && e4.enabled(s4, 1); guard++) e4.step(s4, 1);
   assert.ok(e4.isDone(s4, 1), 'the 6.4 grower finishes while the VMA is read-locked');
 });
+
+// ---- the language: completion and hover read the catalogue ------------------------------------
+
+test('completion offers stack= on fault and gup and downgrade=check on munmap; hover explains them', async () => {
+  const { checkFile } = await import('../../server/src/analysis/check-file');
+  const { completeAt } = await import('../../server/src/analysis/completion');
+  const { hoverAt } = await import('../../server/src/analysis/hover');
+  const text = scenario(`${BELOW}thread t { fault write 0x1000 stack=read }\nthread u { munmap 0x1000 downgrade=check }\nthread g { gup 0x1000  }`);
+  const file = checkFile(text);
+  const lines = text.split('\n');
+  const at = (needle: string, extra = 0): { line: number; col: number } => {
+    const i = lines.findIndex((l) => l.includes(needle));
+    return { line: i + 1, col: lines[i]!.indexOf(needle) + 1 + extra };
+  };
+  const gupEnd = at('gup 0x1000 ', 'gup 0x1000 '.length);
+  assert.ok(completeAt(file, gupEnd.line, gupEnd.col).some((c) => c.label === 'stack='), 'stack= offered after gup ADDR');
+  const val = at('stack=', 'stack='.length);
+  assert.deepEqual(completeAt(file, val.line, val.col).map((c) => c.label).sort(), ['stack=read', 'stack=write']);
+  const dv = at('downgrade=', 'downgrade='.length);
+  assert.ok(completeAt(file, dv.line, dv.col).some((c) => c.label === 'downgrade=check'));
+  const h = hoverAt(file, at('check').line, at('check').col);
+  assert.match(h?.markdown ?? '', /246c320a8cfe/);
+  const hs = hoverAt(file, at('stack=read').line, at('stack=read').col + 7);
+  assert.match(hs?.markdown ?? '', /expand_stack|before 6\.5/);
+});
