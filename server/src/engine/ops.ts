@@ -2,6 +2,7 @@
 // `= VALUE`, `-> NAME`) and what each option value means. The parser's shape checks, hover,
 // completion and docs/ all read this one table; the micro-step expansion of each op lives in
 // micro-steps.ts and names the kernel functions.
+import { DOWNGRADE_CHECK, STACK_OPTION } from './ops-stack';
 
 export interface OptionValueSpec {
   readonly value: string;
@@ -82,30 +83,6 @@ const VMALOCK_OPTION = (dflt: 'on' | 'off', what: string): OptionSpec => ({
         : 'no VMA write lock and no VMA sequence bracket: VMA-locked or speculative faults are not excluded.',
   })),
 });
-
-// stack growth (issue 10): expand_stack() / expand_downwards() on an access below a growsdown VMA
-function STACK_OPTION(who: 'fault' | 'gup'): OptionSpec {
-  return {
-    key: 'stack',
-    doc: 'How an access below a `growsdown` VMA (no VMA covers it, the next VMA above grows down, and no other accessible VMA ends within stack_guard_gap, 1 MiB, below it) grows the stack.',
-    values: [
-      {
-        value: 'write',
-        doc:
-          who === 'fault'
-            ? 'since 8d7071af8907 (6.5): lock_mm_and_find_vma() drops mmap_lock, takes it for write, looks the VMA up again, expands it (expand_stack_locked(); pervma: vma_start_write() on the stack VMA first) and downgrades to read.'
-            : 'since 8d7071af8907 (6.5): GUP does not grow the stack (gup_vma_lookup()): the lookup fails with -EFAULT.',
-      },
-      {
-        value: 'read',
-        doc:
-          who === 'fault'
-            ? 'before 6.5: expand_stack() → expand_downwards() under mmap_lock held for read, serialised only against other stack expansions by anon_vma_lock_write() and mm->page_table_lock (CVE-2021-20200 with munmap downgrade=on).'
-            : 'before 6.5: find_extend_vma() grows the stack under mmap_lock held for read, like a fault.',
-      },
-    ],
-  };
-}
 
 const FAULT_OPTIONS: readonly OptionSpec[] = [
   {
@@ -305,7 +282,7 @@ export const OPS: readonly OpSpec[] = [
           { value: 'on', doc: 'detach under the write lock, then downgrade and zap under the read lock, whatever the neighbours: dd2283f2605e (4.20) until 246c320a8cfe, and mainline again once stack growth needed the write lock (Matthew Wilcox, "mm: always downgrade mmap_lock if entering munmap"; vms_complete_munmap_vmas()).' },
           { value: 'off', doc: 'everything under the write lock.' },
           // stack growth (issue 10)
-          { value: 'check', doc: 'downgrade unless the VMA above the range grows down (detach_vmas_to_be_unmapped(), 246c320a8cfe, the CVE-2021-20200 fix, until stack growth took the write lock): a stack that grows under the read lock cannot grow into the range being zapped.' },
+          DOWNGRADE_CHECK,
         ],
       },
     ],
