@@ -186,3 +186,26 @@ test('completion offers stack= on fault and gup and downgrade=check on munmap; h
   const hs = hoverAt(file, at('stack=read').line, at('stack=read').col + 7);
   assert.match(hs?.markdown ?? '', /expand_stack|before 6\.5/);
 });
+
+// ---- the reduction stays sound where a stack grows under the read lock -----------------------
+
+test('reduced, unreduced and non-canonical searches agree on the stack-growth scenarios of every design', async () => {
+  const { explore } = await import('../../server/src/explore/explore');
+  const keys = (text: string, options: { reduce?: boolean; canonical?: boolean }): string[] => {
+    const res = explore(specOf(text), { maxStates: 60_000 }, options);
+    assert.ok(res.complete);
+    return [...new Set(res.findings.map((f) => `${f.type}:${f.code}@${f.place.thread}.${f.place.step}`))].sort();
+  };
+  const texts: string[] = [];
+  for (const d of DESIGNS) {
+    texts.push(race(d, 'munmap 0x1000 downgrade=on', 'fault write 0x1000 stack=read; store 0x1000 = 5'));
+    texts.push(race(d, 'munmap 0x1000', 'store 0x1000 = 5; load 0x1000 -> r'));
+    texts.push(race(d, 'munmap 0x1000 downgrade=check', 'gup 0x1000 write stack=read -> g; kwrite g = 5'));
+    texts.push(race(d, 'lock mmap read; fault write 0x1000; unlock mmap', 'fault write 0x1000 stack=read'));
+  }
+  for (const text of texts) {
+    const reduced = keys(text, {});
+    assert.deepEqual(keys(text, { reduce: false }), reduced, text);
+    assert.deepEqual(keys(text, { reduce: false, canonical: false }), reduced, text);
+  }
+});

@@ -22,9 +22,13 @@ export function stackMode(op: StepSpec): StackGrowth {
   return op.op === 'fault' || op.op === 'cow' || op.op === 'gup' ? op.stack : 'write';
 }
 
-/** Does this instruction change a VMA under mmap_lock held only for read (the reduction must not merge acquisitions then)? */
-export function growsUnderRead(ins: { readonly kind: string; readonly op: StepSpec }): boolean {
-  return ins.kind === 'stack-expand' && stackMode(ins.op) === 'read';
+/**
+ * Can this instruction change a VMA without holding mmap_lock for write (the reduction must not
+ * merge acquisitions then)? Growth under the read lock, or under whatever an explicit lock
+ * section holds.
+ */
+export function growsUnderRead(ins: { readonly kind: string; readonly op: StepSpec; readonly inheritMmap: boolean }): boolean {
+  return ins.kind === 'stack-expand' && (stackMode(ins.op) === 'read' || ins.inheritMmap);
 }
 
 type ExpandInstr = InstrOf<'stack-expand'>;
