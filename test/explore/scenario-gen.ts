@@ -1,6 +1,6 @@
 // Random small scenarios for property tests: under each locking design, one anonymous VMA of
-// two pages (uffd-registered or not), a frame or two, 2-3 threads of 1-3 steps drawn from every
-// op and option.
+// two pages (uffd-registered or not; or one page with a growsdown stack page above it), a
+// frame or two, 2-3 threads of 1-3 steps drawn from every op and option.
 import fc from 'fast-check';
 
 const STEPS = [
@@ -44,6 +44,11 @@ const STEPS = [
   'lock vma 0x1000 read; unlock vma 0x1000',
   'lock range 0x1000 read; unlock range 0x1000',
   'lock range 0x1000..0x3000 write; fault write 0x2000; unlock range 0x1000..0x3000',
+  // stack growth (issue 10): with `stack`, 0x2000..0x3000 is a growsdown VMA above 0x1000..0x2000
+  'fault write 0x1000 stack=read',
+  'gup 0x1000 write stack=read -> g',
+  'munmap 0x1000 downgrade=check',
+  'munmap 0x1000 downgrade=on',
 ];
 
 /** The steps that make the classic races, drawn more often. */
@@ -97,9 +102,12 @@ export function scenarioArbFor(design?: GenDesign): fc.Arbitrary<string> {
       mapB: fc.boolean(),
       threads: fc.array(threadArb, { minLength: 2, maxLength: 3 }),
       tlbCpus: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
+      // stack growth (issue 10): the second page is a stack above the first
+      stack: fc.constantFrom(false, false, true),
     })
     .map((r) => {
-      const lines = ['scenario gen {', `  locking ${r.design}`, `  reuse ${r.reuse}`, `  arch ${r.arch}`, `  vma 0x1000..0x3000 rw anon private${r.uffd ? ' uffd' : ''}`];
+      const vmas = r.stack ? [`  vma 0x1000..0x2000 rw anon private${r.uffd ? ' uffd' : ''}`, '  vma 0x2000..0x3000 rw anon private growsdown'] : [`  vma 0x1000..0x3000 rw anon private${r.uffd ? ' uffd' : ''}`];
+      const lines = ['scenario gen {', `  locking ${r.design}`, `  reuse ${r.reuse}`, `  arch ${r.arch}`, ...vmas];
       lines.push(`  frame A = 1${r.shared ? ' shared' : ''}${r.refs ? ` refs=${r.refs}` : ''}`);
       lines.push('  frame B = 2');
       const aProt = r.shared && r.mapA === 'rw' ? 'r' : r.mapA;

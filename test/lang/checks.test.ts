@@ -102,7 +102,7 @@ test('unknown option key of a step: suggestion and the valid options', () => {
     code: 'option',
     says: [/unknown option 'pendin' for 'fault'/, /did you mean 'pending'\?/, /Valid options: copy=unlocked\|ptl, pending=ignore\|flush/],
   });
-  expectOne(scene('thread t { munmap 0x1000 ‸lock=write }'), { code: 'option', says: [/unknown option 'lock' for 'munmap'\. Valid options: downgrade=on\|off/] });
+  expectOne(scene('thread t { munmap 0x1000 ‸lock=write }'), { code: 'option', says: [/unknown option 'lock' for 'munmap'\. Valid options: downgrade=on\|off\|check/] });
   expectOne(scene('thread t { load 0x1000 ‸fast=on }'), { code: 'option', says: [/'load' takes no options/] });
 });
 
@@ -113,7 +113,7 @@ test('unknown option value of a step: the valid values', () => {
 });
 
 test('an option key without its value says which values it takes', () => {
-  expectOne(scene('thread t { munmap 0x1000 ‸downgrade }'), { code: 'option', says: [/option 'downgrade' needs a value: downgrade=on\|off/] });
+  expectOne(scene('thread t { munmap 0x1000 ‸downgrade }'), { code: 'option', says: [/option 'downgrade' needs a value: downgrade=on\|off\|check/] });
 });
 
 test('an option written without a value after = is one syntax error, not two', () => {

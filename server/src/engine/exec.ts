@@ -2,6 +2,7 @@
 // transition (one micro-step, or several merged by the reduction). Each micro-step's meaning
 // is its entry in the semantics table (semantics.ts); this file only dispatches through it.
 // No clock, no randomness, no IO.
+import { growsUnderRead } from './step/stack';
 import { Canonicalizer } from './canonical';
 import { ExecContext } from './context';
 import { waitInfo } from './deadlock';
@@ -47,7 +48,7 @@ export class Exec {
     // without the write lock. A scenario where a VMA changes under a read or inherited lock
     // (a vma-needs-mmap-write violation) breaks that: there the acquisition must stay visible.
     const vmaChangedUnderRead = this.programs.some((p) =>
-      p.instrs.some((i) => (i.kind === 'mprotect-fixup' || i.kind === 'munmap-detach') && (i.inheritMmap || (i.op.op === 'mprotect' && i.op.lock === 'read'))),
+      p.instrs.some((i) => ((i.kind === 'mprotect-fixup' || i.kind === 'munmap-detach') && (i.inheritMmap || (i.op.op === 'mprotect' && i.op.lock === 'read'))) || growsUnderRead(i)),
     );
     this.mover = SEM_BY_CODE.map((sem) => sem.mover);
     if (vmaChangedUnderRead) for (const k of ['fault-enter', 'gup-enter', 'mmap-lock'] as const) this.mover[MICRO_CODES[k]] = 'N';

@@ -6,6 +6,7 @@ import type { Builder, DraftBase, Label, Target } from './builder';
 import type { LockingDesign } from './designs/design';
 import { hex } from './format';
 import type { Layout } from './layout';
+import { stackMode } from './step/stack';
 
 type FaultMode = 'classic' | 'vma' | 'spec';
 export type FaultOpts = { readonly copy: 'unlocked' | 'ptl'; readonly pending: 'ignore' | 'flush' | 'flush-any'; readonly unshare?: boolean };
@@ -55,7 +56,16 @@ function emitFaultBody(b: Builder, L: Layout, design: LockingDesign, g: DraftBas
     if (splitWalk) b.emit({ ...f, kind: 'spf-walk', text: `${who}: irq off, read pmd`, jumps: fb() });
   } else if (g.ctx !== 'gup') {
     const kernel = g.inheritMmap ? undefined : design.lockKernel('fault-enter');
-    b.emit({ ...f, kind: 'fault-enter', text: `${rw} fault ${a}${g.inheritMmap ? '' : `: ${design.faultLockText(addr)}`}`, jumps: { segv: exits.segv }, ...(kernel ? { kernel } : {}) });
+    // stack growth (issue 10): only where a VMA grows down, so other expansions stay as they were
+    const grow = hasStack(L) ? b.label() : undefined;
+    const walk = b.label();
+    const enterText = `${rw} fault ${a}${g.inheritMmap ? '' : `: ${design.faultLockText(addr)}`}`;
+    if (grow) {
+      b.emit({ ...f, kind: 'fault-enter', text: enterText, next: walk, jumps: { segv: exits.segv, grow }, ...(kernel ? { kernel } : {}) });
+      b.place(grow);
+      emitStackGrowth(b, design, f, `${rw} fault ${a}`, g.inheritMmap, walk, exits.segv);
+    } else b.emit({ ...f, kind: 'fault-enter', text: enterText, jumps: { segv: exits.segv }, ...(kernel ? { kernel } : {}) });
+    b.place(walk);
   }
   // the VMA-locked and speculative paths only run on anonymous VMAs: no page-cache branch
   b.emit({ ...f, kind: 'pte-read', text: `${who}: read pte`, jumps: mode === 'classic' ? { anon, fileCow, present } : mode === 'spec' ? { anon, present, fileCow: fallback!, fallback: fallback! } : { anon, present, fileCow: fallback! } });
@@ -102,4 +112,28 @@ function emitFaultBody(b: Builder, L: Layout, design: LockingDesign, g: DraftBas
       b.emit({ ...f, kind: 'fault-exit', text: `${rw} fault ${a}: done${g.inheritMmap ? '' : `, unlock ${unlockName}`}`, next: exits.done, ...(kernel ? { kernel } : {}) });
     }
   }
+}
+
+// ---- stack growth (issue 10) ----------------------------------------------------------------
+
+/** Whether any VMA of the scenario grows down: only then do accesses get a stack-growth path. */
+export function hasStack(L: Layout): boolean {
+  return L.spec.mms.some((mm) => mm.vmas.some((v) => v.growsdown));
+}
+
+/**
+ * The growth path after find_vma() found a VM_GROWSDOWN VMA above the address: under the lock
+ * the fault holds (`stack=read`, and GUP), or lock_mm_and_find_vma()'s relock for write and
+ * downgrade (`stack=write`, 8d7071af8907). A fault inside an explicit lock section grows under
+ * what the thread holds. Falls through to `done`; a refused growth or access goes to `fail`.
+ */
+export function emitStackGrowth(b: Builder, design: LockingDesign, f: DraftBase & { readonly write?: boolean }, who: string, inherited: boolean, done: Target, fail: Target): void {
+  const write = stackMode(f.op) === 'write' && f.ctx !== 'gup';
+  const relock = write && !inherited;
+  if (relock) {
+    b.emit({ ...f, kind: 'stack-unlock', text: `${who}: below a growsdown vma, unlock ${design.lockName}` });
+    b.emit({ ...f, kind: 'stack-lock', text: `${who}: lock ${design.lockName} write, find vma` });
+  }
+  b.emit({ ...f, kind: 'stack-expand', text: `${who}: expand stack${write ? ' (write lock)' : ' (read lock)'}`, jumps: { segv: fail }, ...(relock ? {} : { next: done }) });
+  if (relock) b.emit({ ...f, kind: 'stack-downgrade', text: `${who}: downgrade ${design.lockName} to read`, next: done });
 }

@@ -4,7 +4,7 @@
 // design supplies the lock steps and the fault's lockless attempt (designs/).
 import { Builder, type DraftBase, type Label } from './builder';
 import type { LockingDesign } from './designs/design';
-import { emitFault } from './expand-fault';
+import { emitFault, emitStackGrowth, hasStack } from './expand-fault';
 import { hex } from './format';
 import { SEGV, type Ctx, type ThreadProgram } from './instr';
 import type { Layout } from './layout';
@@ -207,7 +207,14 @@ function expandStep(c: StepContext): void {
       b.place(slow);
       b.place(enter);
       const enterKernel = inherited ? undefined : design.lockKernel('gup-enter');
-      b.emit({ ...g, kind: 'gup-enter', text: `gup ${a}: ${inherited ? 'find vma' : design.faultLockText(op.addr)}`, jumps: { efault }, ...(enterKernel ? { kernel: enterKernel } : {}) });
+      const enterText = `gup ${a}: ${inherited ? 'find vma' : design.faultLockText(op.addr)}`;
+      // stack growth (issue 10): find_extend_vma() grows the stack before 6.5 (stack=read)
+      const grow = hasStack(L) && op.stack === 'read' ? b.label() : undefined;
+      if (grow) {
+        b.emit({ ...g, kind: 'gup-enter', text: enterText, next: follow, jumps: { efault, grow }, ...(enterKernel ? { kernel: enterKernel } : {}) });
+        b.place(grow);
+        emitStackGrowth(b, design, g, `gup ${a}`, inherited, follow, efault);
+      } else b.emit({ ...g, kind: 'gup-enter', text: enterText, jumps: { efault }, ...(enterKernel ? { kernel: enterKernel } : {}) });
       b.place(follow);
       if (!g.inheritPtl) b.emit({ ...g, kind: 'ptl-lock', text: `lock ptl ${a}` });
       b.emit({ ...g, kind: 'gup-follow', text: `gup ${a}: follow page`, next: exit, jumps: unshares ? { fault: faultL, unshare: unshareL } : { fault: faultL } });
@@ -281,7 +288,9 @@ function expandStep(c: StepContext): void {
         bracketed = vmaWrite(what, 'vmas');
         b.emit({ ...base(), kind: 'munmap-detach', text: `${what}: detach vmas` });
         const downgradeKernel = design.lockKernel('mmap-downgrade');
-        if (op.downgrade && !inherited) b.emit({ ...base(), kind: 'mmap-downgrade', text: `${what}: downgrade ${lockName} to read`, ...(downgradeKernel ? { kernel: downgradeKernel } : {}) });
+        // downgrade=check: not next to a growsdown VMA (246c320a8cfe; stack growth, issue 10)
+        const unless = op.downgradeCheck ? ' unless the next vma grows down' : '';
+        if (op.downgrade && !inherited) b.emit({ ...base(), kind: 'mmap-downgrade', text: `${what}: downgrade ${lockName} to read${unless}`, ...(downgradeKernel ? { kernel: downgradeKernel } : {}) });
       }
       b.emit({ ...base(), kind: 'gather-begin', text: `${what}: tlb_gather_mmu` });
       for (const r of regionsIn(L, op.start, op.end)) {
@@ -291,7 +300,7 @@ function expandStep(c: StepContext): void {
       }
       if (op.op === 'munmap') b.emit({ ...base(), kind: 'free-pgtables', text: `${what}: free page tables` });
       b.emit({ ...base(), kind: 'tlb-finish', text: `${what}: flush tlb, free pages` });
-      const un = opUnlock(op.op === 'munmap' && op.downgrade ? 'read' : mmode, bracketed);
+      const un = opUnlock(op.op === 'munmap' && op.downgrade ? 'read' : mmode, bracketed, op.op === 'munmap' && op.downgradeCheck ? 'mmap_read_unlock() or mmap_write_unlock()' : undefined);
       b.emit({
         ...base(),
         kind: op.op === 'munmap' ? 'munmap-end' : 'madvise-end',

@@ -61,8 +61,8 @@ export const VIOLATIONS = [
 export const RACES = [
   {
     code: 'lost-write',
-    summary: "a user store landed on a frame and its value is gone (a COW copy taken before it was installed in the frame's place, or the frame was removed before the store)",
-    source: 'R8 (wp_page_copy copies with no PTL), R7; the seed thread (6ce64428d620); R14',
+    summary: "a user store landed on a frame and its value is gone (a COW copy taken before it was installed in the frame's place, or the frame was removed before the store, or munmap zapped it from a stack that grew into the range after munmap detached it)",
+    source: 'R8 (wp_page_copy copies with no PTL), R7; the seed thread (6ce64428d620); R14; R13 (246c320a8cfe)',
   },
   {
     code: 'stale-tlb-write',

@@ -92,6 +92,11 @@ export const KIND_OPS = {
   kwrite: ['kwrite'],
   kread: ['kread'],
   put: ['put'],
+  // stack growth (issue 10): expand_stack() / lock_mm_and_find_vma()
+  'stack-expand': ['load', 'store', 'fault', 'cow', 'gup'],
+  'stack-unlock': ['load', 'store', 'fault', 'cow'],
+  'stack-lock': ['load', 'store', 'fault', 'cow'],
+  'stack-downgrade': ['load', 'store', 'fault', 'cow'],
 } as const satisfies Record<string, readonly OpName[]>;
 
 export type MicroKind = keyof typeof KIND_OPS;
@@ -119,7 +124,7 @@ interface FaultFlags {
 interface Operands {
   'user-store': { jumps: J<'fault'> };
   'user-load': { jumps: J<'fault'> };
-  'fault-enter': FaultFlags & { jumps: J<'segv'> };
+  'fault-enter': FaultFlags & { jumps: J<'segv'> & { readonly grow?: number } };
   'vma-read-try': FaultFlags & { jumps: J<'fallback'> };
   'spf-begin': FaultFlags & { jumps: J<'fallback'> };
   'spf-walk': FaultFlags & { jumps: J<'fallback'> };
@@ -140,7 +145,7 @@ interface Operands {
   'vma-read-unlock': FaultFlags & { jumps: J<never> };
   'spf-end': FaultFlags & { jumps: J<never> };
   'uffd-wait': FaultFlags & { jumps: J<never> };
-  'gup-enter': { jumps: J<'efault'> };
+  'gup-enter': { jumps: J<'efault'> & { readonly grow?: number } };
   /** `unshare`: a R/O pin must unshare first (the unsharing fault, expanded only for pins that may need it). */
   'gup-follow': { jumps: J<'fault'> & { readonly unshare?: number } };
   /** `efault`: the lookup failed; the reference slot is cleared. */
@@ -192,6 +197,11 @@ interface Operands {
   kread: { jumps: J<never> };
   /** `keepRef`: the thread uses the reference again before retaking it; the slot keeps the frame, marked put (REF_PUT), for that use's report. */
   put: { readonly keepRef: boolean; jumps: J<never> };
+  // stack growth (issue 10)
+  'stack-expand': FaultFlags & { jumps: J<'segv'> };
+  'stack-unlock': FaultFlags & { jumps: J<never> };
+  'stack-lock': FaultFlags & { jumps: J<never> };
+  'stack-downgrade': FaultFlags & { jumps: J<never> };
 }
 
 /** Fails to compile when a kind has no operands entry or an entry names no kind. */

@@ -149,6 +149,8 @@ export function buildLayout(spec: ScenarioSpec): Layout {
   const boundSet = new Set<number>();
   for (const mm of spec.mms) for (const v of mm.vmas) boundSet.add(v.start).add(v.end);
   for (const th of spec.threads) for (const s of th.steps) for (const b of stepBounds(s)) boundSet.add(b);
+  // stack growth (issue 10): a growsdown VMA may come to start at any page an access touches
+  if (spec.mms.some((mm) => mm.vmas.some((v) => v.growsdown))) for (const p of pages) boundSet.add(p);
   const bounds = [...boundSet].sort((a, b) => a - b);
 
   // VMA slots: the most VMAs any mm can have = initial VMAs of all mms (fork copies) plus

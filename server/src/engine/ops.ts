@@ -2,6 +2,7 @@
 // `= VALUE`, `-> NAME`) and what each option value means. The parser's shape checks, hover,
 // completion and docs/ all read this one table; the micro-step expansion of each op lives in
 // micro-steps.ts and names the kernel functions.
+import { DOWNGRADE_CHECK, STACK_OPTION } from './ops-stack';
 
 export interface OptionValueSpec {
   readonly value: string;
@@ -107,6 +108,8 @@ const FAULT_OPTIONS: readonly OptionSpec[] = [
       },
     ],
   },
+  // stack growth (issue 10): how a fault below a growsdown VMA expands it
+  STACK_OPTION('fault'),
 ];
 
 export const OPS: readonly OpSpec[] = [
@@ -175,6 +178,8 @@ export const OPS: readonly OpSpec[] = [
           { value: 'off', doc: 'no sequence check (before 5.11).' },
         ],
       },
+      // stack growth (issue 10)
+      STACK_OPTION('gup'),
     ],
     assign: 'none',
     target: { kind: 'ref', required: false, doc: 'names the page reference for later `put`, `kread`, `kwrite`' },
@@ -274,8 +279,10 @@ export const OPS: readonly OpSpec[] = [
         key: 'downgrade',
         doc: 'Whether the zap runs after mmap_write_downgrade() (dd2283f2605e, 4.20+).',
         values: [
-          { value: 'on', doc: 'detach under the write lock, then downgrade and zap under the read lock.' },
+          { value: 'on', doc: 'detach under the write lock, then downgrade and zap under the read lock, whatever the neighbours: dd2283f2605e (4.20) until 246c320a8cfe, and mainline again once stack growth needed the write lock (Matthew Wilcox, "mm: always downgrade mmap_lock if entering munmap"; vms_complete_munmap_vmas()).' },
           { value: 'off', doc: 'everything under the write lock.' },
+          // stack growth (issue 10)
+          DOWNGRADE_CHECK,
         ],
       },
     ],

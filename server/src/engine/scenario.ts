@@ -91,6 +91,8 @@ export type StepSpec = { readonly origin: number } & (
       readonly addr: number;
       readonly copy: 'unlocked' | 'ptl';
       readonly pending: 'ignore' | 'flush' | 'flush-any';
+      /** stack growth (issue 10): expand_stack under mmap_lock read (before 6.5) or write (8d7071af8907). */
+      readonly stack: StackGrowth;
     }
   | {
       readonly op: 'gup';
@@ -102,6 +104,8 @@ export type StepSpec = { readonly origin: number } & (
       readonly retry: 'keep-write' | 'drop-write';
       readonly seqcheck: boolean;
       readonly ref: number | undefined;
+      /** stack growth (issue 10): find_extend_vma under read (before 6.5); none with `write` (gup_vma_lookup). */
+      readonly stack: StackGrowth;
     }
   | { readonly op: 'kwrite'; readonly ref: number; readonly value: number }
   | { readonly op: 'kread'; readonly ref: number; readonly reg: number | undefined }
@@ -126,7 +130,14 @@ export type StepSpec = { readonly origin: number } & (
       readonly vmalock: boolean;
     }
   | { readonly op: 'unprotect'; readonly start: number; readonly end: number; readonly lock: LockMode; readonly flush: 'deferred' | 'ptl' }
-  | { readonly op: 'munmap'; readonly start: number; readonly end: number; readonly downgrade: boolean }
+  | {
+      readonly op: 'munmap';
+      readonly start: number;
+      readonly end: number;
+      readonly downgrade: boolean;
+      /** downgrade=check: no downgrade when the VMA above the range grows down (246c320a8cfe). */
+      readonly downgradeCheck: boolean;
+    }
   | { readonly op: 'madvise'; readonly start: number; readonly end: number; readonly nested: 'flush' | 'ignore' }
   | { readonly op: 'fork'; readonly child: number | undefined; readonly vmalock: boolean; readonly pinned: 'copy' | 'share'; readonly wpseq: boolean }
   | { readonly op: 'tlbi'; readonly start: number; readonly end: number; readonly all: boolean; readonly local: boolean }
@@ -140,6 +151,9 @@ export type StepSpec = { readonly origin: number } & (
   | { readonly op: 'unlock'; readonly lock: 'vma'; readonly addr: number }
   | { readonly op: 'irq'; readonly on: boolean }
 );
+
+/** How stack growth locks (issue 10): `read` before 6.5, `write` since 8d7071af8907. */
+export type StackGrowth = 'write' | 'read';
 
 export type CheckSpec = { readonly origin: number; readonly cond: CondSpec };
 

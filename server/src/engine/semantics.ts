@@ -18,6 +18,7 @@ import { UNMAP } from './step/unmap';
 import { USER_ACCESS } from './step/user-access';
 import { VMA_LOCKED_FAULT } from './step/vma-locked-fault';
 import { WP_PAGE } from './step/wp-page';
+import { STACK } from './step/stack';
 
 export type SemanticsTable = { readonly [K in MicroKind]: MicroSem<K> };
 
@@ -36,6 +37,8 @@ export const SEMANTICS_PARTS = {
   'step/fork.ts': FORK,
   'step/explicit.ts': EXPLICIT,
   'step/kernel-access.ts': KERNEL_ACCESS,
+  // stack growth (issue 10)
+  'step/stack.ts': STACK,
 } as const;
 
 export const SEMANTICS: SemanticsTable = {
@@ -52,6 +55,8 @@ export const SEMANTICS: SemanticsTable = {
   ...FORK,
   ...EXPLICIT,
   ...KERNEL_ACCESS,
+  // stack growth (issue 10)
+  ...STACK,
 };
 
 /** An entry with its instruction type erased: what the dispatcher calls through. */

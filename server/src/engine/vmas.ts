@@ -120,3 +120,73 @@ export function splitRange(cx: ExecContext, s: State, mm: number, start: number,
   splitAt(cx, s, mm, bs.get(start) ?? -1);
   splitAt(cx, s, mm, bs.get(end) ?? -1);
 }
+
+// ---- stack growth (issue 10) ----------------------------------------------------------------
+
+/** stack_guard_gap: 256 pages (1be7107fbe18, "mm: larger stack guard gap, between vmas"). */
+export const STACK_GUARD_GAP = 0x100000;
+
+/** find_vma() for an address no live VMA covers: the first live VMA above it, or -1. */
+function vmaAbove(cx: ExecContext, s: State, mm: number, addr: number): number {
+  const b = cx.L.bounds;
+  let best = -1;
+  for (let v = 0; v < cx.L.nVma; v++) {
+    const o = cx.m.vma(mm, v, 0);
+    if (s[o + L.V_STATE] !== L.VMA_LIVE || b[s[o + L.V_START]!]! <= addr) continue;
+    if (best < 0 || s[o + L.V_START]! < s[cx.m.vma(mm, best, L.V_START)]!) best = v;
+  }
+  return best;
+}
+
+/**
+ * The arch fault handler's and find_extend_vma()'s test after find_vma(): no VMA covers addr and
+ * the next one above grows down (`vma->vm_flags & VM_GROWSDOWN`): an access there asks to grow it.
+ */
+export function stackBelow(cx: ExecContext, s: State, mm: number, addr: number): boolean {
+  if (cx.m.vmaAt(s, mm, addr) >= 0) return false;
+  const v = vmaAbove(cx, s, mm, addr);
+  return v >= 0 && (s[cx.m.vma(mm, v, L.V_FLAGS)]! & L.VF_GROWSDOWN) !== 0;
+}
+
+/**
+ * expand_downwards()'s checks (v5.10 and v6.5 mm/mmap.c): the growsdown VMA above addr, unless
+ * the VMA below addr is accessible, does not grow down itself, and ends within stack_guard_gap
+ * of addr (-ENOMEM). The rlimit (acct_stack_growth) and mmap_min_addr are not modelled.
+ * Returns the VMA slot, or -1.
+ */
+export function growableStack(cx: ExecContext, s: State, mm: number, addr: number): number {
+  if (!stackBelow(cx, s, mm, addr)) return -1;
+  const v = vmaAbove(cx, s, mm, addr);
+  const b = cx.L.bounds;
+  let prevEnd = -1;
+  let prev = -1;
+  for (let u = 0; u < cx.L.nVma; u++) {
+    const o = cx.m.vma(mm, u, 0);
+    if (s[o + L.V_STATE] !== L.VMA_LIVE) continue;
+    const e = b[s[o + L.V_END]!]!;
+    if (e <= addr && e > prevEnd) {
+      prevEnd = e;
+      prev = u;
+    }
+  }
+  if (prev >= 0) {
+    const o = cx.m.vma(mm, prev, 0);
+    if ((s[o + L.V_FLAGS]! & L.VF_GROWSDOWN) === 0 && s[o + L.V_PROT]! !== 0 && addr - prevEnd < STACK_GUARD_GAP) return -1;
+  }
+  return v;
+}
+
+/** The stack VMA v now starts at addr (`vma->vm_start = address`), with its anon_vma (anon_vma_prepare()). */
+export function growStack(cx: ExecContext, s: State, mm: number, v: number, addr: number): void {
+  const o = cx.m.vma(mm, v, 0);
+  const bi = cx.L.boundIndex.get(addr);
+  if (bi === undefined) throw new Error(`internal: no VMA boundary at ${addr} for stack growth`);
+  s[o + L.V_START] = bi;
+  s[o + L.V_FLAGS]! |= L.VF_ANONVMA;
+}
+
+/** detach_vmas_to_be_unmapped()'s test (246c320a8cfe): does the first live VMA at or above `end` grow down? */
+export function nextGrowsDown(cx: ExecContext, s: State, mm: number, end: number): boolean {
+  const v = vmaAbove(cx, s, mm, end - 1);
+  return v >= 0 && (s[cx.m.vma(mm, v, L.V_FLAGS)]! & L.VF_GROWSDOWN) !== 0;
+}

@@ -79,6 +79,7 @@ function lowerStep(s: ShapedStep, origin: number, registers: readonly string[], 
         addr: slot(s, 'addr').addr,
         copy: opt('copy') as 'unlocked' | 'ptl',
         pending: opt('pending') as 'ignore' | 'flush' | 'flush-any',
+        stack: opt('stack') as 'write' | 'read',
       };
     case 'gup':
       return {
@@ -91,6 +92,7 @@ function lowerStep(s: ShapedStep, origin: number, registers: readonly string[], 
         fast: s.flags.has('fast'),
         retry: opt('retry') as 'keep-write' | 'drop-write',
         seqcheck: opt('seqcheck') === 'on',
+        stack: opt('stack') as 'write' | 'read',
         ref: refTarget(),
       };
     case 'kwrite':
@@ -123,7 +125,7 @@ function lowerStep(s: ShapedStep, origin: number, registers: readonly string[], 
     case 'unprotect':
       return { origin, op: 'unprotect', ...range(), lock: opt('lock') as 'read' | 'write', flush: opt('flush') as 'deferred' | 'ptl' };
     case 'munmap':
-      return { origin, op: 'munmap', ...range(), downgrade: opt('downgrade') === 'on' };
+      return { origin, op: 'munmap', ...range(), downgrade: opt('downgrade') !== 'off', downgradeCheck: opt('downgrade') === 'check' };
     case 'madvise':
       return { origin, op: 'madvise', ...range(), nested: opt('nested') as 'flush' | 'ignore' };
     case 'fork': {

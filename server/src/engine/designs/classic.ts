@@ -132,6 +132,14 @@ export class ClassicDesign implements LockingDesign {
 
   releaseAtExit(_cx: ExecContext, _s: State, _t: number, _acquiredAt: (kind: MicroKind) => Place): void {}
 
+  // ---- stack growth (issue 10): no VMA locks ----------------------------------------------
+
+  stackVmaWrite(_cx: ExecContext, _s: State, _t: number, _v: number): void {}
+
+  stackVmaReaders(_cx: ExecContext, _s: State, _t: number, _v: number): number[] {
+    return [];
+  }
+
   /**
    * downgrade-needs-flush under a design with lockless faults: the first page of the op in the
    * region whose VMA such faults can enter (private anonymous) and `open` leaves open to them.

@@ -96,4 +96,11 @@ export interface LockingDesign {
   readonly tableGateName: Readonly<Record<1 | 2, string>>;
   /** A thread ends: release the design's own locks it still holds, reporting lock-held-at-exit. */
   releaseAtExit(cx: ExecContext, s: State, t: number, acquiredAt: (kind: MicroKind) => Place): void;
+
+  // ---- stack growth (issue 10) -------------------------------------------------------------
+
+  /** expand_downwards() since 6.5: vma_start_write() on the stack VMA v before it grows (pervma). */
+  stackVmaWrite(cx: ExecContext, s: State, t: number, v: number): void;
+  /** The threads whose read lock on VMA v that vma_start_write() waits for (pervma); none elsewhere. */
+  stackVmaReaders(cx: ExecContext, s: State, t: number, v: number): number[];
 }

@@ -84,4 +84,17 @@ export class PervmaDesign extends ClassicDesign {
       this.locklessFaultsRun(cx, s, t, op, region, (v) => hasAnonVma(cx, s, mm, v) && s[cx.m.vma(mm, v, L.V_WRITER)] !== t + 1, (a) => `the VMA of ${a} is not write-locked (no vma_start_write), so VMA-locked faults run`)
     );
   }
+
+  // ---- stack growth (issue 10) --------------------------------------------------------------
+
+  /** expand_downwards() (6.5+): "Lock the VMA before expanding to prevent concurrent page faults". */
+  override stackVmaWrite(cx: ExecContext, s: State, t: number, v: number): void {
+    s[cx.m.vma(cx.tMm[t]!, v, L.V_WRITER)] = t + 1;
+  }
+
+  override stackVmaReaders(cx: ExecContext, s: State, t: number, v: number): number[] {
+    const out: number[] = [];
+    for (let u = 0; u < cx.L.nThread; u++) if (u !== t && cx.tMm[u] === cx.tMm[t] && ownVmaReads(cx, s, u, v) > 0) out.push(u);
+    return out;
+  }
 }

@@ -12,7 +12,7 @@ import { fp, type Next, type SemanticsPart } from '../micro-sem';
 import { checkSleep, checkPtl, checkWalk } from '../rules/lock-rules';
 import { readFrame } from '../rules/races';
 import { tagStale } from '../tlb';
-import { anonVmaPrepare, vmaFlagsAt } from '../vmas';
+import { anonVmaPrepare, stackBelow, vmaFlagsAt } from '../vmas';
 import { specAbort, specIrqOn } from './speculative-fault';
 import { ptePeek, tableValid } from '../page-tables';
 
@@ -90,6 +90,8 @@ function faultEnter(cx: ExecContext, s: State, t: number, ins: InstrOf<'fault-en
   const addr = cx.L.pages[ins.page]!;
   if (!ins.inheritMmap && !cx.design.lockForFault(cx, s, t, addr)) return undefined;
   const v = vmaFlagsAt(cx, s, mm, addr);
+  // stack growth (issue 10): find_vma() found a VM_GROWSDOWN VMA above the address
+  if (!v && ins.jumps.grow !== undefined && stackBelow(cx, s, mm, addr)) return ins.jumps.grow;
   const bad = !v || (ins.write ? v.prot !== 2 : v.prot === 0);
   if (bad) {
     if (!ins.inheritMmap) cx.design.releaseOpLock(cx, s, t);
@@ -232,7 +234,8 @@ export const FAULT: SemanticsPart<'fault-enter' | 'pte-read' | 'cow-file-copy' |
     source: 'kernel-paths §1.0',
     mover: 'R',
     run: faultEnter,
-    footprint: fp(['mmap-lock:mm', 'range-lock:mm', 'vma:page', 'ptl:mm', 'irq:cpu'], ['mmap-lock:mm', 'range-lock:mm', 'thread-control:any', 'vma-lock:mm']),
+    // vma:mm: find_vma() of an address below a stack (issue 10)
+    footprint: fp(['mmap-lock:mm', 'range-lock:mm', 'vma:page', 'vma:mm', 'ptl:mm', 'irq:cpu'], ['mmap-lock:mm', 'range-lock:mm', 'thread-control:any', 'vma-lock:mm']),
   },
   'pte-read': {
     kernel: 'handle_pte_fault(): orig_pte = *pte',

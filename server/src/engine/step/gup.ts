@@ -11,7 +11,7 @@ import * as L from '../layout';
 import { L_FLAGS, LF_COW, LF_NOWRITE, type State } from '../machine';
 import { fp, type Next, type SemanticsPart } from '../micro-sem';
 import { checkWalk } from '../rules/lock-rules';
-import { vmaFlagsAt } from '../vmas';
+import { stackBelow, vmaFlagsAt, type VmaFacts } from '../vmas';
 import { unlockFaultPtl } from './fault';
 
 const F = L.PTE_FRAME_MASK;
@@ -45,13 +45,19 @@ function canForceFollow(cx: ExecContext, s: State, pte: number, force: boolean, 
 function gupEnter(cx: ExecContext, s: State, t: number, ins: InstrOf<'gup-enter'>): Next {
   const addr = cx.L.pages[ins.page]!;
   if (!ins.inheritMmap && !cx.design.lockForFault(cx, s, t, addr)) return undefined;
-  const o = ins.op;
   const v = vmaFlagsAt(cx, s, cx.tMm[t]!, addr);
+  // stack growth (issue 10): find_extend_vma() before 6.5
+  if (!v && ins.jumps.grow !== undefined && stackBelow(cx, s, cx.tMm[t]!, addr)) return ins.jumps.grow;
+  return gupVmaAllows(cx, s, t, ins.op, v) ? ins.next : ins.jumps.efault;
+}
+
+/** check_vma_flags(): does the VMA allow this lookup (FOLL_FORCE may write a private read-only one)? */
+export function gupVmaAllows(cx: ExecContext, s: State, t: number, o: InstrOf<'gup-enter'>['op'], v: VmaFacts | undefined): boolean {
   const write = o.write && (s[cx.m.loc(t, L_FLAGS)]! & LF_NOWRITE) === 0;
   let ok = v !== undefined;
   if (v && write && v.prot !== 2) ok = o.force && (v.flags & L.VF_SHARED) === 0;
   if (v && !write && v.prot === 0) ok = o.force;
-  return ok ? ins.next : ins.jumps.efault;
+  return ok;
 }
 
 function gupFollow(cx: ExecContext, s: State, t: number, ins: InstrOf<'gup-follow'>): Next {
@@ -111,7 +117,8 @@ export const GUP: SemanticsPart<'gup-enter' | 'gup-follow' | 'gup-exit'> = {
     source: 'kernel-paths §4.1',
     mover: 'R',
     run: gupEnter,
-    footprint: fp(['mmap-lock:mm', 'range-lock:mm', 'vma:page', 'ptl:mm', 'irq:cpu'], ['mmap-lock:mm', 'range-lock:mm', 'thread-control:any', 'vma-lock:mm']),
+    // vma:mm: find_vma() of an address below a stack (issue 10)
+    footprint: fp(['mmap-lock:mm', 'range-lock:mm', 'vma:page', 'vma:mm', 'ptl:mm', 'irq:cpu'], ['mmap-lock:mm', 'range-lock:mm', 'thread-control:any', 'vma-lock:mm']),
   },
   'gup-follow': {
     kernel: 'follow_page_pte(): can_follow_write_pte(); gup_must_unshare(); try_grab_page(); pte_unmap_unlock()',

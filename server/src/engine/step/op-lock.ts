@@ -6,6 +6,7 @@ import type { InstrOf } from '../instr';
 import { ptlAvailable, ptlHolder, ptlTake } from '../locks/ptl';
 import type { State } from '../machine';
 import { fp, type Next, type SemanticsPart, type WaitInfo } from '../micro-sem';
+import { nextGrowsDown } from '../vmas';
 
 function ptlRegion(cx: ExecContext, ins: { readonly region: number; readonly page: number }): number {
   return ins.region >= 0 ? ins.region : cx.L.pageRegion[ins.page]!;
@@ -31,6 +32,8 @@ function ptlLock(cx: ExecContext, s: State, t: number, ins: InstrOf<'ptl-lock'>)
 }
 
 function mmapDowngrade(cx: ExecContext, s: State, t: number, ins: InstrOf<'mmap-downgrade'>): Next {
+  // downgrade=check (246c320a8cfe): not next to a VM_GROWSDOWN VMA (stack growth, issue 10)
+  if (ins.op.downgradeCheck && nextGrowsDown(cx, s, cx.tMm[t]!, ins.op.end)) return ins.next;
   cx.design.downgradeOpLock(cx, s, t);
   return ins.next;
 }
@@ -64,10 +67,11 @@ export const OP_LOCK: SemanticsPart<'mmap-lock' | 'ptl-lock' | 'vma-write-lock' 
   },
   'mmap-downgrade': {
     kernel: 'mmap_write_downgrade()',
-    doc: 'turn the write lock into a read lock, waking queued readers (and ending VMA write locks)',
-    source: 'kernel-paths §9',
+    doc: 'turn the write lock into a read lock, waking queued readers (and ending VMA write locks); downgrade=check: not when the VMA above the range grows down (246c320a8cfe)',
+    source: 'kernel-paths §9, §14.3',
     mover: 'N',
     run: mmapDowngrade,
-    footprint: fp(['mmap-lock:mm', 'range-lock:mm'], ['mmap-lock:mm', 'range-lock:mm', 'vma-lock:mm', 'thread-control:any']),
+    // vma:mm: downgrade=check looks at the VMA above the range (issue 10)
+    footprint: fp(['mmap-lock:mm', 'range-lock:mm', 'vma:mm'], ['mmap-lock:mm', 'range-lock:mm', 'vma-lock:mm', 'thread-control:any']),
   },
 };

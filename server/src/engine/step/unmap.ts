@@ -15,6 +15,7 @@ import { flushPages, flushRange, ipiEnabled, ipiWait, tagStale } from '../tlb';
 import { coveredVmas, splitRange, vmaFlagsAnyState } from '../vmas';
 import { raisePending } from './change-protection';
 import { setPte } from './fault';
+import { checkZapOfLiveVma } from './stack';
 
 const F = L.PTE_FRAME_MASK;
 
@@ -95,6 +96,7 @@ function zapPtes(cx: ExecContext, s: State, t: number, ins: InstrOf<'zap-ptes'>)
       tagStale(cx, s, mm, q, 0);
       continue;
     }
+    if (o.op === 'munmap') checkZapOfLiveVma(cx, s, t, mm, q, pte); // stack growth (issue 10)
     setPte(cx, s, t, mm, q, region, 0, 'zap_pte_range()');
     fl |= LF_CLEARED;
     const f = (pte & F) - 1;
@@ -202,7 +204,8 @@ export const UNMAP: SemanticsPart<'munmap-detach' | 'gather-begin' | 'zap-ptes' 
     enabled: (cx, s, t, ins) => !zapForceFlush(cx, s, t, ins) || ipiEnabled(cx, s, t),
     waitsFor: ipiWait,
     run: zapPtes,
-    footprint: fp(['pte:table', 'vma:range', 'ptl:table', 'page-refs:any', 'tlb:mm-cpus', 'irq:mm-cpus', 'thread-control:mm', 'mmap-lock:mm', 'range-lock:mm', 'vma-lock:range'], ['pte:table', 'tlb:mm-cpus', 'ptl:table']),
+    // frame:any: a live VMA's zapped page holds data (stack growth, issue 10)
+    footprint: fp(['pte:table', 'vma:range', 'ptl:table', 'page-refs:any', 'tlb:mm-cpus', 'irq:mm-cpus', 'thread-control:mm', 'mmap-lock:mm', 'range-lock:mm', 'vma-lock:range', 'frame:any'], ['pte:table', 'tlb:mm-cpus', 'ptl:table']),
   },
   'free-pgtables': {
     kernel: 'free_pgtables(): pmd_clear(); pte_free_tlb()',
