@@ -339,6 +339,18 @@ function expandStep(c: StepContext): void {
     case 'irq':
       b.emit({ ...base(), kind: op.on ? 'irq-on' : 'irq-off', text: op.on ? 'irq on' : 'irq off' });
       return;
+    // reclaim
+    case 'reclaim': {
+      const what = `reclaim ${op.addr !== undefined ? hex(op.addr) : (L.spec.frames[op.frame ?? -1]?.name ?? '?')}`;
+      const page = op.addr !== undefined ? pageOf(L, op.addr) : -1;
+      b.emit({ ...base(), kind: 'reclaim-begin', page, text: `${what}: lock folio, isolate`, jumps: { skip: opEnd } });
+      const again = b.label();
+      b.place(again);
+      b.emit({ ...base(), kind: 'reclaim-unmap', text: `${what}: rmap walk: lock ptl, unmap pte${op.batch ? '' : ', flush tlb'}, unlock ptl`, jumps: { again } });
+      if (op.batch) b.emit({ ...base(), kind: 'reclaim-flush', text: `${what}: flush batched tlb (try_to_unmap_flush)` });
+      b.emit({ ...base(), kind: 'reclaim-free', text: `${what}: write out, free page`, next: opEnd });
+      return;
+    }
   }
 }
 

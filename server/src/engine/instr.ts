@@ -92,6 +92,11 @@ export const KIND_OPS = {
   kwrite: ['kwrite'],
   kread: ['kread'],
   put: ['put'],
+  // reclaim: shrink_folio_list -> try_to_unmap -> try_to_unmap_one
+  'reclaim-begin': ['reclaim'],
+  'reclaim-unmap': ['reclaim'],
+  'reclaim-flush': ['reclaim'],
+  'reclaim-free': ['reclaim'],
 } as const satisfies Record<string, readonly OpName[]>;
 
 export type MicroKind = keyof typeof KIND_OPS;
@@ -192,6 +197,13 @@ interface Operands {
   kread: { jumps: J<never> };
   /** `keepRef`: the thread uses the reference again before retaking it; the slot keeps the frame, marked put (REF_PUT), for that use's report. */
   put: { readonly keepRef: boolean; jumps: J<never> };
+  // reclaim
+  /** `skip`: the page cannot be reclaimed (not mapped, locked, pinned, ...): the op does nothing. */
+  'reclaim-begin': { jumps: J<'skip'> };
+  /** `again`: another page table still maps the page (the rmap walk goes on). */
+  'reclaim-unmap': { jumps: J<'again'> };
+  'reclaim-flush': { jumps: J<never> };
+  'reclaim-free': { jumps: J<never> };
 }
 
 /** Fails to compile when a kind has no operands entry or an entry names no kind. */

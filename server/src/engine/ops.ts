@@ -27,7 +27,9 @@ export type SlotSpec =
   | { readonly kind: 'range' }
   | { readonly kind: 'range-or-all' }
   | { readonly kind: 'prot' }
-  | { readonly kind: 'ref' };
+  | { readonly kind: 'ref' }
+  // reclaim: a page address or a declared frame's name
+  | { readonly kind: 'addr-or-frame' };
 
 export interface FormSpec {
   readonly slots: readonly SlotSpec[];
@@ -82,6 +84,16 @@ const VMALOCK_OPTION = (dflt: 'on' | 'off', what: string): OptionSpec => ({
         : 'no VMA write lock and no VMA sequence bracket: VMA-locked or speculative faults are not excluded.',
   })),
 });
+
+// reclaim: flush_tlb_batched_pending() in the PTE walkers (3ea277194daa)
+const BATCHED_OPTION: OptionSpec = {
+  key: 'batched',
+  doc: "Whether the walker calls flush_tlb_batched_pending(mm) after taking each PTL: a reclaim that unmapped a page of this mm with its flush batched (mm->tlb_flush_batched) may have left a stale TLB entry behind a PTE that is already non-present.",
+  values: [
+    { value: 'check', doc: 'flush_tlb_batched_pending() under the PTL: if reclaim batched a flush for this mm, flush the mm\'s TLB on every CPU and clear the flag (3ea277194daa, 4.13+).' },
+    { value: 'ignore', doc: 'no check (before 3ea277194daa): the walker finds the PTE already non-present, flushes nothing, and returns while a CPU still holds the entry reclaim has not flushed yet.' },
+  ],
+};
 
 const FAULT_OPTIONS: readonly OptionSpec[] = [
   {
@@ -213,7 +225,7 @@ export const OPS: readonly OpSpec[] = [
     summary: 'do_mprotect_pkey(): change the VMA protection and, when reducing it, the PTEs (mprotect_fixup + change_protection); each PTE is none between ptep_modify_prot_start() and its commit, under the PTL, for GUP-fast and the hardware walk of other threads.',
     forms: [{ slots: [{ kind: 'range' }, { kind: 'prot' }], synopsis: 'mprotect RANGE none|r|rw' }],
     flags: [],
-    options: [LOCK_OPTION('write'), FLUSH_OPTION, VMALOCK_OPTION('on', 'Whether the writer write-locks the VMAs it changes.')],
+    options: [LOCK_OPTION('write'), FLUSH_OPTION, VMALOCK_OPTION('on', 'Whether the writer write-locks the VMAs it changes.'), BATCHED_OPTION],
     assign: 'none',
   },
   {
@@ -278,6 +290,7 @@ export const OPS: readonly OpSpec[] = [
           { value: 'off', doc: 'everything under the write lock.' },
         ],
       },
+      BATCHED_OPTION,
     ],
     assign: 'none',
   },
@@ -296,6 +309,7 @@ export const OPS: readonly OpSpec[] = [
           { value: 'ignore', doc: 'flush only what this zap cleared: a concurrent zapper can return while a stale TLB entry is live (before 99baac21e458).' },
         ],
       },
+      BATCHED_OPTION,
     ],
     assign: 'none',
   },
@@ -374,6 +388,26 @@ export const OPS: readonly OpSpec[] = [
     forms: [{ slots: [{ kind: 'word', values: ['off', 'on'], role: 'state' }], synopsis: 'irq off|on' }],
     flags: [],
     options: [],
+    assign: 'none',
+  },
+  // reclaim
+  {
+    name: 'reclaim',
+    group: 'kernel',
+    summary:
+      'Page reclaim of one page (shrink_folio_list() -> try_to_unmap() -> try_to_unmap_one()): no mmap_lock; lock the folio, walk the rmap over every mm mapping it and, under each PTL, turn the PTE into a swap entry (an anonymous page) or none (a page-cache page); flush (batched or under the PTL), write the page out and free it. The page is the one mapped at ADDR in the thread\'s mm, or the frame FRAME.',
+    forms: [{ slots: [{ kind: 'addr-or-frame' }], synopsis: 'reclaim ADDR|FRAME' }],
+    flags: [],
+    options: [
+      {
+        key: 'batch',
+        doc: "Whether try_to_unmap_one() defers its TLB flush (should_defer_flush(): TTU_BATCH_FLUSH and an arch with ARCH_WANT_BATCHED_UNMAP_TLB_FLUSH, x86 and arm64).",
+        values: [
+          { value: 'on', doc: 'ptep_get_and_clear(); set_tlb_ubc_flush_pending(): mm->tlb_flush_batched is set and the flush waits for try_to_unmap_flush(), after the rmap walk and before the page is written out and freed (72b252aed506, 4.3+).' },
+          { value: 'off', doc: 'ptep_clear_flush(): flush under the PTL.' },
+        ],
+      },
+    ],
     assign: 'none',
   },
 ];

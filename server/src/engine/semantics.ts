@@ -18,6 +18,7 @@ import { UNMAP } from './step/unmap';
 import { USER_ACCESS } from './step/user-access';
 import { VMA_LOCKED_FAULT } from './step/vma-locked-fault';
 import { WP_PAGE } from './step/wp-page';
+import { RECLAIM } from './step/reclaim';
 
 export type SemanticsTable = { readonly [K in MicroKind]: MicroSem<K> };
 
@@ -36,6 +37,7 @@ export const SEMANTICS_PARTS = {
   'step/fork.ts': FORK,
   'step/explicit.ts': EXPLICIT,
   'step/kernel-access.ts': KERNEL_ACCESS,
+  'step/reclaim.ts': RECLAIM,
 } as const;
 
 export const SEMANTICS: SemanticsTable = {
@@ -52,6 +54,7 @@ export const SEMANTICS: SemanticsTable = {
   ...FORK,
   ...EXPLICIT,
   ...KERNEL_ACCESS,
+  ...RECLAIM,
 };
 
 /** An entry with its instruction type erased: what the dispatcher calls through. */

@@ -15,6 +15,7 @@ import { tagStale } from '../tlb';
 import { anonVmaPrepare, vmaFlagsAt } from '../vmas';
 import { specAbort, specIrqOn } from './speculative-fault';
 import { ptePeek, tableValid } from '../page-tables';
+import { isSwap, isSwapCached, swapField, swapWait } from '../swap';
 
 const F = L.PTE_FRAME_MASK;
 
@@ -24,6 +25,7 @@ export const FILL_NEW = 1;
 export const FILL_CACHE = 2;
 export const FILL_COW = 3;
 export const FILL_SHARED = 4;
+export const FILL_SWAP = 5; // do_swap_page(): the new page holds the swap slot's value
 
 /** The instructions of the fault path (any context). */
 export type FaultInstr = InstrOf<'pte-read' | 'fill-pte' | 'handle-pte' | 'wp-flush-pending' | 'cow-copy' | 'cow-install'>;
@@ -128,6 +130,15 @@ function pteRead(cx: ExecContext, s: State, t: number, ins: InstrOf<'pte-read'>)
   if ((pte & F) !== 0) return ins.jumps.present;
   const v = vmaFlagsAt(cx, s, mm, addr);
   if (!v) return ins.jumps.present; // cannot happen under mmap_lock
+  if (isSwap(pte)) {
+    // do_swap_page(): (the page lock waited for in `enabled`) read the slot into a new page
+    checkSleep(cx, s, t, 'swapin_readahead()');
+    const nf = allocFrame(cx, s);
+    s[m.fr(nf, L.F_VALUE)] = swapField(pte);
+    s[lb + L_NEW] = nf + 1;
+    s[lb + L_AUX] = FILL_SWAP;
+    return ins.jumps.anon;
+  }
   const write = isWrite(cx, s, t, ins);
   // a file VMA maps its page-cache page; a shared anonymous one (shmem) the page of its object
   // if an mm of the family maps it (a child after fork, which copied no PTEs of it)
@@ -181,7 +192,11 @@ function fillPte(cx: ExecContext, s: State, t: number, ins: InstrOf<'fill-pte'>)
   const newF = s[lb + L_NEW]! - 1;
   const cache = s[lb + L_OLD]! - 1;
   const vmaW = faultProt(cx, s, t, mm, addr) === 2;
-  if ((pte & F) !== 0) {
+  if (mode === FILL_SWAP) {
+    // do_swap_page(): pte_same() under the PTL; an exclusive page is mapped writable in a writable VMA
+    if (pte !== s[lb + L_ORIG]) putRef(cx, s, newF);
+    else setPte(cx, s, t, mm, p, region, (newF + 1) | (vmaW ? L.PTE_W | L.PTE_DIRTY : 0), 'do_swap_page()');
+  } else if ((pte & F) !== 0) {
     // someone else filled it: discard
     if (newF >= 0) putRef(cx, s, newF);
     if (cache >= 0) putRef(cx, s, cache);
@@ -239,6 +254,9 @@ export const FAULT: SemanticsPart<'fault-enter' | 'pte-read' | 'cow-file-copy' |
     doc: "lockless PTE snapshot; none: do_anonymous_page / do_fault (anon_vma_prepare and the allocation, or the page-cache or shmem page's reference, here); present: take the PTL",
     source: 'kernel-paths §1.2',
     mover: 'N',
+    // do_swap_page() sleeps on the lock of a page reclaim still holds (swap.ts)
+    enabled: (cx, s, t, ins) => !isSwapCached(ptePeek(cx, s, cx.tMm[t]!, ins.page)),
+    waitsFor: (cx, s, t, ins) => swapWait(t, ptePeek(cx, s, cx.tMm[t]!, ins.page)),
     run: pteRead,
     // reads the family's PTEs for a shmem page; writes the VMA's anon_vma (anon_vma_prepare)
     footprint: fp(['pte:page', 'pte:any', 'mm:any', 'page-table:any', 'vma:page', 'vma:any', 'mmap-lock:mm', 'range-lock:mm', 'vma-lock:mm', 'ptl:mm', 'irq:cpu', 'page-refs:any', 'tlb:any'], ['page-table:any', 'page-refs:any', 'frame:any', 'irq:cpu', 'vma:page']),

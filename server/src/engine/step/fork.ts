@@ -14,6 +14,7 @@ import { checkSleep, ptlDropChecked } from '../rules/lock-rules';
 import { readFrame } from '../rules/races';
 import { flushPages, ipiEnabled, ipiWait } from '../tlb';
 import { hasAnonVma, vmaFlagsAt } from '../vmas';
+import { isSwap } from '../swap';
 import { setPte } from './fault';
 
 const F = L.PTE_FRAME_MASK;
@@ -31,6 +32,13 @@ function forkChild(ins: { readonly op: InstrOf<'fork-dup'>['op'] }): number {
  */
 function forkCopies(cx: ExecContext, s: State, mm: number, p: number, pte: number): boolean {
   if ((pte & F) === 0) return false;
+  const v = cx.m.vmaAt(s, mm, cx.L.pages[p]!);
+  return v >= 0 && hasAnonVma(cx, s, mm, v);
+}
+
+/** copy_nonpresent_pte(): a swap entry of a VMA with an anon_vma is copied (swap_duplicate()). */
+function forkCopiesSwap(cx: ExecContext, s: State, mm: number, p: number, pte: number): boolean {
+  if (!isSwap(pte)) return false;
   const v = cx.m.vmaAt(s, mm, cx.L.pages[p]!);
   return v >= 0 && hasAnonVma(cx, s, mm, v);
 }
@@ -73,6 +81,7 @@ function forkTest(cx: ExecContext, s: State, t: number, ins: InstrOf<'fork-test'
   const mm = cx.tMm[t]!;
   const p = ins.page;
   const pte = s[m.pte(mm, p)]!;
+  if (forkCopiesSwap(cx, s, mm, p, pte)) return ins.next;
   if (!forkCopies(cx, s, mm, p, pte)) return ins.jumps.skip;
   const f = (pte & F) - 1;
   const v = vmaFlagsAt(cx, s, mm, cx.L.pages[p]!);
@@ -86,6 +95,10 @@ function forkShare(cx: ExecContext, s: State, t: number, ins: InstrOf<'fork-shar
   const mm = cx.tMm[t]!;
   const p = ins.page;
   const pte = s[m.pte(mm, p)]!;
+  if (forkCopiesSwap(cx, s, mm, p, pte)) {
+    s[m.pte(forkChild(ins), p)] = pte;
+    return ins.next;
+  }
   if (!forkCopies(cx, s, mm, p, pte)) return ins.next;
   const c = forkChild(ins);
   const f = (pte & F) - 1;
