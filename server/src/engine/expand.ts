@@ -346,7 +346,10 @@ function expandStep(c: StepContext): void {
       b.emit({ ...base(), kind: 'reclaim-begin', page, text: `${what}: lock folio, isolate`, jumps: { skip: opEnd } });
       const again = b.label();
       b.place(again);
-      b.emit({ ...base(), kind: 'reclaim-unmap', text: `${what}: rmap walk: lock ptl, unmap pte${op.batch ? '' : ', flush tlb'}, unlock ptl`, jumps: { again } });
+      const unmapKernel = op.batch
+        ? 'try_to_unmap_one(): page_vma_mapped_walk() [PTL]; ptep_get_and_clear(); set_tlb_ubc_flush_pending(); set_pte_at(swp_pte); folio_remove_rmap_pte(); folio_put()'
+        : 'try_to_unmap_one(): page_vma_mapped_walk() [PTL]; ptep_clear_flush(); set_pte_at(swp_pte); folio_remove_rmap_pte(); folio_put()';
+      b.emit({ ...base(), kind: 'reclaim-unmap', text: `${what}: rmap walk: lock ptl, unmap pte${op.batch ? '' : ', flush tlb'}, unlock ptl`, kernel: unmapKernel, jumps: { again } });
       if (op.batch) b.emit({ ...base(), kind: 'reclaim-flush', text: `${what}: flush batched tlb (try_to_unmap_flush)` });
       b.emit({ ...base(), kind: 'reclaim-free', text: `${what}: write out, free page`, next: opEnd });
       return;
