@@ -44,6 +44,11 @@ const STEPS = [
   'lock vma 0x1000 read; unlock vma 0x1000',
   'lock range 0x1000 read; unlock range 0x1000',
   'lock range 0x1000..0x3000 write; fault write 0x2000; unlock range 0x1000..0x3000',
+  // reclaim
+  'reclaim 0x1000',
+  'reclaim B batch=off',
+  'mprotect 0x1000 r batched=ignore',
+  'madvise dontneed 0x1000 batched=ignore',
 ];
 
 /** The steps that make the classic races, drawn more often. */
