@@ -1,4 +1,4 @@
-// reclaim (shrink_folio_list -> try_to_unmap -> try_to_unmap_one; docs/kernel-paths.md §12) and
+// reclaim (shrink_folio_list -> try_to_unmap -> try_to_unmap_one; docs/kernel-paths.md §14) and
 // flush_tlb_batched_pending() in mprotect, munmap and madvise (3ea277194daa, `batched=`): the
 // micro-step order per option, the rmap walk over every mm (after fork too), swap entries and
 // do_swap_page(), and for each rule a scenario that must show the finding and a twin one option

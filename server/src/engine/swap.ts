@@ -1,4 +1,4 @@
-// Swap entries (reclaim, step/reclaim.ts; kernel-paths §12): a PTE that reclaim turned into a
+// Swap entries (reclaim, step/reclaim.ts; kernel-paths §14): a PTE that reclaim turned into a
 // swap entry is not present (its frame bits are 0: GUP-fast, the hardware walk and every PTE
 // walker see it none). While the reclaim that wrote it runs, its page is in the swap cache,
 // locked by that reclaim (PTE_SWAPCACHE, with the reclaim's thread); once the page is written

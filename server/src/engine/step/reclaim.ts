@@ -1,5 +1,5 @@
 // Page reclaim of one page (mm/vmscan.c shrink_folio_list(), mm/rmap.c try_to_unmap() ->
-// try_to_unmap_one(); kernel-paths §12): no mmap_lock. The folio is locked and isolated; the
+// try_to_unmap_one(); kernel-paths §14): no mmap_lock. The folio is locked and isolated; the
 // rmap walk (anon_vma lock or i_mmap_rwsem, not modelled: kernel-rules R24) visits every mm
 // mapping it and, under each PTL, clears the PTE into a swap entry (an anonymous page) or none
 // (a page-cache page). With batch=on the flush is deferred (set_tlb_ubc_flush_pending():
@@ -169,7 +169,7 @@ export const RECLAIM: SemanticsPart<'reclaim-begin' | 'reclaim-unmap' | 'reclaim
   'reclaim-begin': {
     kernel: 'shrink_folio_list(): folio_trylock(); add_to_swap()',
     doc: 'lock and isolate the page (a reference); a page that is not mapped, is the zero page, is locked by another reclaim, is pinned, is mapped by an unmodelled mm or is shmem is kept: the op does nothing',
-    source: 'kernel-paths §12 step 1',
+    source: 'kernel-paths §14 step 1',
     mover: 'N',
     run: reclaimBegin,
     footprint: fp(['pte:page', 'pte:any', 'mm:any', 'vma:any', 'page-refs:any'], ['page-refs:any']),
@@ -177,7 +177,7 @@ export const RECLAIM: SemanticsPart<'reclaim-begin' | 'reclaim-unmap' | 'reclaim
   'reclaim-unmap': {
     kernel: 'try_to_unmap_one(): page_vma_mapped_walk() [PTL]; ptep_get_and_clear(); set_tlb_ubc_flush_pending() | ptep_clear_flush(); set_pte_at(swp_pte); folio_remove_rmap_pte(); folio_put()',
     doc: 'the rmap walk, one page table a step, in any mm (no mmap_lock): under its PTL clear each PTE mapping the page into a swap entry (anonymous) or none (page cache), batch the flush (mm->tlb_flush_batched) or flush under the PTL (batch=off), drop the mapping',
-    source: 'kernel-paths §12 step 2; kernel-rules R7c, R24',
+    source: 'kernel-paths §14 step 2; kernel-rules R7c, R24',
     mover: 'N',
     enabled: unmapEnabled,
     waitsFor: unmapWait,
@@ -190,7 +190,7 @@ export const RECLAIM: SemanticsPart<'reclaim-begin' | 'reclaim-unmap' | 'reclaim
   'reclaim-flush': {
     kernel: 'try_to_unmap_flush_dirty(); try_to_unmap_flush(): arch_tlbbatch_flush()',
     doc: 'flush the TLBs of every mm whose flush was batched, on every CPU, before the page is written out',
-    source: 'kernel-paths §12 step 3; kernel-rules R7c',
+    source: 'kernel-paths §14 step 3; kernel-rules R7c',
     mover: 'N',
     enabled: (cx, s, t) => batchedMms(cx, s, t).every((mm) => ipiOk(cx, s, t, mm)),
     waitsFor: (cx, s, t) => ({ thread: t, what: 'a TLB shootdown IPI that CPUs with IRQs off do not answer', holders: batchedMms(cx, s, t).flatMap((mm) => irqOffIn(cx, s, t, mm)) }),
@@ -200,7 +200,7 @@ export const RECLAIM: SemanticsPart<'reclaim-begin' | 'reclaim-unmap' | 'reclaim
   'reclaim-free': {
     kernel: 'pageout(); __remove_mapping(); folio_unlock(); free_unref_folios()',
     doc: "write the page to its swap slot (the swap entries now read that value), unlock it and drop the isolation reference: the page is freed unless another reference keeps it",
-    source: 'kernel-paths §12 step 4',
+    source: 'kernel-paths §14 step 4',
     mover: 'N',
     run: reclaimFree,
     footprint: fp(['pte:any', 'mm:any', 'frame:any', 'page-refs:any', 'tlb:any'], ['pte:any', 'page-refs:any']),
