@@ -5,6 +5,7 @@
 import { Builder, type DraftBase, type Label } from './builder';
 import type { LockingDesign } from './designs/design';
 import { emitFault } from './expand-fault';
+import { emitReclaim } from './expand-reclaim';
 import { hex } from './format';
 import { SEGV, type Ctx, type ThreadProgram } from './instr';
 import type { Layout } from './layout';
@@ -340,20 +341,9 @@ function expandStep(c: StepContext): void {
       b.emit({ ...base(), kind: op.on ? 'irq-on' : 'irq-off', text: op.on ? 'irq on' : 'irq off' });
       return;
     // reclaim
-    case 'reclaim': {
-      const what = `reclaim ${op.addr !== undefined ? hex(op.addr) : (L.spec.frames[op.frame ?? -1]?.name ?? '?')}`;
-      const page = op.addr !== undefined ? pageOf(L, op.addr) : -1;
-      b.emit({ ...base(), kind: 'reclaim-begin', page, text: `${what}: lock folio, isolate`, jumps: { skip: opEnd } });
-      const again = b.label();
-      b.place(again);
-      const unmapKernel = op.batch
-        ? 'try_to_unmap_one(): page_vma_mapped_walk() [PTL]; ptep_get_and_clear(); set_tlb_ubc_flush_pending(); set_pte_at(swp_pte); folio_remove_rmap_pte(); folio_put()'
-        : 'try_to_unmap_one(): page_vma_mapped_walk() [PTL]; ptep_clear_flush(); set_pte_at(swp_pte); folio_remove_rmap_pte(); folio_put()';
-      b.emit({ ...base(), kind: 'reclaim-unmap', text: `${what}: rmap walk: lock ptl, unmap pte${op.batch ? '' : ', flush tlb'}, unlock ptl`, kernel: unmapKernel, jumps: { again } });
-      if (op.batch) b.emit({ ...base(), kind: 'reclaim-flush', text: `${what}: flush batched tlb (try_to_unmap_flush)` });
-      b.emit({ ...base(), kind: 'reclaim-free', text: `${what}: write out, free page`, next: opEnd });
+    case 'reclaim':
+      emitReclaim(b, L, op, base(), opEnd);
       return;
-    }
   }
 }
 

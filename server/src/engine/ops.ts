@@ -2,6 +2,7 @@
 // `= VALUE`, `-> NAME`) and what each option value means. The parser's shape checks, hover,
 // completion and docs/ all read this one table; the micro-step expansion of each op lives in
 // micro-steps.ts and names the kernel functions.
+import { BATCHED_OPTION, RECLAIM_OP } from './ops-reclaim';
 
 export interface OptionValueSpec {
   readonly value: string;
@@ -84,16 +85,6 @@ const VMALOCK_OPTION = (dflt: 'on' | 'off', what: string): OptionSpec => ({
         : 'no VMA write lock and no VMA sequence bracket: VMA-locked or speculative faults are not excluded.',
   })),
 });
-
-// reclaim: flush_tlb_batched_pending() in the PTE walkers (3ea277194daa)
-const BATCHED_OPTION: OptionSpec = {
-  key: 'batched',
-  doc: "Whether the walker calls flush_tlb_batched_pending(mm) after taking each PTL: a reclaim that unmapped a page of this mm with its flush batched (mm->tlb_flush_batched) may have left a stale TLB entry behind a PTE that is already non-present.",
-  values: [
-    { value: 'check', doc: 'flush_tlb_batched_pending() under the PTL: if reclaim batched a flush for this mm, flush the mm\'s TLB on every CPU and clear the flag (3ea277194daa, 4.13+).' },
-    { value: 'ignore', doc: 'no check (before 3ea277194daa): the walker finds the PTE already non-present, flushes nothing, and returns while a CPU still holds the entry reclaim has not flushed yet.' },
-  ],
-};
 
 const FAULT_OPTIONS: readonly OptionSpec[] = [
   {
@@ -391,25 +382,7 @@ export const OPS: readonly OpSpec[] = [
     assign: 'none',
   },
   // reclaim
-  {
-    name: 'reclaim',
-    group: 'kernel',
-    summary:
-      'Page reclaim of one page (shrink_folio_list() -> try_to_unmap() -> try_to_unmap_one()): no mmap_lock; lock the folio, walk the rmap over every mm mapping it and, under each PTL, turn the PTE into a swap entry (an anonymous page) or none (a page-cache page); flush (batched or under the PTL), write the page out and free it. The page is the one mapped at ADDR in the thread\'s mm, or the frame FRAME.',
-    forms: [{ slots: [{ kind: 'addr-or-frame' }], synopsis: 'reclaim ADDR|FRAME' }],
-    flags: [],
-    options: [
-      {
-        key: 'batch',
-        doc: "Whether try_to_unmap_one() defers its TLB flush (should_defer_flush(): TTU_BATCH_FLUSH and an arch with ARCH_WANT_BATCHED_UNMAP_TLB_FLUSH, x86 and arm64).",
-        values: [
-          { value: 'on', doc: 'ptep_get_and_clear(); set_tlb_ubc_flush_pending(): mm->tlb_flush_batched is set and the flush waits for try_to_unmap_flush(), after the rmap walk and before the page is written out and freed (72b252aed506, 4.3+).' },
-          { value: 'off', doc: 'ptep_clear_flush(): flush under the PTL.' },
-        ],
-      },
-    ],
-    assign: 'none',
-  },
+  RECLAIM_OP,
 ];
 
 export type OpName = (typeof OPS)[number]['name'];

@@ -251,7 +251,7 @@ export const FAULT: SemanticsPart<'fault-enter' | 'pte-read' | 'cow-file-copy' |
   },
   'pte-read': {
     kernel: 'handle_pte_fault(): orig_pte = *pte',
-    doc: "lockless PTE snapshot; none: do_anonymous_page / do_fault (anon_vma_prepare and the allocation, or the page-cache or shmem page's reference, here); present: take the PTL",
+    doc: "lockless PTE snapshot; none: do_anonymous_page / do_fault (anon_vma_prepare and the allocation, or the page-cache or shmem page's reference, here); a swap entry (reclaim): do_swap_page, which waits while reclaim holds the page, then reads the slot into a new page; present: take the PTL",
     source: 'kernel-paths §1.2',
     mover: 'N',
     // do_swap_page() sleeps on the lock of a page reclaim still holds (swap.ts)
@@ -271,7 +271,7 @@ export const FAULT: SemanticsPart<'fault-enter' | 'pte-read' | 'cow-file-copy' |
   },
   'fill-pte': {
     kernel: 'set_pte_at(); pte_unmap_unlock()',
-    doc: 'under the PTL: if the PTE is still none, map the zero page (read), the new page (write) or the page-cache page; else discard; drop the PTL',
+    doc: 'under the PTL: if the PTE is still none, map the zero page (read), the new page (write) or the page-cache page (a swapped-in page if the swap entry is unchanged: pte_same); else discard; drop the PTL',
     source: 'kernel-paths §1.3, §1.4',
     mover: 'N',
     run: fillPte,

@@ -175,7 +175,7 @@ export const RECLAIM: SemanticsPart<'reclaim-begin' | 'reclaim-unmap' | 'reclaim
     footprint: fp(['pte:page', 'pte:any', 'mm:any', 'vma:any', 'page-refs:any'], ['page-refs:any']),
   },
   'reclaim-unmap': {
-    kernel: 'try_to_unmap_one(): page_vma_mapped_walk() [PTL]; ptep_get_and_clear(); set_tlb_ubc_flush_pending() | ptep_clear_flush(); set_pte_at(swp_pte); folio_remove_rmap_pte(); folio_put()',
+    kernel: 'try_to_unmap_one(): page_vma_mapped_walk() [PTL]; ptep_get_and_clear(); set_tlb_ubc_flush_pending() or ptep_clear_flush(); set_pte_at(swp_pte); folio_remove_rmap_pte(); folio_put()',
     doc: 'the rmap walk, one page table a step, in any mm (no mmap_lock): under its PTL clear each PTE mapping the page into a swap entry (anonymous) or none (page cache), batch the flush (mm->tlb_flush_batched) or flush under the PTL (batch=off), drop the mapping',
     source: 'kernel-paths §14 step 2; kernel-rules R7c, R24',
     mover: 'N',
