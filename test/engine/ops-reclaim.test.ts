@@ -173,3 +173,24 @@ thread c on cpu1 in child { load 0x1000 -> r }
 check final child:0x1000 == 1 && main:0x1000 == 3`);
   assert.deepEqual(codes(text), []);
 });
+
+// ---- a page reclaim cannot free is kept in the swap cache -----------------------------------
+
+test('a page with another reference (GUP) is kept: mapped again, its value the process sees and the holder sees', () => {
+  const text = scenario(`${ANON}thread k { gup 0x1000 write -> g; reclaim 0x1000; kwrite g = 7; load 0x1000 -> r }
+check final k.r == 7`);
+  assert.deepEqual(codes(text), []);
+  const spec = specOf(text);
+  const exec = new Exec(spec, { reduce: false });
+  const s = exec.initial();
+  for (let i = 0; i < 40 && exec.enabled(s, 0); i++) exec.step(s, 0);
+  const pte = s[exec.m.pte(0, exec.m.pageIndex(0x1000))]!;
+  assert.equal(pte & L.PTE_FRAME_MASK, 1, 'frame A mapped again');
+  assert.ok((s[exec.m.fr(0, L.F_FLAGS)]! & L.FR_FREED) === 0, 'not freed');
+});
+
+test('a page pinned by GUP-fast after reclaim locked it: the walk stops and the page is kept, no gup-incoherent', () => {
+  const text = scenario(`${ANON}thread k on cpu0 { reclaim 0x1000 }
+thread p on cpu1 { gup 0x1000 write pin fast -> g; kwrite g = 7; load 0x1000 -> r }`);
+  assert.deepEqual(codes(text), []);
+});

@@ -61,9 +61,14 @@ function reclaimBegin(cx: ExecContext, s: State, t: number, ins: InstrOf<'reclai
   return ins.next;
 }
 
-/** The first page table (global index, mm-major) with a present PTE mapping frame f, or -1. */
+/**
+ * The first page table (global index, mm-major) with a present PTE mapping frame f, or -1. A
+ * page pinned since reclaim-begin (GUP-fast) ends the walk: try_to_unmap_one() refuses a
+ * possibly pinned exclusive page (folio_try_share_anon_rmap_pte() fails), and reclaim keeps it.
+ */
 function nextTable(cx: ExecContext, s: State, f: number): number {
   const m = cx.m;
+  if (s[m.fr(f, L.F_PINS)]! > 0) return -1;
   for (let mm = 0; mm < cx.L.nMm; mm++) {
     if (s[m.mm(mm, L.M_EXISTS)] === 0) continue;
     for (let p = 0; p < cx.L.nPage; p++) if ((s[m.pte(mm, p)]! & F) === f + 1) return m.ptIndex(mm, cx.L.pageRegion[p]!);
@@ -145,20 +150,31 @@ function reclaimFlush(cx: ExecContext, s: State, t: number, ins: InstrOf<'reclai
 /**
  * pageout() and __remove_mapping(): the page's contents go to its swap slot (every swap entry
  * that reclaim wrote now reads the value written), the folio is unlocked and the isolation
- * reference dropped, which frees it unless someone else still holds a reference (a GUP
- * reference, `refs=N`, the page cache: the kernel keeps such a page in the swap or page cache;
- * the model keeps it for its holders and the swap entries read the value written).
+ * reference dropped, which frees it. A page still mapped (the walk was refused), pinned, or
+ * held by another reference (GUP, `refs=N`, the page cache) is kept: __remove_mapping()'s
+ * refcount freeze fails and the page stays in the swap cache, where the next fault on each of
+ * its swap entries finds it (do_swap_page); the model maps it again at once, read-only (a write
+ * fault then reuses or copies it, per the reuse rule).
  */
 function reclaimFree(cx: ExecContext, s: State, t: number, ins: InstrOf<'reclaim-free'>): Next {
   const m = cx.m;
   const f = s[m.loc(t, L_OLD)]! - 1;
+  const keep = s[m.fr(f, L.F_REFS)]! > 1 || s[m.fr(f, L.F_PINS)]! > 0 || m.mapcount(s, f) > 0;
   const slot = swapSlotPte(s[m.fr(f, L.F_VALUE)]!);
+  let restored = 0;
   for (let mm = 0; mm < cx.L.nMm; mm++) {
     for (let p = 0; p < cx.L.nPage; p++) {
       const pte = s[m.pte(mm, p)]!;
-      if (isSwapCached(pte) && swapField(pte) === t) s[m.pte(mm, p)] = slot;
+      if (!isSwapCached(pte) || swapField(pte) !== t) continue;
+      if (keep) {
+        s[m.pte(mm, p)] = f + 1;
+        getRef(cx, s, f);
+        restored++;
+      } else s[m.pte(mm, p)] = slot;
     }
   }
+  // mapped again by more than one PTE (a fork copied a swap entry): no longer exclusive
+  if (restored > 0 && m.mapcount(s, f) > 1) s[m.fr(f, L.F_FLAGS)]! &= ~L.FR_EXCL;
   s[m.fr(f, L.F_FLAGS)]! &= ~L.FR_RECLAIM;
   putRef(cx, s, f);
   s[m.loc(t, L_OLD)] = 0;
@@ -199,7 +215,7 @@ export const RECLAIM: SemanticsPart<'reclaim-begin' | 'reclaim-unmap' | 'reclaim
   },
   'reclaim-free': {
     kernel: 'pageout(); __remove_mapping(); folio_unlock(); free_unref_folios()',
-    doc: "write the page to its swap slot (the swap entries now read that value), unlock it and drop the isolation reference: the page is freed unless another reference keeps it",
+    doc: "write the page to its swap slot (the swap entries now read that value), unlock it and drop the isolation reference, which frees it; a page still mapped, pinned or referenced is kept in the swap cache (the model maps it again, read-only, where reclaim left swap entries)",
     source: 'kernel-paths §14 step 4',
     mover: 'N',
     run: reclaimFree,
