@@ -194,3 +194,10 @@ test('a page pinned by GUP-fast after reclaim locked it: the walk stops and the 
 thread p on cpu1 { gup 0x1000 write pin fast -> g; kwrite g = 7; load 0x1000 -> r }`);
   assert.deepEqual(codes(text), []);
 });
+
+pair(
+  'reclaim sleeps: never with IRQs off (sleep-in-atomic), fine with them on',
+  'sleep-in-atomic',
+  scenario(`${ANON}thread k { irq off; reclaim 0x1000; irq on }`),
+  scenario(`${ANON}thread k { reclaim 0x1000 }`),
+);

@@ -12,6 +12,7 @@ import * as L from '../layout';
 import { ptlAvailable, ptlDrop, ptlHolder, ptlTake } from '../locks/ptl';
 import { L_OLD, L_SEQ, type State } from '../machine';
 import { fp, type Next, type SemanticsPart, type WaitInfo } from '../micro-sem';
+import { checkSleep } from '../rules/lock-rules';
 import { isSwapCached, swapCachedPte, swapField, swapSlotPte } from '../swap';
 import { flushPages, ipiOk } from '../tlb';
 import { setPte } from './fault';
@@ -49,6 +50,8 @@ function shmemMapped(cx: ExecContext, s: State, f: number): boolean {
  */
 function reclaimBegin(cx: ExecContext, s: State, t: number, ins: InstrOf<'reclaim-begin'>): Next {
   const m = cx.m;
+  // reclaim sleeps (the rmap locks, the write-out): never from atomic context
+  checkSleep(cx, s, t, 'shrink_folio_list()');
   const f = target(cx, s, t, ins);
   if (f < 0 || f === cx.L.zeroFrame) return ins.jumps.skip;
   const fl = frameFlags(cx, s, f);
@@ -188,7 +191,7 @@ export const RECLAIM: SemanticsPart<'reclaim-begin' | 'reclaim-unmap' | 'reclaim
     source: 'kernel-paths §14 step 1',
     mover: 'N',
     run: reclaimBegin,
-    footprint: fp(['pte:page', 'pte:any', 'mm:any', 'vma:any', 'page-refs:any'], ['page-refs:any']),
+    footprint: fp(['pte:page', 'pte:any', 'mm:any', 'vma:any', 'page-refs:any', 'irq:cpu', 'ptl:mm'], ['page-refs:any']),
   },
   'reclaim-unmap': {
     kernel: 'try_to_unmap_one(): page_vma_mapped_walk() [PTL]; ptep_get_and_clear(); set_tlb_ubc_flush_pending() or ptep_clear_flush(); set_pte_at(swp_pte); folio_remove_rmap_pte(); folio_put()',
