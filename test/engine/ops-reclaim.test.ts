@@ -56,6 +56,11 @@ const TABLE: { name: string; body: string; kinds: string[] }[] = [
     kinds: ['reclaim-begin', 'reclaim-unmap', 'reclaim-flush', 'reclaim-free', 'user-load', 'fault-enter', 'pte-read', 'ptl-lock', 'fill-pte', 'fault-exit', 'user-load'],
   },
   {
+    name: 'pervma (6.4): do_swap_page under the VMA lock returns VM_FAULT_RETRY, the fault retries under mmap_lock',
+    body: `locking pervma\n${ANON}thread k { reclaim 0x1000; store 0x1000 = 2 }`,
+    kinds: ['reclaim-begin', 'reclaim-unmap', 'reclaim-flush', 'reclaim-free', 'user-store', 'vma-read-try', 'pte-read', 'fault-enter', 'pte-read', 'ptl-lock', 'fill-pte', 'fault-exit', 'user-store'],
+  },
+  {
     name: 'mprotect over a swap entry: nothing to change, flush_tlb_batched_pending in change_pte_range',
     body: `${ANON}thread k { reclaim 0x1000; mprotect 0x1000 r }`,
     kinds: ['reclaim-begin', 'reclaim-unmap', 'reclaim-flush', 'reclaim-free', 'mmap-lock', 'mprotect-fixup', 'ptl-lock', 'change-ptes', 'change-end'],

@@ -7,7 +7,7 @@ import { allocFrame, getRef, putRef } from '../frames';
 import type { Instr, InstrOf } from '../instr';
 import * as L from '../layout';
 import { ptlDrop } from '../locks/ptl';
-import { L_AUX, L_FLAGS, L_NEW, L_OLD, L_ORIG, L_SEQ, LF_COW, LF_NOWRITE, LF_SPEC, LF_SPECIRQ, SPEC_PROT_SHIFT, type State } from '../machine';
+import { L_AUX, L_FLAGS, L_NEW, L_OLD, L_ORIG, L_SEQ, L_VMA, LF_COW, LF_NOWRITE, LF_SPEC, LF_SPECIRQ, SPEC_PROT_SHIFT, type State } from '../machine';
 import { fp, type Next, type SemanticsPart } from '../micro-sem';
 import { checkSleep, checkPtl, checkWalk } from '../rules/lock-rules';
 import { readFrame } from '../rules/races';
@@ -131,6 +131,13 @@ function pteRead(cx: ExecContext, s: State, t: number, ins: InstrOf<'pte-read'>)
   const v = vmaFlagsAt(cx, s, mm, addr);
   if (!v) return ins.jumps.present; // cannot happen under mmap_lock
   if (isSwap(pte)) {
+    // 6.4 do_swap_page(): `if (vmf->flags & FAULT_FLAG_VMA_LOCK) return VM_FAULT_RETRY` (mm/memory.c
+    // l.3714): drop the VMA read lock and retry under mmap_lock (design-paths §1.1)
+    if (vmaLockedFault(cx, s, t)) {
+      s[m.vma(mm, s[lb + L_VMA]! - 1, L.V_READERS)]!--;
+      s[lb + L_VMA] = 0;
+      return ins.jumps.fileCow; // the VMA-locked path's fallback
+    }
     // do_swap_page(): (the page lock waited for in `enabled`) read the slot into a new page
     checkSleep(cx, s, t, 'swapin_readahead()');
     const nf = allocFrame(cx, s);
@@ -169,6 +176,11 @@ function pteRead(cx: ExecContext, s: State, t: number, ins: InstrOf<'pte-read'>)
   s[lb + L_NEW] = allocFrame(cx, s) + 1;
   s[lb + L_AUX] = FILL_COW;
   return ins.jumps.fileCow;
+}
+
+/** A fault running under a VMA read lock (lock_vma_under_rcu, `pervma`). */
+function vmaLockedFault(cx: ExecContext, s: State, t: number): boolean {
+  return cx.design.traits.faultReadLocksVma && s[cx.m.loc(t, L_VMA)] !== 0;
 }
 
 function cowFileCopy(cx: ExecContext, s: State, t: number, ins: InstrOf<'cow-file-copy'>): Next {
@@ -255,11 +267,11 @@ export const FAULT: SemanticsPart<'fault-enter' | 'pte-read' | 'cow-file-copy' |
     source: 'kernel-paths §1.2',
     mover: 'N',
     // do_swap_page() sleeps on the lock of a page reclaim still holds (swap.ts)
-    enabled: (cx, s, t, ins) => !isSwapCached(ptePeek(cx, s, cx.tMm[t]!, ins.page)),
+    enabled: (cx, s, t, ins) => !isSwapCached(ptePeek(cx, s, cx.tMm[t]!, ins.page)) || vmaLockedFault(cx, s, t),
     waitsFor: (cx, s, t, ins) => swapWait(t, ptePeek(cx, s, cx.tMm[t]!, ins.page)),
     run: pteRead,
     // reads the family's PTEs for a shmem page; writes the VMA's anon_vma (anon_vma_prepare)
-    footprint: fp(['pte:page', 'pte:any', 'mm:any', 'page-table:any', 'vma:page', 'vma:any', 'mmap-lock:mm', 'range-lock:mm', 'vma-lock:mm', 'ptl:mm', 'irq:cpu', 'page-refs:any', 'tlb:any'], ['page-table:any', 'page-refs:any', 'frame:any', 'irq:cpu', 'vma:page']),
+    footprint: fp(['pte:page', 'pte:any', 'mm:any', 'page-table:any', 'vma:page', 'vma:any', 'mmap-lock:mm', 'range-lock:mm', 'vma-lock:mm', 'ptl:mm', 'irq:cpu', 'page-refs:any', 'tlb:any'], ['page-table:any', 'page-refs:any', 'frame:any', 'irq:cpu', 'vma:page', 'vma-lock:mm']),
   },
   'cow-file-copy': {
     kernel: 'do_cow_fault(): copy_user_highpage()',
