@@ -44,8 +44,8 @@ function shmemMapped(cx: ExecContext, s: State, f: number): boolean {
 /**
  * shrink_folio_list(): folio_trylock() and the isolation reference. The model reclaims only a
  * page it can unmap entirely: mapped by a modelled mm, not the zero page, not locked by another
- * reclaim (folio_trylock fails: keep), not pinned (try_to_unmap_one() refuses a possibly pinned
- * exclusive anonymous page), not mapped by an unmodelled mm (`shared`), not shmem (the model
+ * reclaim (folio_trylock fails: keep), not pinned (shrink_folio_list(): folio_maybe_dma_pinned()
+ * → activate), not mapped by an unmodelled mm (`shared`), not shmem (the model
  * has no shmem object to keep it in). Otherwise the op does nothing.
  */
 function reclaimBegin(cx: ExecContext, s: State, t: number, ins: InstrOf<'reclaim-begin'>): Next {
