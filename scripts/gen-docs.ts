@@ -51,6 +51,9 @@ const SAMPLES: { title: string; body: string; design?: string }[] = [
   { title: 'gup under range', body: 'gup 0x1000 write -> r', design: 'range' },
   { title: 'munmap under range: a write range over the VMAs, neighbours and page-table spans, downgraded', body: 'munmap 0x1000', design: 'range' },
   { title: 'fork under range: a write range over the whole mm', body: 'fork -> child', design: 'range' },
+  // reclaim
+  { title: 'reclaim (batch=on): rmap walk without mmap_lock, flush batched until try_to_unmap_flush', body: 'reclaim 0x1000' },
+  { title: 'reclaim batch=off: ptep_clear_flush under the PTL', body: 'reclaim 0x1000 batch=off' },
 ];
 
 export function renderMicroStepsDoc(): string {

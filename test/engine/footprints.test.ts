@@ -65,6 +65,7 @@ function classify(cx: ExecContext): Field[] {
     set(m.mm(mm, L.M_WRITER), { resource: 'mmap-lock', mm });
     set(m.mm(mm, L.M_PENDING), { resource: 'flush-pending', mm });
     set(m.mm(mm, L.M_WPSEQ), { resource: 'wp-seq', mm });
+    set(m.mm(mm, L.M_BATCHED), { resource: 'flush-batched', mm });
     for (let i = 0; i < Ly.nThread; i++) set(m.mm(mm, L.M_QUEUE) + i, { resource: 'mmap-lock', mm });
     for (let i = 0; i < Ly.nRangeSlots; i++) for (let k = 0; k < L.RS_SIZE; k++) set(m.rangeSlot(mm, i, k), { resource: 'range-lock', mm });
     for (let v = 0; v < Ly.nVma; v++) {

@@ -49,6 +49,11 @@ const STEPS = [
   'gup 0x1000 write stack=read -> g',
   'munmap 0x1000 downgrade=check',
   'munmap 0x1000 downgrade=on',
+  // reclaim
+  'reclaim 0x1000',
+  'reclaim B batch=off',
+  'mprotect 0x1000 r batched=ignore',
+  'madvise dontneed 0x1000 batched=ignore',
 ];
 
 /** The steps that make the classic races, drawn more often. */

@@ -61,6 +61,11 @@ export function collectOccurrences(file: CheckedFile): Occurrence[] {
                 const o = st.args.find((a) => a.kind === 'option');
                 if (!w && op === 'kwrite' && o?.kind === 'option') add('ref', o.option.key, false, tscope);
               }
+              // reclaim FRAME names a frame
+              if (op === 'reclaim') {
+                const w = st.args.find((a) => a.kind === 'word');
+                if (w?.kind === 'word') add('frame', w.name, false);
+              }
               const tk = TARGET_KIND[op];
               if (tk && st.target && !('value' in st.target)) {
                 if (tk === 'mm') add('mm', st.target, true);

@@ -5,6 +5,7 @@
 import { Builder, type DraftBase, type Label } from './builder';
 import type { LockingDesign } from './designs/design';
 import { emitFault, emitStackGrowth, hasStack } from './expand-fault';
+import { emitReclaim } from './expand-reclaim';
 import { hex } from './format';
 import { SEGV, type Ctx, type ThreadProgram } from './instr';
 import type { Layout } from './layout';
@@ -347,6 +348,10 @@ function expandStep(c: StepContext): void {
       return;
     case 'irq':
       b.emit({ ...base(), kind: op.on ? 'irq-on' : 'irq-off', text: op.on ? 'irq on' : 'irq off' });
+      return;
+    // reclaim
+    case 'reclaim':
+      emitReclaim(b, L, op, base(), opEnd);
       return;
   }
 }

@@ -20,6 +20,12 @@ export const PTE_UFFD = 1 << 17;
 export const PTE_DIRTY = 1 << 18;
 export const PTE_PROTNONE = 1 << 19;
 export const PTE_MODIFYING = 1 << 20; // ptep_modify_prot_start() cleared it, under the PTL: none to walkers, still mapped
+// reclaim: a swap entry (not present: the frame bits are 0, so every walker sees it none). Its
+// page is in the swap cache, locked by the reclaim of thread (PTE_SWAP_SHIFT bits) while that
+// reclaim runs (PTE_SWAPCACHE), else written out: the value index above PTE_SWAP_SHIFT.
+export const PTE_SWAP = 1 << 21;
+export const PTE_SWAPCACHE = 1 << 22;
+export const PTE_SWAP_SHIFT = 23;
 
 /** Frame flag bits (field F_FLAGS). */
 export const FR_LIVE = 1;
@@ -30,6 +36,7 @@ export const FR_RDONLY = 16; // page of a file the process may not write
 export const FR_SHARED = 32; // also mapped by an mm that is not modelled
 export const FR_ZERO = 64; // the shared zero page
 export const FR_INITSHARED = 128; // mapped by two modelled mms in the initial state
+export const FR_RECLAIM = 256; // locked and isolated by a reclaim (folio_trylock in shrink_folio_list)
 
 /** VMA slot state (field V_STATE). */
 export const VMA_FREE = 0;
@@ -68,7 +75,8 @@ export const M_READERS = 1;
 export const M_WRITER = 2; // thread + 1
 export const M_PENDING = 3; // tlb_flush_pending
 export const M_WPSEQ = 4; // write_protect_seq
-export const M_QUEUE = 5; // FIFO of waiting threads (thread+1, negative = writer), nThread entries
+export const M_BATCHED = 5; // mm->tlb_flush_batched: reclaim deferred a flush for this mm (set_tlb_ubc_flush_pending)
+export const M_QUEUE = 6; // FIFO of waiting threads (thread+1, negative = writer), nThread entries
 // then range-lock slots (locking range), VMA slots, page tables, PTEs
 
 // Range-lock slots (locking range): a FIFO in arrival order; a request is granted when no

@@ -97,6 +97,11 @@ export const KIND_OPS = {
   'stack-unlock': ['load', 'store', 'fault', 'cow'],
   'stack-lock': ['load', 'store', 'fault', 'cow'],
   'stack-downgrade': ['load', 'store', 'fault', 'cow'],
+  // reclaim: shrink_folio_list -> try_to_unmap -> try_to_unmap_one
+  'reclaim-begin': ['reclaim'],
+  'reclaim-unmap': ['reclaim'],
+  'reclaim-flush': ['reclaim'],
+  'reclaim-free': ['reclaim'],
 } as const satisfies Record<string, readonly OpName[]>;
 
 export type MicroKind = keyof typeof KIND_OPS;
@@ -202,6 +207,13 @@ interface Operands {
   'stack-unlock': FaultFlags & { jumps: J<never> };
   'stack-lock': FaultFlags & { jumps: J<never> };
   'stack-downgrade': FaultFlags & { jumps: J<never> };
+  // reclaim
+  /** `skip`: the page cannot be reclaimed (not mapped, locked, pinned, ...): the op does nothing. */
+  'reclaim-begin': { jumps: J<'skip'> };
+  /** `again`: another page table still maps the page (the rmap walk goes on). */
+  'reclaim-unmap': { jumps: J<'again'> };
+  'reclaim-flush': { jumps: J<never> };
+  'reclaim-free': { jumps: J<never> };
 }
 
 /** Fails to compile when a kind has no operands entry or an entry names no kind. */

@@ -2,7 +2,7 @@
 // frame slots and values exist, and where each field lives in the flat state vector
 // (machine.ts). Computed once per scenario; everything dynamic is in the vector.
 import { DESIGN_TRAITS } from './designs/traits';
-import { F_SHAREDBY, M_QUEUE, PT_SIZE, RANGE_TOP, RS_SIZE, TAG_BITS_PER_WORD, T_LOCALS, V_SIZE, ptlOrderBits } from './fields';
+import { F_SHAREDBY, M_QUEUE, PTE_SWAP_SHIFT, PT_SIZE, RANGE_TOP, RS_SIZE, TAG_BITS_PER_WORD, T_LOCALS, V_SIZE, ptlOrderBits } from './fields';
 import { PAGE_SIZE, PT_SPAN, type ScenarioSpec, type StepSpec } from './scenario';
 
 // the encodings and field offsets are read through the layout module (L.T_PC, L.PTE_W, …)
@@ -108,6 +108,8 @@ function stepPages(s: StepSpec): number[] {
     case 'lock':
     case 'unlock':
       return s.lock === 'ptl' || s.lock === 'vma' ? [s.addr] : [];
+    case 'reclaim':
+      return s.addr !== undefined ? [s.addr] : [];
     default:
       return [];
   }
@@ -176,6 +178,8 @@ export function buildLayout(spec: ScenarioSpec): Layout {
   const nFrame = nFixedFrames + nFresh;
 
   const values = [...new Set([0, ...spec.frames.map((f) => f.value), ...spec.threads.flatMap((t) => t.steps.flatMap((s) => (s.op === 'store' || s.op === 'kwrite' ? [s.value] : [])))])].sort((a, b) => a - b);
+  // a swap entry keeps its value index in the PTE above PTE_SWAP_SHIFT
+  if (values.length > 1 << (31 - PTE_SWAP_SHIFT) && spec.threads.some((t) => t.steps.some((s) => s.op === 'reclaim'))) throw new Error(`a scenario with reclaim may use at most ${1 << (31 - PTE_SWAP_SHIFT)} distinct values`);
 
   const tagOps: { thread: number; step: number }[] = [];
   const tagBit = spec.threads.map((t, ti) =>

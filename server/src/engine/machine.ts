@@ -314,6 +314,13 @@ export class Machine {
     const p = this.pageIndex(addr);
     const pte = p >= 0 ? s[this.pte(m, p)]! : 0;
     if ((pte & L.PTE_FRAME_MASK) !== 0) return this.L.values[s[this.fr((pte & L.PTE_FRAME_MASK) - 1, L.F_VALUE)]!];
+    if ((pte & L.PTE_SWAP) !== 0) {
+      // a swap entry (swap.ts): the page a running reclaim holds, or the value written out
+      const field = (pte >>> L.PTE_SWAP_SHIFT) & ((1 << (31 - L.PTE_SWAP_SHIFT)) - 1);
+      if ((pte & L.PTE_SWAPCACHE) === 0) return this.L.values[field];
+      const f = s[this.loc(field, L_OLD)]! - 1;
+      return f >= 0 ? this.L.values[s[this.fr(f, L.F_VALUE)]!] : undefined;
+    }
     const v = this.vmaAt(s, m, addr);
     if (v < 0) return undefined;
     const flags = s[this.vma(m, v, L.V_FLAGS)]!;

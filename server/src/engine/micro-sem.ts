@@ -44,7 +44,8 @@ export type Resource =
   | 'mm' // whether an mm exists (fork creates the child)
   | 'thread-control' // another thread's pc and status (has its op returned? is it waiting?)
   | 'fault-work' // another thread's fault in progress: the page it copied (lost-write detection)
-  | 'gup-refs'; // page references (GUP results) held by threads, their pins and where they were taken
+  | 'gup-refs' // page references (GUP results) held by threads, their pins and where they were taken
+  | 'flush-batched'; // reclaim: mm->tlb_flush_batched
 
 /**
  * Which instances of a resource: the step's own page or table, the op's range (its VMAs), the
@@ -74,6 +75,7 @@ export const RESOURCE_DOC: Readonly<Record<Resource, string>> = {
   'thread-control': "another thread's progress and status (has its op returned? is it waiting?)",
   'fault-work': "another thread's COW fault in progress: the page it copied and stores since",
   'gup-refs': 'page references and pins held by threads (GUP results)',
+  'flush-batched': 'mm->tlb_flush_batched: reclaim deferred a TLB flush for the mm',
 };
 
 /** How each scope is read in hover and docs. */

@@ -3,6 +3,7 @@
 // completion and docs/ all read this one table; the micro-step expansion of each op lives in
 // micro-steps.ts and names the kernel functions.
 import { DOWNGRADE_CHECK, STACK_OPTION } from './ops-stack';
+import { BATCHED_OPTION, RECLAIM_OP } from './ops-reclaim';
 
 export interface OptionValueSpec {
   readonly value: string;
@@ -28,7 +29,9 @@ export type SlotSpec =
   | { readonly kind: 'range' }
   | { readonly kind: 'range-or-all' }
   | { readonly kind: 'prot' }
-  | { readonly kind: 'ref' };
+  | { readonly kind: 'ref' }
+  // reclaim: a page address or a declared frame's name
+  | { readonly kind: 'addr-or-frame' };
 
 export interface FormSpec {
   readonly slots: readonly SlotSpec[];
@@ -218,7 +221,7 @@ export const OPS: readonly OpSpec[] = [
     summary: 'do_mprotect_pkey(): change the VMA protection and, when reducing it, the PTEs (mprotect_fixup + change_protection); each PTE is none between ptep_modify_prot_start() and its commit, under the PTL, for GUP-fast and the hardware walk of other threads.',
     forms: [{ slots: [{ kind: 'range' }, { kind: 'prot' }], synopsis: 'mprotect RANGE none|r|rw' }],
     flags: [],
-    options: [LOCK_OPTION('write'), FLUSH_OPTION, VMALOCK_OPTION('on', 'Whether the writer write-locks the VMAs it changes.')],
+    options: [LOCK_OPTION('write'), FLUSH_OPTION, VMALOCK_OPTION('on', 'Whether the writer write-locks the VMAs it changes.'), BATCHED_OPTION],
     assign: 'none',
   },
   {
@@ -285,6 +288,7 @@ export const OPS: readonly OpSpec[] = [
           DOWNGRADE_CHECK,
         ],
       },
+      BATCHED_OPTION,
     ],
     assign: 'none',
   },
@@ -303,6 +307,7 @@ export const OPS: readonly OpSpec[] = [
           { value: 'ignore', doc: 'flush only what this zap cleared: a concurrent zapper can return while a stale TLB entry is live (before 99baac21e458).' },
         ],
       },
+      BATCHED_OPTION,
     ],
     assign: 'none',
   },
@@ -383,6 +388,8 @@ export const OPS: readonly OpSpec[] = [
     options: [],
     assign: 'none',
   },
+  // reclaim
+  RECLAIM_OP,
 ];
 
 export type OpName = (typeof OPS)[number]['name'];

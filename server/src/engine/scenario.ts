@@ -118,6 +118,8 @@ export type StepSpec = { readonly origin: number } & (
       readonly lock: LockMode;
       readonly flush: 'deferred' | 'ptl';
       readonly vmalock: boolean;
+      /** batched=check: flush_tlb_batched_pending() under each PTL (3ea277194daa); false: before it. */
+      readonly batched: boolean;
     }
   | {
       readonly op: 'wrprotect';
@@ -137,8 +139,9 @@ export type StepSpec = { readonly origin: number } & (
       readonly downgrade: boolean;
       /** downgrade=check: no downgrade when the VMA above the range grows down (246c320a8cfe). */
       readonly downgradeCheck: boolean;
+      readonly batched: boolean;
     }
-  | { readonly op: 'madvise'; readonly start: number; readonly end: number; readonly nested: 'flush' | 'ignore' }
+  | { readonly op: 'madvise'; readonly start: number; readonly end: number; readonly nested: 'flush' | 'ignore'; readonly batched: boolean }
   | { readonly op: 'fork'; readonly child: number | undefined; readonly vmalock: boolean; readonly pinned: 'copy' | 'share'; readonly wpseq: boolean }
   | { readonly op: 'tlbi'; readonly start: number; readonly end: number; readonly all: boolean; readonly local: boolean }
   | { readonly op: 'lock'; readonly lock: 'mmap'; readonly mode: LockMode }
@@ -150,6 +153,9 @@ export type StepSpec = { readonly origin: number } & (
   | { readonly op: 'unlock'; readonly lock: 'range'; readonly start: number; readonly end: number }
   | { readonly op: 'unlock'; readonly lock: 'vma'; readonly addr: number }
   | { readonly op: 'irq'; readonly on: boolean }
+  // reclaim (shrink_folio_list -> try_to_unmap): the page mapped at `addr` in the thread's mm,
+  // or the frame `frame` (index into `frames`); batch: should_defer_flush()
+  | { readonly op: 'reclaim'; readonly addr: number | undefined; readonly frame: number | undefined; readonly batch: boolean }
 );
 
 /** How stack growth locks (issue 10): `read` before 6.5, `write` since 8d7071af8907. */

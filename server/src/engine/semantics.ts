@@ -19,6 +19,7 @@ import { USER_ACCESS } from './step/user-access';
 import { VMA_LOCKED_FAULT } from './step/vma-locked-fault';
 import { WP_PAGE } from './step/wp-page';
 import { STACK } from './step/stack';
+import { RECLAIM } from './step/reclaim';
 
 export type SemanticsTable = { readonly [K in MicroKind]: MicroSem<K> };
 
@@ -39,6 +40,7 @@ export const SEMANTICS_PARTS = {
   'step/kernel-access.ts': KERNEL_ACCESS,
   // stack growth (issue 10)
   'step/stack.ts': STACK,
+  'step/reclaim.ts': RECLAIM,
 } as const;
 
 export const SEMANTICS: SemanticsTable = {
@@ -57,6 +59,7 @@ export const SEMANTICS: SemanticsTable = {
   ...KERNEL_ACCESS,
   // stack growth (issue 10)
   ...STACK,
+  ...RECLAIM,
 };
 
 /** An entry with its instruction type erased: what the dispatcher calls through. */

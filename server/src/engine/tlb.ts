@@ -82,3 +82,22 @@ export function tagStale(cx: ExecContext, s: State, mm: number, p: number, pte: 
     if (staleFor(e, pte) && (oldPte === undefined || !staleFor(e, oldPte))) s[o + 2 + w]! |= mask;
   }
 }
+
+// reclaim: flush_tlb_batched_pending() (mm/rmap.c, 3ea277194daa)
+
+/** Must the walker running now flush for a batched reclaim (`check`: the op calls it; the mm's tlb_flush_batched is set)? */
+export function batchedPendingNeeded(cx: ExecContext, s: State, t: number, check: boolean): boolean {
+  return check && s[cx.m.mm(cx.tMm[t]!, L.M_BATCHED)] !== 0;
+}
+
+/**
+ * flush_tlb_batched_pending(mm), called under the PTL by change_pte_range() and
+ * zap_pte_range(): if reclaim batched a flush for this mm (mm->tlb_flush_batched), flush the
+ * whole mm on every CPU (flush_tlb_mm()) and clear the flag.
+ */
+export function flushBatchedPending(cx: ExecContext, s: State, t: number, check: boolean): void {
+  if (!batchedPendingNeeded(cx, s, t, check)) return;
+  const mm = cx.tMm[t]!;
+  flushPages(cx, s, mm, () => true);
+  s[cx.m.mm(mm, L.M_BATCHED)] = 0;
+}

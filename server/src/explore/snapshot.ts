@@ -30,6 +30,8 @@ export function snapshot(exec: Exec, s: State): MachineSnapshot {
   const frame = (v: number): string => ((v & L.PTE_FRAME_MASK) === 0 ? '-' : m.frameName((v & L.PTE_FRAME_MASK) - 1));
   const sections: SnapshotSection[] = [];
 
+  // reclaim: mm->tlb_flush_batched is shown only in scenarios that reclaim
+  const reclaims = spec.threads.some((t) => t.steps.some((x) => x.op === 'reclaim'));
   // mms: locks and VMAs
   const mmRows: { key: string; cells: string[] }[] = [];
   const vmaRows: { key: string; cells: string[] }[] = [];
@@ -51,7 +53,7 @@ export function snapshot(exec: Exec, s: State): MachineSnapshot {
     let held = 0;
     for (let i = 0; i < Ly.nRangeSlots && s[m.rangeSlot(mm, i, L.RS_INFO)] !== 0; i++) held++;
     const lock = traits.rangeLocks ? (held ? `${held} held or queued` : 'free') : w ? `write: ${tname(w - 1)}` : r ? `read ×${r}` : 'free';
-    mmRows.push({ key: name, cells: [name, lock, q.join(', ') || '-', String(s[m.mm(mm, L.M_PENDING)]), String(s[m.mm(mm, L.M_WPSEQ)])] });
+    mmRows.push({ key: name, cells: [name, lock, q.join(', ') || '-', String(s[m.mm(mm, L.M_PENDING)]), String(s[m.mm(mm, L.M_WPSEQ)]), ...(reclaims ? [String(s[m.mm(mm, L.M_BATCHED)])] : [])] });
     for (let v = 0; v < Ly.nVma; v++) {
       const st = s[m.vma(mm, v, L.V_STATE)]!;
       if (st === L.VMA_FREE) continue;
@@ -73,7 +75,7 @@ export function snapshot(exec: Exec, s: State): MachineSnapshot {
     }
   }
   const locking = traits.rangeLocks ? 'range locks' : 'mmap_lock';
-  sections.push({ title: 'Address spaces', columns: ['mm', locking, 'queued', 'tlb_flush_pending', 'write_protect_seq'], rows: mmRows });
+  sections.push({ title: 'Address spaces', columns: ['mm', locking, 'queued', 'tlb_flush_pending', 'write_protect_seq', ...(reclaims ? ['tlb_flush_batched'] : [])], rows: mmRows });
   if (traits.rangeLocks) sections.push({ title: 'Range locks (in arrival order)', columns: ['mm', 'range', 'mode', 'thread', 'state'], rows: rangeRows });
   sections.push({ title: 'VMAs', columns: ['mm', 'range', 'prot', 'kind', 'state', traits.vmaSequence ? 'vm_sequence' : 'VMA lock'], rows: vmaRows });
 
@@ -94,6 +96,13 @@ export function snapshot(exec: Exec, s: State): MachineSnapshot {
     for (let p = 0; p < Ly.nPage; p++) {
       const v = s[m.pte(mm, p)]!;
       const flags = [v & L.PTE_W ? 'W' : '', v & L.PTE_DIRTY ? 'D' : '', v & L.PTE_UFFD ? 'uffd-wp' : '', v & L.PTE_PROTNONE ? 'prot-none' : '', v & L.PTE_MODIFYING ? 'cleared (ptep_modify_prot_start: none to walkers)' : ''].filter(Boolean).join(' ');
+      if ((v & L.PTE_SWAP) !== 0) {
+        // reclaim: a swap entry, its page under reclaim or written out
+        const field = (v >>> L.PTE_SWAP_SHIFT) & ((1 << (31 - L.PTE_SWAP_SHIFT)) - 1);
+        const what = (v & L.PTE_SWAPCACHE) !== 0 ? `swap entry (page under reclaim by ${tname(field)})` : `swap entry (value ${Ly.values[field]})`;
+        pteRows.push({ key: `${name}:${Ly.pages[p]}`, cells: [name, hex(Ly.pages[p]!), '-', what] });
+        continue;
+      }
       pteRows.push({ key: `${name}:${Ly.pages[p]}`, cells: [name, hex(Ly.pages[p]!), frame(v), (v & L.PTE_FRAME_MASK) === 0 ? '' : flags || 'RO'] });
     }
   }

@@ -110,6 +110,7 @@ function lowerStep(s: ShapedStep, origin: number, registers: readonly string[], 
         lock: opt('lock') as 'read' | 'write',
         flush: opt('flush') as 'deferred' | 'ptl',
         vmalock: opt('vmalock') === 'on',
+        batched: opt('batched') === 'check',
       };
     case 'wrprotect':
       return {
@@ -125,9 +126,9 @@ function lowerStep(s: ShapedStep, origin: number, registers: readonly string[], 
     case 'unprotect':
       return { origin, op: 'unprotect', ...range(), lock: opt('lock') as 'read' | 'write', flush: opt('flush') as 'deferred' | 'ptl' };
     case 'munmap':
-      return { origin, op: 'munmap', ...range(), downgrade: opt('downgrade') !== 'off', downgradeCheck: opt('downgrade') === 'check' };
+      return { origin, op: 'munmap', ...range(), downgrade: opt('downgrade') !== 'off', downgradeCheck: opt('downgrade') === 'check', batched: opt('batched') === 'check' };
     case 'madvise':
-      return { origin, op: 'madvise', ...range(), nested: opt('nested') as 'flush' | 'ignore' };
+      return { origin, op: 'madvise', ...range(), nested: opt('nested') as 'flush' | 'ignore', batched: opt('batched') === 'check' };
     case 'fork': {
       const thread = m.threads.findIndex((t) => t.steps.includes(s));
       const child = s.target
@@ -177,6 +178,11 @@ function lowerStep(s: ShapedStep, origin: number, registers: readonly string[], 
     }
     case 'irq':
       return { origin, op: 'irq', on: word(s) === 'on' };
+    // reclaim
+    case 'reclaim': {
+      const a = s.slots[0];
+      return { origin, op: 'reclaim', addr: a?.kind === 'addr' ? a.addr : undefined, frame: a?.kind === 'frame' ? m.frames.findIndex((f) => f.name === a.name.text) : undefined, batch: opt('batch') === 'on' };
+    }
   }
   throw new Error(`lowering: unknown op ${s.op.name}`);
 }

@@ -9,7 +9,7 @@ import * as L from '../layout';
 import { L_FLAGS, LF_CHANGED, LF_PENDING, LF_UNFLUSHED, type State } from '../machine';
 import { fp, type Next, type SemanticsPart } from '../micro-sem';
 import { checkPtl, checkWalk, ptlDropChecked } from '../rules/lock-rules';
-import { flushPages, flushRange, ipiEnabled, ipiOk, ipiWait } from '../tlb';
+import { batchedPendingNeeded, flushBatchedPending, flushPages, flushRange, ipiEnabled, ipiOk, ipiWait, tagStale } from '../tlb';
 import { coveredVmas, fullyCovered, splitRange } from '../vmas';
 import { ptlDrop } from '../locks/ptl';
 import { setPte } from './fault';
@@ -68,7 +68,12 @@ function wpBegin(cx: ExecContext, s: State, t: number, ins: InstrOf<'wp-begin'>)
  */
 function changePte(cx: ExecContext, s: State, t: number, o: ChangeOp, mm: number, q: number, region: number, fl: number): number {
   const pte = s[cx.m.pte(mm, q)]! & ~L.PTE_MODIFYING;
-  if ((pte & F) === 0) return fl;
+  if ((pte & F) === 0) {
+    // reclaim: a PTE that is already not present (a swap entry, or none) is passed over, and
+    // mprotect's return still promises the reduced protection there (SPEC Appendix)
+    if (o.op === 'mprotect' && o.prot !== 'rw') tagStale(cx, s, mm, q, 0);
+    return fl;
+  }
   let np = pte;
   if (o.op === 'mprotect') {
     if (o.prot === 'none') np = (np | L.PTE_PROTNONE) & ~L.PTE_W;
@@ -94,6 +99,7 @@ function modifyProtStart(cx: ExecContext, s: State, t: number, ins: InstrOf<'mod
   const m = cx.m;
   const mm = cx.tMm[t]!;
   const o = ins.op;
+  flushBatchedPending(cx, s, t, batchedCheck(o));
   let fl = s[m.loc(t, L_FLAGS)]!;
   for (let q = 0; q < cx.L.nPage; q++) {
     if (cx.L.pageRegion[q] === ins.region && (s[m.pte(mm, q)]! & L.PTE_MODIFYING) !== 0) fl = changePte(cx, s, t, o, mm, q, ins.region, fl);
@@ -113,6 +119,7 @@ function changePtes(cx: ExecContext, s: State, t: number, ins: InstrOf<'change-p
   const o = ins.op;
   const region = ins.region;
   checkWalk(cx, s, t, o.op === 'mprotect' ? 'change_protection()' : 'the write-protect', inTable(cx, o, region));
+  flushBatchedPending(cx, s, t, batchedCheck(o));
   // every present PTE of the range; one already changed by a start step is unchanged by a second
   // change (each change is idempotent), and one in its start window is committed
   let fl = s[m.loc(t, L_FLAGS)]!;
@@ -120,6 +127,11 @@ function changePtes(cx: ExecContext, s: State, t: number, ins: InstrOf<'change-p
   s[m.loc(t, L_FLAGS)] = fl;
   if (!ins.keepPtl && !ins.inheritPtl) ptlDropChecked(cx, s, t, ins, mm, region);
   return ins.next;
+}
+
+/** change_pte_range() calls flush_tlb_batched_pending(): mprotect unless batched=ignore; uffd-wp always (it shares change_pte_range). */
+function batchedCheck(o: ChangeOp): boolean {
+  return o.op !== 'mprotect' || o.batched;
 }
 
 function flushUnderPtl(cx: ExecContext, s: State, t: number, ins: InstrOf<'flush-under-ptl'>): Next {
@@ -163,16 +175,23 @@ export const CHANGE_PROTECTION: SemanticsPart<'mprotect-fixup' | 'wp-begin' | 'm
     doc: "under the PTL: commit the PTE changed before, then clear this page's PTE (ptep_get_and_clear on x86 and arm64); until its commit, lockless readers (GUP-fast, the hardware walk, a fault's snapshot) see it none. Emitted only for pages another thread of the mm reads",
     source: 'kernel-paths §6.1 step 4, §6.3',
     mover: 'N',
+    enabled: (cx, s, t, ins) => !batchedPendingNeeded(cx, s, t, batchedCheck(ins.op)) || ipiEnabled(cx, s, t),
+    waitsFor: ipiWait,
     run: modifyProtStart,
-    footprint: fp(['pte:table', 'ptl:table', 'tlb:mm-cpus'], ['pte:table', 'tlb:mm-cpus']),
+    footprint: fp(['pte:table', 'ptl:table', 'tlb:mm-cpus', 'flush-batched:mm', 'irq:mm-cpus', 'thread-control:mm'], ['pte:table', 'tlb:mm-cpus', 'flush-batched:mm']),
   },
   'change-ptes': {
     kernel: 'change_pte_range(): ptep_modify_prot_start/commit()',
     doc: 'under the PTL: rewrite each present PTE of the range in this table (drop W; set or clear the uffd-wp bit; PROT_NONE), committing the one in its start window',
     source: 'kernel-paths §6.1, §7.1',
     mover: 'N',
+    enabled: (cx, s, t, ins) => !batchedPendingNeeded(cx, s, t, batchedCheck(ins.op)) || ipiEnabled(cx, s, t),
+    waitsFor: ipiWait,
     run: changePtes,
-    footprint: fp(['pte:table', 'ptl:table', 'tlb:mm-cpus', 'mmap-lock:mm', 'range-lock:mm', 'vma-lock:range', 'vma-seq:range', 'vma:range'], ['pte:table', 'tlb:mm-cpus', 'ptl:table']),
+    footprint: fp(
+      ['pte:table', 'ptl:table', 'tlb:mm-cpus', 'mmap-lock:mm', 'range-lock:mm', 'vma-lock:range', 'vma-seq:range', 'vma:range', 'flush-batched:mm', 'irq:mm-cpus', 'thread-control:mm'],
+      ['pte:table', 'tlb:mm-cpus', 'ptl:table', 'flush-batched:mm'],
+    ),
   },
   'flush-under-ptl': {
     kernel: 'flush_tlb_range() [PTL held]; pte_unmap_unlock()',

@@ -7,7 +7,7 @@ import { allocFrame, getRef, putRef } from '../frames';
 import type { Instr, InstrOf } from '../instr';
 import * as L from '../layout';
 import { ptlDrop } from '../locks/ptl';
-import { L_AUX, L_FLAGS, L_NEW, L_OLD, L_ORIG, L_SEQ, LF_COW, LF_NOWRITE, LF_SPEC, LF_SPECIRQ, SPEC_PROT_SHIFT, type State } from '../machine';
+import { L_AUX, L_FLAGS, L_NEW, L_OLD, L_ORIG, L_SEQ, L_VMA, LF_COW, LF_NOWRITE, LF_SPEC, LF_SPECIRQ, SPEC_PROT_SHIFT, type State } from '../machine';
 import { fp, type Next, type SemanticsPart } from '../micro-sem';
 import { checkSleep, checkPtl, checkWalk } from '../rules/lock-rules';
 import { readFrame } from '../rules/races';
@@ -15,6 +15,7 @@ import { tagStale } from '../tlb';
 import { anonVmaPrepare, stackBelow, vmaFlagsAt } from '../vmas';
 import { specAbort, specIrqOn } from './speculative-fault';
 import { ptePeek, tableValid } from '../page-tables';
+import { isSwap, isSwapCached, swapField, swapWait } from '../swap';
 
 const F = L.PTE_FRAME_MASK;
 
@@ -24,6 +25,7 @@ export const FILL_NEW = 1;
 export const FILL_CACHE = 2;
 export const FILL_COW = 3;
 export const FILL_SHARED = 4;
+export const FILL_SWAP = 5; // do_swap_page(): the new page holds the swap slot's value
 
 /** The instructions of the fault path (any context). */
 export type FaultInstr = InstrOf<'pte-read' | 'fill-pte' | 'handle-pte' | 'wp-flush-pending' | 'cow-copy' | 'cow-install'>;
@@ -130,6 +132,22 @@ function pteRead(cx: ExecContext, s: State, t: number, ins: InstrOf<'pte-read'>)
   if ((pte & F) !== 0) return ins.jumps.present;
   const v = vmaFlagsAt(cx, s, mm, addr);
   if (!v) return ins.jumps.present; // cannot happen under mmap_lock
+  if (isSwap(pte)) {
+    // 6.4 do_swap_page(): `if (vmf->flags & FAULT_FLAG_VMA_LOCK) return VM_FAULT_RETRY` (mm/memory.c
+    // l.3714): drop the VMA read lock and retry under mmap_lock (design-paths §1.1)
+    if (vmaLockedFault(cx, s, t)) {
+      s[m.vma(mm, s[lb + L_VMA]! - 1, L.V_READERS)]!--;
+      s[lb + L_VMA] = 0;
+      return ins.jumps.fileCow; // the VMA-locked path's fallback
+    }
+    // do_swap_page(): (the page lock waited for in `enabled`) read the slot into a new page
+    checkSleep(cx, s, t, 'swapin_readahead()');
+    const nf = allocFrame(cx, s);
+    s[m.fr(nf, L.F_VALUE)] = swapField(pte);
+    s[lb + L_NEW] = nf + 1;
+    s[lb + L_AUX] = FILL_SWAP;
+    return ins.jumps.anon;
+  }
   const write = isWrite(cx, s, t, ins);
   // a file VMA maps its page-cache page; a shared anonymous one (shmem) the page of its object
   // if an mm of the family maps it (a child after fork, which copied no PTEs of it)
@@ -162,6 +180,11 @@ function pteRead(cx: ExecContext, s: State, t: number, ins: InstrOf<'pte-read'>)
   return ins.jumps.fileCow;
 }
 
+/** A fault running under a VMA read lock (lock_vma_under_rcu, `pervma`). */
+function vmaLockedFault(cx: ExecContext, s: State, t: number): boolean {
+  return cx.design.traits.faultReadLocksVma && s[cx.m.loc(t, L_VMA)] !== 0;
+}
+
 function cowFileCopy(cx: ExecContext, s: State, t: number, ins: InstrOf<'cow-file-copy'>): Next {
   const m = cx.m;
   const lb = m.loc(t, 0);
@@ -183,7 +206,11 @@ function fillPte(cx: ExecContext, s: State, t: number, ins: InstrOf<'fill-pte'>)
   const newF = s[lb + L_NEW]! - 1;
   const cache = s[lb + L_OLD]! - 1;
   const vmaW = faultProt(cx, s, t, mm, addr) === 2;
-  if ((pte & F) !== 0) {
+  if (mode === FILL_SWAP) {
+    // do_swap_page(): pte_same() under the PTL; an exclusive page is mapped writable in a writable VMA
+    if (pte !== s[lb + L_ORIG]) putRef(cx, s, newF);
+    else setPte(cx, s, t, mm, p, region, (newF + 1) | (vmaW ? L.PTE_W | L.PTE_DIRTY : 0), 'do_swap_page()');
+  } else if ((pte & F) !== 0) {
     // someone else filled it: discard
     if (newF >= 0) putRef(cx, s, newF);
     if (cache >= 0) putRef(cx, s, cache);
@@ -239,12 +266,15 @@ export const FAULT: SemanticsPart<'fault-enter' | 'pte-read' | 'cow-file-copy' |
   },
   'pte-read': {
     kernel: 'handle_pte_fault(): orig_pte = *pte',
-    doc: "lockless PTE snapshot; none: do_anonymous_page / do_fault (anon_vma_prepare and the allocation, or the page-cache or shmem page's reference, here); present: take the PTL",
+    doc: "lockless PTE snapshot; none: do_anonymous_page / do_fault (anon_vma_prepare and the allocation, or the page-cache or shmem page's reference, here); a swap entry (reclaim): do_swap_page, which waits while reclaim holds the page, then reads the slot into a new page; present: take the PTL",
     source: 'kernel-paths §1.2',
     mover: 'N',
+    // do_swap_page() sleeps on the lock of a page reclaim still holds (swap.ts)
+    enabled: (cx, s, t, ins) => !isSwapCached(ptePeek(cx, s, cx.tMm[t]!, ins.page)) || vmaLockedFault(cx, s, t),
+    waitsFor: (cx, s, t, ins) => swapWait(t, ptePeek(cx, s, cx.tMm[t]!, ins.page)),
     run: pteRead,
     // reads the family's PTEs for a shmem page; writes the VMA's anon_vma (anon_vma_prepare)
-    footprint: fp(['pte:page', 'pte:any', 'mm:any', 'page-table:any', 'vma:page', 'vma:any', 'mmap-lock:mm', 'range-lock:mm', 'vma-lock:mm', 'ptl:mm', 'irq:cpu', 'page-refs:any', 'tlb:any'], ['page-table:any', 'page-refs:any', 'frame:any', 'irq:cpu', 'vma:page']),
+    footprint: fp(['pte:page', 'pte:any', 'mm:any', 'page-table:any', 'vma:page', 'vma:any', 'mmap-lock:mm', 'range-lock:mm', 'vma-lock:mm', 'ptl:mm', 'irq:cpu', 'page-refs:any', 'tlb:any'], ['page-table:any', 'page-refs:any', 'frame:any', 'irq:cpu', 'vma:page', 'vma-lock:mm']),
   },
   'cow-file-copy': {
     kernel: 'do_cow_fault(): copy_user_highpage()',
@@ -256,7 +286,7 @@ export const FAULT: SemanticsPart<'fault-enter' | 'pte-read' | 'cow-file-copy' |
   },
   'fill-pte': {
     kernel: 'set_pte_at(); pte_unmap_unlock()',
-    doc: 'under the PTL: if the PTE is still none, map the zero page (read), the new page (write) or the page-cache page; else discard; drop the PTL',
+    doc: 'under the PTL: if the PTE is still none, map the zero page (read), the new page (write) or the page-cache page (a swapped-in page if the swap entry is unchanged: pte_same); else discard; drop the PTL',
     source: 'kernel-paths §1.3, §1.4',
     mover: 'N',
     run: fillPte,

@@ -8,12 +8,13 @@ import { allocFrame, frameFlags, getRef } from '../frames';
 import type { InstrOf } from '../instr';
 import * as L from '../layout';
 import { ptlDrop, ptlHolder, ptlTake } from '../locks/ptl';
-import { L_FLAGS, LF_CHANGED, LF_SEQODD, LF_UNFLUSHED, type State } from '../machine';
+import { L_FLAGS, L_OLD, LF_CHANGED, LF_SEQODD, LF_UNFLUSHED, type State } from '../machine';
 import { fp, type Next, type SemanticsPart } from '../micro-sem';
 import { checkSleep, ptlDropChecked } from '../rules/lock-rules';
 import { readFrame } from '../rules/races';
 import { flushPages, ipiEnabled, ipiWait } from '../tlb';
 import { hasAnonVma, vmaFlagsAt } from '../vmas';
+import { isSwap, isSwapCached, swapField } from '../swap';
 import { setPte } from './fault';
 
 const F = L.PTE_FRAME_MASK;
@@ -31,6 +32,21 @@ function forkChild(ins: { readonly op: InstrOf<'fork-dup'>['op'] }): number {
  */
 function forkCopies(cx: ExecContext, s: State, mm: number, p: number, pte: number): boolean {
   if ((pte & F) === 0) return false;
+  const v = cx.m.vmaAt(s, mm, cx.L.pages[p]!);
+  return v >= 0 && hasAnonVma(cx, s, mm, v);
+}
+
+/** Frame f is shared with the child by this fork: not exclusive, tagged for cow-isolation. */
+function shareFrame(cx: ExecContext, s: State, t: number, step: number, f: number): void {
+  const m = cx.m;
+  s[m.fr(f, L.F_FLAGS)]! &= ~L.FR_EXCL;
+  const bit = cx.L.tagBit[t]![step]!;
+  if (bit >= 0) s[m.fr(f, L.F_SHAREDBY) + Math.floor(bit / L.TAG_BITS_PER_WORD)]! |= 1 << bit % L.TAG_BITS_PER_WORD;
+}
+
+/** copy_nonpresent_pte(): a swap entry of a VMA with an anon_vma is copied (swap_duplicate()). */
+function forkCopiesSwap(cx: ExecContext, s: State, mm: number, p: number, pte: number): boolean {
+  if (!isSwap(pte)) return false;
   const v = cx.m.vmaAt(s, mm, cx.L.pages[p]!);
   return v >= 0 && hasAnonVma(cx, s, mm, v);
 }
@@ -73,6 +89,7 @@ function forkTest(cx: ExecContext, s: State, t: number, ins: InstrOf<'fork-test'
   const mm = cx.tMm[t]!;
   const p = ins.page;
   const pte = s[m.pte(mm, p)]!;
+  if (forkCopiesSwap(cx, s, mm, p, pte)) return ins.next;
   if (!forkCopies(cx, s, mm, p, pte)) return ins.jumps.skip;
   const f = (pte & F) - 1;
   const v = vmaFlagsAt(cx, s, mm, cx.L.pages[p]!);
@@ -86,17 +103,19 @@ function forkShare(cx: ExecContext, s: State, t: number, ins: InstrOf<'fork-shar
   const mm = cx.tMm[t]!;
   const p = ins.page;
   const pte = s[m.pte(mm, p)]!;
+  if (forkCopiesSwap(cx, s, mm, p, pte)) {
+    s[m.pte(forkChild(ins), p)] = pte;
+    // a swap entry whose page is under reclaim: the page is now shared with the child
+    if (isSwapCached(pte)) shareFrame(cx, s, t, ins.step, s[m.loc(swapField(pte), L_OLD)]! - 1);
+    return ins.next;
+  }
   if (!forkCopies(cx, s, mm, p, pte)) return ins.next;
   const c = forkChild(ins);
   const f = (pte & F) - 1;
   const v = vmaFlagsAt(cx, s, mm, cx.L.pages[p]!);
   const cow = v !== undefined && (v.flags & L.VF_SHARED) === 0;
   getRef(cx, s, f);
-  if (f !== cx.L.zeroFrame) {
-    s[m.fr(f, L.F_FLAGS)]! &= ~L.FR_EXCL;
-    const bit = cx.L.tagBit[t]![ins.step]!;
-    if (bit >= 0) s[m.fr(f, L.F_SHAREDBY) + Math.floor(bit / L.TAG_BITS_PER_WORD)]! |= 1 << bit % L.TAG_BITS_PER_WORD;
-  }
+  if (f !== cx.L.zeroFrame) shareFrame(cx, s, t, ins.step, f);
   let child = pte & ~L.PTE_UFFD;
   if (cow && (pte & L.PTE_W) !== 0) {
     setPte(cx, s, t, mm, p, ins.region, pte & ~L.PTE_W, 'copy_present_pte()');
@@ -179,7 +198,8 @@ export const FORK: SemanticsPart<'fork-dup' | 'fork-ptl' | 'fork-test' | 'fork-s
     source: 'kernel-paths §8.3',
     mover: 'N',
     run: forkShare,
-    footprint: fp(['pte:page', 'pte:mm', 'vma:page', 'page-refs:any', 'ptl:table', 'tlb:mm-cpus'], ['pte:page', 'pte:child', 'page-refs:any', 'tlb:mm-cpus']),
+    // a swap entry under reclaim: the reclaiming thread's page (its fault-work register)
+    footprint: fp(['pte:page', 'pte:mm', 'vma:page', 'page-refs:any', 'ptl:table', 'tlb:mm-cpus', 'fault-work:any'], ['pte:page', 'pte:child', 'page-refs:any', 'tlb:mm-cpus']),
   },
   'fork-copy': {
     kernel: 'copy_present_page(): copy_user_highpage(); set_pte_at(child)',

@@ -10,8 +10,9 @@ import * as L from '../layout';
 import { ptlDrop } from '../locks/ptl';
 import { L_FLAGS, LF_CLEARED, LF_PENDING, LF_TABLES, type State } from '../machine';
 import { fp, type Next, type SemanticsPart } from '../micro-sem';
-import { checkWalk } from '../rules/lock-rules';
-import { flushPages, flushRange, ipiEnabled, ipiWait, tagStale } from '../tlb';
+import { checkPtl, checkWalk } from '../rules/lock-rules';
+import { batchedPendingNeeded, flushBatchedPending, flushPages, flushRange, ipiEnabled, ipiWait, tagStale } from '../tlb';
+import { isSwap } from '../swap';
 import { coveredVmas, splitRange, vmaFlagsAnyState } from '../vmas';
 import { raisePending } from './change-protection';
 import { setPte } from './fault';
@@ -85,6 +86,7 @@ function zapPtes(cx: ExecContext, s: State, t: number, ins: InstrOf<'zap-ptes'>)
   const region = ins.region;
   checkWalk(cx, s, t, 'zap_pte_range()', inTable(cx, o, region));
   const force = zapForceFlush(cx, s, t, ins);
+  flushBatchedPending(cx, s, t, o.batched);
   let fl = s[m.loc(t, L_FLAGS)]!;
   for (let q = 0; q < cx.L.nPage; q++) {
     if (cx.L.pageRegion[q] !== region) continue;
@@ -94,6 +96,11 @@ function zapPtes(cx: ExecContext, s: State, t: number, ins: InstrOf<'zap-ptes'>)
     const pte = s[m.pte(mm, q)]!;
     if ((pte & F) === 0) {
       tagStale(cx, s, mm, q, 0);
+      if (isSwap(pte)) {
+        // zap_nonpresent_ptes(): free_swap_and_cache(); pte_clear()
+        checkPtl(cx, s, t, mm, region, 'zap_pte_range()');
+        s[m.pte(mm, q)] = 0;
+      }
       continue;
     }
     if (o.op === 'munmap') checkZapOfLiveVma(cx, s, t, mm, q, pte); // stack growth (issue 10)
@@ -201,11 +208,14 @@ export const UNMAP: SemanticsPart<'munmap-detach' | 'gather-begin' | 'zap-ptes' 
     doc: 'under the PTL: clear each present PTE of the range in this table, drop its mapcount, keep its reference in the gather until the flush; a dirty PTE of a non-anonymous page (page cache or shmem) forces the flush of the table before the PTL is dropped; drop the PTL',
     source: 'kernel-paths §9 step 4',
     mover: 'N',
-    enabled: (cx, s, t, ins) => !zapForceFlush(cx, s, t, ins) || ipiEnabled(cx, s, t),
+    enabled: (cx, s, t, ins) => (!zapForceFlush(cx, s, t, ins) && !batchedPendingNeeded(cx, s, t, ins.op.batched)) || ipiEnabled(cx, s, t),
     waitsFor: ipiWait,
     run: zapPtes,
     // frame:any: a live VMA's zapped page holds data (stack growth, issue 10)
-    footprint: fp(['pte:table', 'vma:range', 'ptl:table', 'page-refs:any', 'tlb:mm-cpus', 'irq:mm-cpus', 'thread-control:mm', 'mmap-lock:mm', 'range-lock:mm', 'vma-lock:range', 'frame:any'], ['pte:table', 'tlb:mm-cpus', 'ptl:table']),
+    footprint: fp(
+      ['pte:table', 'vma:range', 'ptl:table', 'page-refs:any', 'tlb:mm-cpus', 'irq:mm-cpus', 'thread-control:mm', 'mmap-lock:mm', 'range-lock:mm', 'vma-lock:range', 'frame:any', 'flush-batched:mm'],
+      ['pte:table', 'tlb:mm-cpus', 'ptl:table', 'flush-batched:mm'],
+    ),
   },
   'free-pgtables': {
     kernel: 'free_pgtables(): pmd_clear(); pte_free_tlb()',

@@ -15,7 +15,8 @@ export type SlotValue =
   | { readonly kind: 'range'; readonly start: number; readonly end: number; readonly span: Span }
   | { readonly kind: 'all'; readonly span: Span }
   | { readonly kind: 'prot'; readonly prot: Prot; readonly span: Span }
-  | { readonly kind: 'ref'; readonly name: A.Name };
+  | { readonly kind: 'ref'; readonly name: A.Name }
+  | { readonly kind: 'frame'; readonly name: A.Name };
 
 export interface ShapedStep {
   readonly op: OpSpec;
@@ -186,6 +187,8 @@ function slotName(slot: SlotSpec): string {
       return 'a protection (none|r|rw)';
     case 'ref':
       return 'a reference name';
+    case 'addr-or-frame':
+      return 'an address or a frame name';
   }
 }
 
@@ -219,6 +222,14 @@ function readSlot(slot: SlotSpec, arg: A.StepArg, op: OpSpec, form: FormSpec, ou
     case 'ref':
       if (arg.kind === 'word') return { kind: 'ref', name: arg.name };
       out.push(diagnostic('shape', arg.span, `expected a reference name (from 'gup … -> REF') here: ${form.synopsis}`));
+      return undefined;
+    case 'addr-or-frame':
+      if (arg.kind === 'word') return { kind: 'frame', name: arg.name };
+      if (arg.kind === 'int') {
+        const addr = checkAddress(arg.lit, out);
+        return addr === undefined ? undefined : { kind: 'addr', addr, span: arg.span };
+      }
+      out.push(diagnostic('shape', arg.span, `expected an address or a frame name here: ${form.synopsis}`));
       return undefined;
   }
 }

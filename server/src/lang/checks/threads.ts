@@ -10,6 +10,7 @@ import { diagnostic } from './codes';
 import type { CheckContext } from './context';
 import type { ModelThread } from './model';
 import { shapeStep, type ShapedStep } from './step-shapes';
+import { frameIndex } from './frames';
 
 export function checkThreads(cx: CheckContext, decls: A.ThreadDecl[]): void {
   const usedCpus = new Map<number, string>();
@@ -65,6 +66,8 @@ export function checkThreads(cx: CheckContext, decls: A.ThreadDecl[]): void {
         continue;
       }
       stepNames(cx, shaped, thread, tIdx);
+      // reclaim FRAME names a declared frame
+      for (const sl of shaped.slots) if (sl.kind === 'frame') frameIndex(cx, sl.name);
       useAfterPut(cx, shaped, thread, putAt);
       const first = shaped.slots[0];
       // `lock range` and `lock vma` exist only where the design has those locks
