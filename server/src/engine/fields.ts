@@ -20,6 +20,11 @@ export const PTE_UFFD = 1 << 17;
 export const PTE_DIRTY = 1 << 18;
 export const PTE_PROTNONE = 1 << 19;
 export const PTE_MODIFYING = 1 << 20; // ptep_modify_prot_start() cleared it, under the PTL: none to walkers, still mapped
+// numa / migrate: a migration entry (non-present, no frame in the low bits; W = a writable
+// migration entry) and the thread migrating its page (thread + 1 above PTE_MIG_OWNER_SHIFT),
+// which stands for the swap entry's pfn: remove_migration_ptes() finds the entries it made
+export const PTE_MIGRATION = 1 << 24;
+export const PTE_MIG_OWNER_SHIFT = 25; // 6 bits: thread + 1
 
 /** Frame flag bits (field F_FLAGS). */
 export const FR_LIVE = 1;
@@ -30,6 +35,7 @@ export const FR_RDONLY = 16; // page of a file the process may not write
 export const FR_SHARED = 32; // also mapped by an mm that is not modelled
 export const FR_ZERO = 64; // the shared zero page
 export const FR_INITSHARED = 128; // mapped by two modelled mms in the initial state
+export const FR_ISOLATED = 256; // numa / migrate: isolated from the LRU and locked for migration
 
 /** VMA slot state (field V_STATE). */
 export const VMA_FREE = 0;

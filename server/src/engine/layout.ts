@@ -104,6 +104,7 @@ function stepPages(s: StepSpec): number[] {
     case 'fault':
     case 'cow':
     case 'gup':
+    case 'migrate':
       return [s.addr];
     case 'lock':
     case 'unlock':
@@ -120,6 +121,7 @@ function stepBounds(s: StepSpec): number[] {
     case 'wrprotect':
     case 'unprotect':
     case 'madvise':
+    case 'numa':
       return [s.start, s.end];
     default:
       return [];

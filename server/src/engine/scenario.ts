@@ -139,6 +139,9 @@ export type StepSpec = { readonly origin: number } & (
   | { readonly op: 'unlock'; readonly lock: 'range'; readonly start: number; readonly end: number }
   | { readonly op: 'unlock'; readonly lock: 'vma'; readonly addr: number }
   | { readonly op: 'irq'; readonly on: boolean }
+  // numa, migrate (issue 10)
+  | { readonly op: 'numa'; readonly start: number; readonly end: number; readonly migrate: boolean }
+  | { readonly op: 'migrate'; readonly addr: number; readonly pending: 'check' | 'ignore' }
 );
 
 export type CheckSpec = { readonly origin: number; readonly cond: CondSpec };

@@ -18,6 +18,8 @@ import { UNMAP } from './step/unmap';
 import { USER_ACCESS } from './step/user-access';
 import { VMA_LOCKED_FAULT } from './step/vma-locked-fault';
 import { WP_PAGE } from './step/wp-page';
+import { NUMA } from './step/numa';
+import { MIGRATE } from './step/migrate';
 
 export type SemanticsTable = { readonly [K in MicroKind]: MicroSem<K> };
 
@@ -36,6 +38,8 @@ export const SEMANTICS_PARTS = {
   'step/fork.ts': FORK,
   'step/explicit.ts': EXPLICIT,
   'step/kernel-access.ts': KERNEL_ACCESS,
+  'step/numa.ts': NUMA,
+  'step/migrate.ts': MIGRATE,
 } as const;
 
 export const SEMANTICS: SemanticsTable = {
@@ -52,6 +56,8 @@ export const SEMANTICS: SemanticsTable = {
   ...FORK,
   ...EXPLICIT,
   ...KERNEL_ACCESS,
+  ...NUMA,
+  ...MIGRATE,
 };
 
 /** An entry with its instruction type erased: what the dispatcher calls through. */

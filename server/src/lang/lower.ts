@@ -175,6 +175,11 @@ function lowerStep(s: ShapedStep, origin: number, registers: readonly string[], 
     }
     case 'irq':
       return { origin, op: 'irq', on: word(s) === 'on' };
+    // numa, migrate (issue 10)
+    case 'numa':
+      return { origin, op: 'numa', ...range(), migrate: opt('migrate') === 'on' };
+    case 'migrate':
+      return { origin, op: 'migrate', addr: slot(s, 'addr').addr, pending: opt('pending') as 'check' | 'ignore' };
   }
   throw new Error(`lowering: unknown op ${s.op.name}`);
 }

@@ -125,7 +125,20 @@ function pteRead(cx: ExecContext, s: State, t: number, ins: InstrOf<'pte-read'>)
   if (s[m.pt(mm, region, L.PT_STATE)] !== L.PT_PRESENT) s[m.pt(mm, region, L.PT_STATE)] = L.PT_PRESENT; // pte_alloc()
   const pte = ptePeek(cx, s, mm, p); // none while change_pte_range() has it cleared
   s[lb + L_ORIG] = pte;
-  if ((pte & F) !== 0) return ins.jumps.present;
+  // handle_pte_fault(): !pte_present() -> do_swap_page(): a migration entry waits for the
+  // migration (a speculative fault falls back to the classic one first); pte_protnone() in an
+  // accessible VMA -> do_numa_page() (numa.ts, migrate.ts)
+  if ((pte & L.PTE_MIGRATION) !== 0) {
+    if ((s[lb + L_FLAGS]! & LF_SPEC) !== 0 && ins.jumps.fallback !== undefined) {
+      specAbort(cx, s, t);
+      return ins.jumps.fallback;
+    }
+    if (ins.jumps.migration !== undefined) return ins.jumps.migration;
+  }
+  if ((pte & F) !== 0) {
+    if ((pte & L.PTE_PROTNONE) !== 0 && ins.jumps.numa !== undefined && faultProt(cx, s, t, mm, addr) !== 0) return ins.jumps.numa;
+    return ins.jumps.present;
+  }
   const v = vmaFlagsAt(cx, s, mm, addr);
   if (!v) return ins.jumps.present; // cannot happen under mmap_lock
   const write = isWrite(cx, s, t, ins);
@@ -181,8 +194,8 @@ function fillPte(cx: ExecContext, s: State, t: number, ins: InstrOf<'fill-pte'>)
   const newF = s[lb + L_NEW]! - 1;
   const cache = s[lb + L_OLD]! - 1;
   const vmaW = faultProt(cx, s, t, mm, addr) === 2;
-  if ((pte & F) !== 0) {
-    // someone else filled it: discard
+  if ((pte & (F | L.PTE_MIGRATION)) !== 0) {
+    // someone else filled it (or migration entries replaced it): discard
     if (newF >= 0) putRef(cx, s, newF);
     if (cache >= 0) putRef(cx, s, cache);
   } else {
