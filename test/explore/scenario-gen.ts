@@ -44,6 +44,11 @@ const STEPS = [
   'lock vma 0x1000 read; unlock vma 0x1000',
   'lock range 0x1000 read; unlock range 0x1000',
   'lock range 0x1000..0x3000 write; fault write 0x2000; unlock range 0x1000..0x3000',
+  // numa, migrate (issue 10)
+  'numa 0x1000..0x3000',
+  'numa 0x1000 migrate=on',
+  'migrate 0x1000',
+  'migrate 0x1000 pending=ignore',
 ];
 
 /** The steps that make the classic races, drawn more often. */

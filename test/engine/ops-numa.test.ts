@@ -1,0 +1,140 @@
+// The `numa` and `migrate` ops (issue 10; docs/kernel-paths.md §13, §14): their micro-steps in
+// the kernel's order for each option, the fault paths they create (do_numa_page, the wait on a
+// migration entry) under every design, and a must/must-not pair per rule: pte_accessible()'s
+// pending rule (20841405940e), the prot-none marker that diverts faults (no
+// downgrade-needs-flush), the failed move that maps the old page back, and the safe
+// look-alike (NUMA hinting and a write fault, no migration).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Exec } from '../../server/src/engine/exec';
+import * as L from '../../server/src/engine/layout';
+import { DESIGNS as DESIGN_SPECS } from '../../server/src/engine/settings';
+
+const DESIGNS = DESIGN_SPECS.map((d) => d.value);
+import { findingCodes, microSteps, scenario, specOf } from '../helpers';
+
+const ANON = `vma 0x1000..0x3000 rw anon private\nframe A = 1\nmap 0x1000 -> A rw\n`;
+
+const TABLE: { name: string; body: string; kinds: string[] }[] = [
+  {
+    name: 'numa: mmap_read_lock, tlb_gather_mmu (pending), PTEs prot-none under the PTL, tlb_finish_mmu flush and unlock',
+    body: `${ANON}thread t { numa 0x1000 }`,
+    kinds: ['mmap-lock', 'numa-begin', 'ptl-lock', 'change-ptes', 'change-end'],
+  },
+  {
+    name: 'numa over a range with no VMA: nothing to scan',
+    body: `${ANON}thread t { numa 0x5000 }`,
+    kinds: ['mmap-lock', 'numa-begin', 'change-end'],
+  },
+  {
+    name: 'a store after the scan faults into do_numa_page, which restores the PTE (writable: exclusive anonymous page)',
+    body: `${ANON}thread t { numa 0x1000 }\nthread w { store 0x1000 = 2 }`,
+    kinds: ['mmap-lock', 'numa-begin', 'ptl-lock', 'change-ptes', 'change-end', 'user-store', 'fault-enter', 'pte-read', 'ptl-lock', 'numa-page', 'fault-exit', 'user-store'],
+  },
+  {
+    name: 'numa migrate=on: do_numa_page isolates the page and migrates it; the retried store faults again on the read-only new PTE and reuses it',
+    body: `${ANON}thread t { numa 0x1000 migrate=on }\nthread w { store 0x1000 = 2 }`,
+    kinds: [
+      ...['mmap-lock', 'numa-begin', 'ptl-lock', 'change-ptes', 'change-end'],
+      ...['user-store', 'fault-enter', 'pte-read', 'ptl-lock', 'numa-page', 'migrate-unmap', 'migrate-copy', 'migrate-remap', 'migrate-end', 'fault-exit'],
+      ...['user-store', 'fault-enter', 'pte-read', 'ptl-lock', 'handle-pte', 'fault-exit', 'user-store'],
+    ],
+  },
+  {
+    name: 'migrate: isolate, try_to_migrate (per table), copy, remove_migration_ptes (per table), unlock and free',
+    body: `${ANON}thread t { migrate 0x1000 }`,
+    kinds: ['migrate-isolate', 'migrate-unmap', 'migrate-copy', 'migrate-remap', 'migrate-end'],
+  },
+  {
+    name: 'migrate pending=ignore: the same steps',
+    body: `${ANON}thread t { migrate 0x1000 pending=ignore }`,
+    kinds: ['migrate-isolate', 'migrate-unmap', 'migrate-copy', 'migrate-remap', 'migrate-end'],
+  },
+  {
+    name: 'migrate of an address with no page: -EBUSY',
+    body: `vma 0x1000..0x3000 rw anon private\nthread t { migrate 0x1000 }`,
+    kinds: ['migrate-isolate', 'migrate-end'],
+  },
+];
+
+for (const row of TABLE) {
+  test(`numa/migrate expansion: ${row.name}`, () => {
+    assert.deepEqual(microSteps(`scenario s {\n${row.body}\n}`), row.kinds);
+  });
+}
+
+/** Run thread `t` until its next micro-step is of kind `until` (or it stops). */
+function runUntil(exec: Exec, s: Int32Array, t: number, until: string): void {
+  for (let guard = 0; guard < 100 && exec.enabled(s, t) && exec.instr(s, t)?.kind !== until; guard++) exec.step(s, t);
+}
+
+for (const design of DESIGNS) {
+  test(`a fault on a migration entry waits for the migration to end (${design})`, () => {
+    const spec = specOf(scenario(`locking ${design}\n${ANON}thread m { migrate 0x1000 }\nthread w { store 0x1000 = 2 }`));
+    const exec = new Exec(spec);
+    const s = exec.initial();
+    runUntil(exec, s, 0, 'migrate-copy');
+    const m = exec.cx.m;
+    assert.notEqual(s[m.pte(0, m.pageIndex(0x1000))]! & L.PTE_MIGRATION, 0, 'a migration entry');
+    const kinds: string[] = [];
+    for (let guard = 0; guard < 20 && exec.enabled(s, 1); guard++) {
+      kinds.push(exec.instr(s, 1)!.kind);
+      exec.step(s, 1);
+    }
+    assert.equal(exec.instr(s, 1)!.kind, 'migration-wait', `the store waits: ${kinds.join(' ')}`);
+    if (design === 'pervma') assert.ok(kinds.includes('vma-read-unlock'), 'the VMA-locked fault retries with mmap_lock (6.4 do_swap_page)');
+    runUntil(exec, s, 0, '');
+    assert.ok(exec.enabled(s, 1), 'woken once the new PTE is installed');
+    runUntil(exec, s, 1, '');
+    const pte = s[m.pte(0, m.pageIndex(0x1000))]!;
+    assert.equal(pte & L.PTE_MIGRATION, 0);
+    assert.equal(m.valueAt(s, 0, 0x1000), 2, 'the store lands in the new page');
+  });
+}
+
+const RACE = (design: string, pending: string): string =>
+  scenario(`locking ${design}\n${ANON}tlb cpu2 0x1000 -> A rw\nthread scan on cpu0 { numa 0x1000 }\nthread mig on cpu1 { migrate 0x1000 ${pending} }\nthread writer on cpu2 { store 0x1000 = 2 }`);
+
+for (const design of DESIGNS) {
+  test(`20841405940e: migration before the fix does not flush a prot-none PTE with a flush pending (${design})`, () => {
+    assert.deepEqual(findingCodes(RACE(design, 'pending=ignore')), ['free-before-flush', 'lost-write', 'use-after-free']);
+  });
+  test(`20841405940e: pte_accessible() counts a prot-none PTE while a flush is pending: clean (${design})`, () => {
+    assert.deepEqual(findingCodes(RACE(design, 'pending=check')), []);
+  });
+  test(`migration before the fix still flushes a present PTE: clean without the NUMA scan (${design})`, () => {
+    const text = scenario(`locking ${design}\n${ANON}tlb cpu2 0x1000 -> A rw\nthread mig on cpu1 { migrate 0x1000 pending=ignore }\nthread writer on cpu2 { store 0x1000 = 2 }\ncheck final 0x1000 == 2`);
+    assert.deepEqual(findingCodes(text), []);
+  });
+  test(`safe look-alike: NUMA hinting and a write fault, no migration (${design})`, () => {
+    const text = scenario(`locking ${design}\n${ANON}tlb cpu2 0x1000 -> A rw\nthread scan on cpu0 { numa 0x1000 }\nthread f on cpu1 { fault write 0x1000 }\nthread writer on cpu2 { store 0x1000 = 2 }\ncheck final 0x1000 == 2`);
+    assert.deepEqual(findingCodes(text), []);
+  });
+  test(`the NUMA scan downgrades under mmap_lock read, but its prot-none marker diverts faults: no downgrade-needs-flush, unlike clear_refs (${design})`, () => {
+    const numa = scenario(`locking ${design}\n${ANON}tlb cpu2 0x1000 -> A rw\nthread scan on cpu0 { numa 0x1000 }\nthread f on cpu1 { fault write 0x1000 }\nthread writer on cpu2 { store 0x1000 = 2 }`);
+    assert.ok(!findingCodes(numa).includes('downgrade-needs-flush'));
+    const clearRefs = scenario(`locking ${design}\n${ANON}tlb cpu2 0x1000 -> A rw\nthread scan on cpu0 { wrprotect 0x1000 marker=none }\nthread f on cpu1 { fault write 0x1000 }\nthread writer on cpu2 { store 0x1000 = 2 }`);
+    assert.ok(findingCodes(clearRefs).includes('downgrade-needs-flush'));
+  });
+  test(`a pinned page cannot move: the migration maps the old page back (${design})`, () => {
+    const text = scenario(`locking ${design}\n${ANON}thread g on cpu0 { gup 0x1000 write pin -> r; kwrite r = 7; put r }\nthread mig on cpu1 { migrate 0x1000 }\ncheck final 0x1000 == 7`);
+    assert.deepEqual(findingCodes(text), []);
+  });
+  test(`a misplaced page migrated by the hinting fault (numa migrate=on) keeps every store (${design})`, () => {
+    const text = scenario(`locking ${design}\n${ANON}tlb cpu2 0x1000 -> A rw\nthread scan on cpu0 { numa 0x1000 migrate=on }\nthread f on cpu1 { store 0x1000 = 3 }\nthread writer on cpu2 { store 0x1000 = 2 }\ncheck final 0x1000 == 2 || 0x1000 == 3`);
+    assert.deepEqual(findingCodes(text), []);
+  });
+}
+
+test('the scan skips the zero page and a page mapped by two mms (no prot-none PTE)', () => {
+  const spec = specOf(
+    scenario(`vma 0x1000..0x3000 rw anon private\nframe A = 1 shared\nmap 0x1000 -> A r\nthread r { load 0x2000 -> x }\nthread t { numa 0x1000..0x3000 }`),
+  );
+  const exec = new Exec(spec);
+  const s = exec.initial();
+  runUntil(exec, s, 0, '');
+  runUntil(exec, s, 1, '');
+  const m = exec.cx.m;
+  assert.equal(s[m.pte(0, m.pageIndex(0x1000))]! & L.PTE_PROTNONE, 0, 'shared page skipped');
+  assert.equal(s[m.pte(0, m.pageIndex(0x2000))]! & L.PTE_PROTNONE, 0, 'zero page skipped');
+});
