@@ -185,7 +185,8 @@ export const CHANGE_PROTECTION: SemanticsPart<'mprotect-fixup' | 'wp-begin' | 'm
     source: 'kernel-paths §6.1 step 4, §6.3',
     mover: 'N',
     run: modifyProtStart,
-    footprint: fp(['pte:table', 'ptl:table', 'tlb:mm-cpus'], ['pte:table', 'tlb:mm-cpus']),
+    // numa: which pages it hints reads their VMA, mapcount (every mm's PTEs) and pins
+    footprint: fp(['pte:table', 'ptl:table', 'tlb:mm-cpus', 'vma:range', 'pte:any', 'mm:any', 'page-refs:any'], ['pte:table', 'tlb:mm-cpus']),
   },
   'change-ptes': {
     kernel: 'change_pte_range(): ptep_modify_prot_start/commit()',
@@ -193,7 +194,8 @@ export const CHANGE_PROTECTION: SemanticsPart<'mprotect-fixup' | 'wp-begin' | 'm
     source: 'kernel-paths §6.1, §7.1',
     mover: 'N',
     run: changePtes,
-    footprint: fp(['pte:table', 'ptl:table', 'tlb:mm-cpus', 'mmap-lock:mm', 'range-lock:mm', 'vma-lock:range', 'vma-seq:range', 'vma:range'], ['pte:table', 'tlb:mm-cpus', 'ptl:table']),
+    // numa: which pages it hints reads their mapcount (every mm's PTEs) and pins
+    footprint: fp(['pte:table', 'ptl:table', 'tlb:mm-cpus', 'mmap-lock:mm', 'range-lock:mm', 'vma-lock:range', 'vma-seq:range', 'vma:range', 'pte:any', 'mm:any', 'page-refs:any'], ['pte:table', 'tlb:mm-cpus', 'ptl:table']),
   },
   'flush-under-ptl': {
     kernel: 'flush_tlb_range() [PTL held]; pte_unmap_unlock()',
@@ -220,7 +222,7 @@ export const CHANGE_PROTECTION: SemanticsPart<'mprotect-fixup' | 'wp-begin' | 'm
   'numa-begin': {
     kernel: 'task_numa_work(): vma_iter; change_prot_numa(): tlb_gather_mmu(): inc_tlb_flush_pending()',
     doc: 'find the VMAs of the range (none: nothing to scan); raise tlb_flush_pending for the deferred flush',
-    source: 'kernel-paths §13.1',
+    source: 'kernel-paths §20.1',
     mover: 'N',
     run: numaBegin,
     footprint: fp(['vma:range', 'flush-pending:mm'], ['flush-pending:mm']),
