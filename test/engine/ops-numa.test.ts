@@ -138,3 +138,24 @@ test('the scan skips the zero page and a page mapped by two mms (no prot-none PT
   assert.equal(s[m.pte(0, m.pageIndex(0x1000))]! & L.PTE_PROTNONE, 0, 'shared page skipped');
   assert.equal(s[m.pte(0, m.pageIndex(0x2000))]! & L.PTE_PROTNONE, 0, 'zero page skipped');
 });
+
+test('fork copies a migration entry to the child (copy_nonpresent_pte); the migration then maps the new page in both', () => {
+  const spec = specOf(scenario(`${ANON}thread m { migrate 0x1000 }\nthread f { fork -> c }`));
+  const exec = new Exec(spec);
+  const s = exec.initial();
+  runUntil(exec, s, 0, 'migrate-copy');
+  runUntil(exec, s, 1, '');
+  const m = exec.cx.m;
+  const p = m.pageIndex(0x1000);
+  const child = spec.mms.findIndex((mm) => mm.name === 'c');
+  assert.notEqual(s[m.pte(child, p)]! & L.PTE_MIGRATION, 0, 'the child has the migration entry');
+  assert.equal(s[m.pte(0, p)]! & L.PTE_W, 0, 'the parent entry is read-only now');
+  runUntil(exec, s, 0, '');
+  const fp = s[m.pte(0, p)]! & L.PTE_FRAME_MASK;
+  assert.notEqual(fp, 0);
+  assert.equal(s[m.pte(child, p)]! & L.PTE_FRAME_MASK, fp, 'both map the new page');
+  assert.equal(s[m.fr(fp - 1, L.F_REFS)], 2, 'one reference per mapping');
+  assert.equal(s[m.fr(fp - 1, L.F_FLAGS)]! & L.FR_EXCL, 0, 'not exclusive');
+  assert.equal(m.valueAt(s, child, 0x1000), 1);
+});
+

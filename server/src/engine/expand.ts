@@ -4,7 +4,8 @@
 // design supplies the lock steps and the fault's lockless attempt (designs/).
 import { Builder, type DraftBase, type Label } from './builder';
 import type { LockingDesign } from './designs/design';
-import { emitFault, emitMigration } from './expand-fault';
+import { emitFault } from './expand-fault';
+import { emitMigrateOp, emitNuma } from './expand-numa';
 import { hex } from './format';
 import { SEGV, type Ctx, type ThreadProgram } from './instr';
 import type { Layout } from './layout';
@@ -330,34 +331,13 @@ function expandStep(c: StepContext): void {
       return;
     }
     // numa, migrate (issue 10)
-    case 'numa': {
-      const what = `numa ${rangeText(op.start, op.end)}`;
-      const endL = b.label();
-      opLock(what, 'read', rangeText(op.start, op.end), 'task_numa_work(): mmap_read_trylock()');
-      b.emit({ ...base(), kind: 'numa-begin', text: `${what}: tlb_gather_mmu`, jumps: { fail: endL } });
-      for (const r of regionsIn(L, op.start, op.end)) {
-        const inh = held.ptl.has(r);
-        if (!inh) b.emit({ ...base(), kind: 'ptl-lock', region: r, text: `lock ptl ${tableText(L, r, op.start, op.end)}` });
-        L.pages.forEach((a, p) => {
-          if (L.pageRegion[p] === r && a >= op.start && a < op.end && c.readLockless.has(a)) b.emit({ ...base(), kind: 'modify-prot-start', page: p, region: r, text: `${what}: clear pte ${hex(a)} (ptep_modify_prot_start)` });
-        });
-        b.emit({ ...base(), kind: 'change-ptes', region: r, keepPtl: false, inheritPtl: inh, text: `${what}: ptes prot-none${inh ? '' : ', unlock ptl'}` });
-      }
-      b.place(endL);
-      const un = opUnlock('read', false, 'mmap_read_unlock()');
-      b.emit({ ...base(), kind: 'change-end', text: `${what}: flush tlb, end${un.text}`, kernel: ['tlb_finish_mmu(): flush_tlb_range(); dec_tlb_flush_pending()', un.kernel].filter((x) => x).join('; '), next: opEnd });
+    case 'numa':
+      opLock(`numa ${rangeText(op.start, op.end)}`, 'read', rangeText(op.start, op.end), 'task_numa_work(): mmap_read_trylock()');
+      emitNuma(b, L, base(), op, held.ptl, c.readLockless, opUnlock('read', false, 'mmap_read_unlock()'), opEnd);
       return;
-    }
-    case 'migrate': {
-      const what = `migrate ${hex(op.addr)}`;
-      const g = { ...base(), page: pageOf(L, op.addr), region: regionOf(L, op.addr) };
-      const fail = b.label();
-      b.emit({ ...g, kind: 'migrate-isolate', text: `${what}: isolate and lock the page`, jumps: { fail } });
-      emitMigration(b, L, g, what, opEnd);
-      b.place(fail);
-      b.emit({ ...g, kind: 'migrate-end', text: `${what}: -EBUSY`, kernel: 'migrate_pages(): folio_isolate_lru() failed', next: opEnd });
+    case 'migrate':
+      emitMigrateOp(b, L, base(), op, opEnd);
       return;
-    }
     case 'tlbi':
       b.emit({ ...base(), kind: 'tlbi', text: `tlbi ${op.all ? 'all' : rangeText(op.start, op.end)}${op.local ? ' local' : ''}` });
       return;

@@ -8,13 +8,14 @@ import { allocFrame, frameFlags, getRef } from '../frames';
 import type { InstrOf } from '../instr';
 import * as L from '../layout';
 import { ptlDrop, ptlHolder, ptlTake } from '../locks/ptl';
-import { L_FLAGS, LF_CHANGED, LF_SEQODD, LF_UNFLUSHED, type State } from '../machine';
+import { L_FLAGS, L_NEW, L_OLD, LF_CHANGED, LF_SEQODD, LF_UNFLUSHED, type State } from '../machine';
 import { fp, type Next, type SemanticsPart } from '../micro-sem';
 import { checkSleep, ptlDropChecked } from '../rules/lock-rules';
 import { readFrame } from '../rules/races';
 import { flushPages, ipiEnabled, ipiWait } from '../tlb';
 import { hasAnonVma, vmaFlagsAt } from '../vmas';
 import { setPte } from './fault';
+import { migrationOwner } from './migrate';
 
 const F = L.PTE_FRAME_MASK;
 
@@ -33,6 +34,40 @@ function forkCopies(cx: ExecContext, s: State, mm: number, p: number, pte: numbe
   if ((pte & F) === 0) return false;
   const v = cx.m.vmaAt(s, mm, cx.L.pages[p]!);
   return v >= 0 && hasAnonVma(cx, s, mm, v);
+}
+
+// numa, migrate (issue 10): a migration entry in a VMA with an anon_vma is copied too
+function migrationEntryCopied(cx: ExecContext, s: State, mm: number, p: number, pte: number): boolean {
+  if ((pte & L.PTE_MIGRATION) === 0) return false;
+  const v = cx.m.vmaAt(s, mm, cx.L.pages[p]!);
+  return v >= 0 && hasAnonVma(cx, s, mm, v);
+}
+
+/**
+ * copy_nonpresent_pte() on a migration entry: in a COW mapping a writable entry becomes
+ * readable in the parent, and the page is no longer exclusive (make_readable_migration_entry());
+ * the child gets the entry (without the uffd-wp bit). The migration's remove_migration_ptes()
+ * then maps the page in the child too; the pages it works on count as shared by this fork.
+ */
+function forkMigrationEntry(cx: ExecContext, s: State, t: number, ins: InstrOf<'fork-share'>, pte: number): void {
+  const m = cx.m;
+  const mm = cx.tMm[t]!;
+  const v = vmaFlagsAt(cx, s, mm, cx.L.pages[ins.page]!);
+  const cow = v !== undefined && (v.flags & L.VF_SHARED) === 0;
+  let child = pte & ~L.PTE_UFFD;
+  if (cow) {
+    if ((pte & L.PTE_W) !== 0) setPte(cx, s, t, mm, ins.page, ins.region, pte & ~L.PTE_W, 'copy_nonpresent_pte()');
+    child &= ~L.PTE_W;
+    const owner = migrationOwner(pte);
+    const bit = cx.L.tagBit[t]![ins.step]!;
+    for (const reg of owner >= 0 ? [L_OLD, L_NEW] : []) {
+      const f = s[m.loc(owner, reg)]! - 1;
+      if (f < 0) continue;
+      s[m.fr(f, L.F_FLAGS)]! &= ~L.FR_EXCL;
+      if (bit >= 0) s[m.fr(f, L.F_SHAREDBY) + Math.floor(bit / L.TAG_BITS_PER_WORD)]! |= 1 << bit % L.TAG_BITS_PER_WORD;
+    }
+  }
+  s[m.pte(forkChild(ins), ins.page)] = child;
 }
 
 function forkDup(cx: ExecContext, s: State, t: number, ins: InstrOf<'fork-dup'>): Next {
@@ -73,6 +108,7 @@ function forkTest(cx: ExecContext, s: State, t: number, ins: InstrOf<'fork-test'
   const mm = cx.tMm[t]!;
   const p = ins.page;
   const pte = s[m.pte(mm, p)]!;
+  if (migrationEntryCopied(cx, s, mm, p, pte)) return ins.next; // copy_nonpresent_pte()
   if (!forkCopies(cx, s, mm, p, pte)) return ins.jumps.skip;
   const f = (pte & F) - 1;
   const v = vmaFlagsAt(cx, s, mm, cx.L.pages[p]!);
@@ -86,6 +122,10 @@ function forkShare(cx: ExecContext, s: State, t: number, ins: InstrOf<'fork-shar
   const mm = cx.tMm[t]!;
   const p = ins.page;
   const pte = s[m.pte(mm, p)]!;
+  if (migrationEntryCopied(cx, s, mm, p, pte)) {
+    forkMigrationEntry(cx, s, t, ins, pte);
+    return ins.next;
+  }
   if (!forkCopies(cx, s, mm, p, pte)) return ins.next;
   const c = forkChild(ins);
   const f = (pte & F) - 1;
@@ -179,7 +219,8 @@ export const FORK: SemanticsPart<'fork-dup' | 'fork-ptl' | 'fork-test' | 'fork-s
     source: 'kernel-paths §8.3',
     mover: 'N',
     run: forkShare,
-    footprint: fp(['pte:page', 'pte:mm', 'vma:page', 'page-refs:any', 'ptl:table', 'tlb:mm-cpus'], ['pte:page', 'pte:child', 'page-refs:any', 'tlb:mm-cpus']),
+    // a migration entry: the migrating thread's pages (fault-work)
+    footprint: fp(['pte:page', 'pte:mm', 'vma:page', 'page-refs:any', 'ptl:table', 'tlb:mm-cpus', 'fault-work:any'], ['pte:page', 'pte:child', 'page-refs:any', 'tlb:mm-cpus']),
   },
   'fork-copy': {
     kernel: 'copy_present_page(): copy_user_highpage(); set_pte_at(child)',

@@ -149,6 +149,10 @@ function migrateCopy(cx: ExecContext, s: State, t: number, ins: InstrOf<'migrate
   if (f < 0 || s[m.fr(f, L.F_REFS)] !== 1) return ins.next;
   const nf = allocFrame(cx, s);
   s[m.fr(nf, L.F_VALUE)] = readFrame(cx, s, t, f, 'the migration copy');
+  // folio_migrate_flags() and the exclusive migration entries: the new page is exclusive only if
+  // the old one was, and shared by the forks that shared the old one
+  if ((frameFlags(cx, s, f) & L.FR_EXCL) === 0) s[m.fr(nf, L.F_FLAGS)]! &= ~L.FR_EXCL;
+  for (let w = 0; w < cx.L.tagWords; w++) s[m.fr(nf, L.F_SHAREDBY) + w] = s[m.fr(f, L.F_SHAREDBY) + w]!;
   s[m.loc(t, L_NEW)] = nf + 1;
   s[m.loc(t, L_COPY)] = COPY_MIGRATION;
   s[m.loc(t, L_DIRTY)] = 0;
@@ -244,7 +248,7 @@ export const MIGRATE: SemanticsPart<'migrate-isolate' | 'migrate-unmap' | 'migra
     source: 'kernel-paths §21 step 3',
     mover: 'N',
     run: migrateCopy,
-    footprint: fp(['page-refs:any', 'frame:any'], ['page-refs:any', 'frame:any', 'fault-work:mm']),
+    footprint: fp(['page-refs:any', 'frame:any'], ['page-refs:any', 'frame:any']),
   },
   'migrate-remap': {
     kernel: 'remove_migration_ptes() -> remove_migration_pte(): set_pte_at(mk_pte(new)); folio_add_anon_rmap_pte()',
