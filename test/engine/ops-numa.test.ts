@@ -11,6 +11,7 @@ import * as L from '../../server/src/engine/layout';
 import { DESIGNS as DESIGN_SPECS } from '../../server/src/engine/settings';
 
 const DESIGNS = DESIGN_SPECS.map((d) => d.value);
+import { checkFile } from '../../server/src/analysis/check-file';
 import { findingCodes, microSteps, scenario, specOf } from '../helpers';
 
 const ANON = `vma 0x1000..0x3000 rw anon private\nframe A = 1\nmap 0x1000 -> A rw\n`;
@@ -48,6 +49,11 @@ const TABLE: { name: string; body: string; kinds: string[] }[] = [
   {
     name: 'migrate pending=ignore: the same steps',
     body: `${ANON}thread t { migrate 0x1000 pending=ignore }`,
+    kinds: ['migrate-isolate', 'migrate-unmap', 'migrate-copy', 'migrate-remap', 'migrate-end'],
+  },
+  {
+    name: 'migrate FRAME: the same steps, the frame named',
+    body: `${ANON}thread t { migrate A }`,
     kinds: ['migrate-isolate', 'migrate-unmap', 'migrate-copy', 'migrate-remap', 'migrate-end'],
   },
   {
@@ -157,5 +163,31 @@ test('fork copies a migration entry to the child (copy_nonpresent_pte); the migr
   assert.equal(s[m.fr(fp - 1, L.F_REFS)], 2, 'one reference per mapping');
   assert.equal(s[m.fr(fp - 1, L.F_FLAGS)]! & L.FR_EXCL, 0, 'not exclusive');
   assert.equal(m.valueAt(s, child, 0x1000), 1);
+});
+
+test('migrate FRAME walks the rmap of every mm mapping the frame: both map the new page', () => {
+  const spec = specOf(scenario(`vma 0x1000..0x3000 rw anon private\nframe A = 1\nmap 0x1000 -> A r\nmm other {\n  vma 0x1000..0x3000 rw anon private\n  map 0x1000 -> A r\n}\nthread m { migrate A }`));
+  const exec = new Exec(spec);
+  const s = exec.initial();
+  runUntil(exec, s, 0, '');
+  const m = exec.cx.m;
+  const p = m.pageIndex(0x1000);
+  const f = s[m.pte(0, p)]! & L.PTE_FRAME_MASK;
+  assert.notEqual(f, 1, 'main maps a new page');
+  assert.equal(s[m.pte(1, p)]! & L.PTE_FRAME_MASK, f, 'other maps the same new page');
+  assert.notEqual(s[m.fr(0, L.F_FLAGS)]! & L.FR_FREED, 0, 'A is freed');
+  assert.equal(m.valueAt(s, 1, 0x1000), 1);
+});
+
+test('migrate FRAME names a declared frame; migrate takes one address, not a range', () => {
+  const errs = (body: string): string[] =>
+    checkFile(scenario(`vma 0x1000..0x3000 rw anon private\nframe A = 1\n${body}`))
+      .diagnostics.filter((d) => d.severity === 'error')
+      .map((d) => d.message);
+  assert.deepEqual(errs('thread t { migrate A }'), []);
+  assert.match(errs('thread t { migrate B }').join('\n'), /unknown frame 'B'; did you mean 'A'\?/);
+  assert.match(errs('thread t { migrate 0x1000..0x3000 }').join('\n'), /'migrate' takes a single page address here, not a range/);
+  assert.match(errs('thread t { migrate 0x1000 pending=maybe }').join('\n'), /invalid value 'maybe' for pending: valid values are check, ignore/);
+  assert.match(errs('thread t { numa 0x1000 migrate=yes }').join('\n'), /invalid value 'yes' for migrate: valid values are off, on/);
 });
 

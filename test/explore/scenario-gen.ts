@@ -49,6 +49,7 @@ const STEPS = [
   'numa 0x1000 migrate=on',
   'migrate 0x1000',
   'migrate 0x1000 pending=ignore',
+  'migrate A',
 ];
 
 /** The steps that make the classic races, drawn more often. */

@@ -36,10 +36,11 @@ export function emitNuma(b: Builder, L: Layout, base: DraftBase, op: NumaOp, hel
   b.emit({ ...base, kind: 'change-end', text: `${what}: flush tlb, end${unlock.text}`, kernel: ['tlb_finish_mmu(): flush_tlb_range(); dec_tlb_flush_pending()', unlock.kernel].filter((x) => x).join('; '), next: opEnd });
 }
 
-/** `migrate ADDR`: isolate the page (or fail with -EBUSY), then migrate it. */
+/** `migrate ADDR|FRAME`: isolate the page (or fail with -EBUSY), then migrate it. */
 export function emitMigrateOp(b: Builder, L: Layout, base: DraftBase, op: MigrateOp, opEnd: Label): void {
-  const what = `migrate ${hex(op.addr)}`;
-  const g = { ...base, page: L.pageIndex.get(op.addr) ?? -1, region: L.regionIndex.get(Math.floor(op.addr / PT_SPAN)) ?? -1 };
+  const addr = op.addr;
+  const what = `migrate ${addr !== undefined ? hex(addr) : (L.spec.frames[op.frame ?? -1]?.name ?? '?')}`;
+  const g = addr === undefined ? base : { ...base, page: L.pageIndex.get(addr) ?? -1, region: L.regionIndex.get(Math.floor(addr / PT_SPAN)) ?? -1 };
   const fail = b.label();
   b.emit({ ...g, kind: 'migrate-isolate', text: `${what}: isolate and lock the page`, jumps: { fail } });
   emitMigration(b, L, g, what, opEnd);

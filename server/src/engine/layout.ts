@@ -104,8 +104,9 @@ function stepPages(s: StepSpec): number[] {
     case 'fault':
     case 'cow':
     case 'gup':
-    case 'migrate':
       return [s.addr];
+    case 'migrate':
+      return s.addr !== undefined ? [s.addr] : [];
     case 'lock':
     case 'unlock':
       return s.lock === 'ptl' || s.lock === 'vma' ? [s.addr] : [];

@@ -25,8 +25,11 @@ export const NUMA_OPS: readonly OpSpec[] = [
     name: 'migrate',
     group: 'kernel',
     summary:
-      "Page migration (migrate_pages() -> migrate_folio_unmap() -> try_to_migrate() -> move_to_new_folio() -> remove_migration_ptes()) of the anonymous page mapped at ADDR, as compaction or move_pages() do: no mmap_lock. Isolate and lock the page; walk the rmap over every mm mapping it and, under each PTL, replace the PTE with a migration entry, flushing the TLB if pte_accessible(); copy the page to a new frame (fails with the old mappings restored if a reference other than the isolation's remains); install the new PTEs; unlock and free the old frame. A fault on a migration entry waits (migration_entry_wait) until the new PTE is installed.",
-    forms: [{ slots: [{ kind: 'addr' }], synopsis: 'migrate ADDR' }],
+      "Page migration (migrate_pages() -> migrate_folio_unmap() -> try_to_migrate() -> move_to_new_folio() -> remove_migration_ptes()) of the anonymous page mapped at ADDR (or the frame FRAME, wherever it is mapped), as compaction or move_pages() do: no mmap_lock. Isolate and lock the page; walk the rmap over every mm mapping it and, under each PTL, replace the PTE with a migration entry, flushing the TLB if pte_accessible(); copy the page to a new frame (fails with the old mappings restored if a reference other than the isolation's remains); install the new PTEs; unlock and free the old frame. A fault on a migration entry waits (migration_entry_wait) until the new PTE is installed.",
+    forms: [
+      { slots: [{ kind: 'addr' }], synopsis: 'migrate ADDR' },
+      { slots: [{ kind: 'frame' }], synopsis: 'migrate FRAME' },
+    ],
     flags: [],
     options: [
       {

@@ -29,7 +29,9 @@ export type SlotSpec =
   | { readonly kind: 'range' }
   | { readonly kind: 'range-or-all' }
   | { readonly kind: 'prot' }
-  | { readonly kind: 'ref' };
+  | { readonly kind: 'ref' }
+  // migrate FRAME (issue 10): a declared frame's name
+  | { readonly kind: 'frame' };
 
 export interface FormSpec {
   readonly slots: readonly SlotSpec[];

@@ -141,7 +141,8 @@ export type StepSpec = { readonly origin: number } & (
   | { readonly op: 'irq'; readonly on: boolean }
   // numa, migrate (issue 10)
   | { readonly op: 'numa'; readonly start: number; readonly end: number; readonly migrate: boolean }
-  | { readonly op: 'migrate'; readonly addr: number; readonly pending: 'check' | 'ignore' }
+  /** `migrate ADDR` (addr) or `migrate FRAME` (frame, an index into `frames`). */
+  | { readonly op: 'migrate'; readonly addr: number | undefined; readonly frame: number | undefined; readonly pending: 'check' | 'ignore' }
 );
 
 export type CheckSpec = { readonly origin: number; readonly cond: CondSpec };

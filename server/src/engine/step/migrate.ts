@@ -114,9 +114,9 @@ function walkWait(cx: ExecContext, s: State, t: number, region: number, match: (
 }
 
 function migrateIsolate(cx: ExecContext, s: State, t: number, ins: InstrOf<'migrate-isolate'>): Next {
-  const pte = ptePeek(cx, s, cx.tMm[t]!, ins.page);
-  const f = (pte & F) - 1;
-  if ((pte & F) === 0 || !canIsolate(cx, s, f)) return ins.jumps.fail; // -EBUSY / -EAGAIN
+  // migrate FRAME names the page; migrate ADDR the one mapped there now
+  const f = ins.op.frame ?? (ptePeek(cx, s, cx.tMm[t]!, ins.page) & F) - 1;
+  if (!canIsolate(cx, s, f)) return ins.jumps.fail; // -EBUSY / -EAGAIN
   isolate(cx, s, t, f);
   return ins.next;
 }
@@ -223,7 +223,7 @@ function migrationWait(cx: ExecContext, s: State, t: number, ins: InstrOf<'migra
 export const MIGRATE: SemanticsPart<'migrate-isolate' | 'migrate-unmap' | 'migrate-copy' | 'migrate-remap' | 'migrate-end' | 'migration-wait'> = {
   'migrate-isolate': {
     kernel: 'folio_isolate_lru(); folio_trylock()',
-    doc: "take the page mapped at the address (the PTE read without a lock, as compaction's scanner finds it): an anonymous page not already isolated is isolated (a reference) and locked; otherwise the migration fails (-EBUSY) and the op ends",
+    doc: "take the frame named, or the page mapped at the address (the PTE read without a lock, as compaction's scanner finds it): an anonymous page not already isolated is isolated (a reference) and locked; otherwise the migration fails (-EBUSY) and the op ends",
     source: 'kernel-paths §21 step 1',
     mover: 'N',
     run: migrateIsolate,

@@ -8,6 +8,7 @@ import { didYouMean } from '../did-you-mean';
 import type { Span } from '../span';
 import { diagnostic } from './codes';
 import type { CheckContext } from './context';
+import { frameIndex } from './frames';
 import type { ModelThread } from './model';
 import { shapeStep, type ShapedStep } from './step-shapes';
 
@@ -115,6 +116,7 @@ function useAfterPut(cx: CheckContext, s: ShapedStep, t: ModelThread, putAt: Map
 
 /** References, registers and forked mms named by a step. */
 function stepNames(cx: CheckContext, s: ShapedStep, t: ModelThread, tIdx: number): void {
+  for (const slot of s.slots) if (slot.kind === 'frame') frameIndex(cx, slot.name); // migrate FRAME
   for (const slot of s.slots) {
     if (slot.kind !== 'ref') continue;
     if (!t.refs.includes(slot.name.text)) {
