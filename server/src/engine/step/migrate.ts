@@ -16,6 +16,7 @@ import * as L from '../layout';
 import { ptlAvailable, ptlHolder, ptlTake, ptlDrop } from '../locks/ptl';
 import { L_COPY, L_DIRTY, L_NEW, L_OLD, L_ORIG, type State } from '../machine';
 import { fp, type Next, type SemanticsPart, type WaitInfo } from '../micro-sem';
+import { checkSleep } from '../rules/lock-rules';
 import { checkPins, decodeOrigin, readFrame } from '../rules/races';
 import { flushPages, ipiOk } from '../tlb';
 import { vmaFlagsAnyState } from '../vmas';
@@ -145,6 +146,7 @@ function migrateUnmap(cx: ExecContext, s: State, t: number, ins: InstrOf<'migrat
 function migrateCopy(cx: ExecContext, s: State, t: number, ins: InstrOf<'migrate-copy'>): Next {
   const m = cx.m;
   const f = oldFrame(cx, s, t);
+  if (f >= 0) checkSleep(cx, s, t, 'migrate_pages()'); // folio_lock(), the copy's cond_resched()
   // folio_migrate_mapping(): only the isolation reference may remain (-EAGAIN otherwise)
   if (f < 0 || s[m.fr(f, L.F_REFS)] !== 1) return ins.next;
   const nf = allocFrame(cx, s);
@@ -214,9 +216,7 @@ function migrateEnd(cx: ExecContext, s: State, t: number, ins: InstrOf<'migrate-
 
 /** migration_entry_wait(): the fault sleeps (mmap_lock or the VMA lock held) until the entry it read is gone. */
 function migrationWait(cx: ExecContext, s: State, t: number, ins: InstrOf<'migration-wait'>): Next {
-  void cx;
-  void s;
-  void t;
+  checkSleep(cx, s, t, 'migration_entry_wait()');
   return ins.next;
 }
 
@@ -248,7 +248,7 @@ export const MIGRATE: SemanticsPart<'migrate-isolate' | 'migrate-unmap' | 'migra
     source: 'kernel-paths §21 step 3',
     mover: 'N',
     run: migrateCopy,
-    footprint: fp(['page-refs:any', 'frame:any'], ['page-refs:any', 'frame:any']),
+    footprint: fp(['page-refs:any', 'frame:any', 'ptl:mm', 'irq:cpu'], ['page-refs:any', 'frame:any']),
   },
   'migrate-remap': {
     kernel: 'remove_migration_ptes() -> remove_migration_pte(): set_pte_at(mk_pte(new)); folio_add_anon_rmap_pte()',
@@ -279,6 +279,6 @@ export const MIGRATE: SemanticsPart<'migrate-isolate' | 'migrate-unmap' | 'migra
       return { thread: t, what: 'a page migration (migration_entry_wait)', holders: owner >= 0 ? [owner] : [] };
     },
     run: migrationWait,
-    footprint: fp(['pte:page'], []),
+    footprint: fp(['pte:page', 'ptl:mm', 'irq:cpu'], []),
   },
 };
