@@ -108,6 +108,12 @@ for (const design of DESIGNS) {
   test(`20841405940e: pte_accessible() counts a prot-none PTE while a flush is pending: clean (${design})`, () => {
     assert.deepEqual(findingCodes(RACE(design, 'pending=check')), []);
   });
+  test(`the same rule covers mprotect(PROT_NONE), whose flush is deferred too (20841405940e: "a similar race") (${design})`, () => {
+    const text = (pending: string): string =>
+      scenario(`locking ${design}\n${ANON}tlb cpu2 0x1000 -> A rw\nthread mp on cpu0 { mprotect 0x1000 none }\nthread mig on cpu1 { migrate 0x1000 ${pending} }\nthread writer on cpu2 { store 0x1000 = 2 }`);
+    assert.deepEqual(findingCodes(text('pending=ignore')), ['free-before-flush', 'lost-write', 'use-after-free']);
+    assert.deepEqual(findingCodes(text('pending=check')), []);
+  });
   test(`migration before the fix still flushes a present PTE: clean without the NUMA scan (${design})`, () => {
     const text = scenario(`locking ${design}\n${ANON}tlb cpu2 0x1000 -> A rw\nthread mig on cpu1 { migrate 0x1000 pending=ignore }\nthread writer on cpu2 { store 0x1000 = 2 }\ncheck final 0x1000 == 2`);
     assert.deepEqual(findingCodes(text), []);

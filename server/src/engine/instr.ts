@@ -235,6 +235,8 @@ export interface InstrCommon<K extends MicroKind> {
   /** This op runs under a lock the thread already held: it neither takes nor releases it. */
   readonly inheritMmap: boolean;
   readonly inheritPtl: boolean;
+  /** The mm an rmap walk step (migrate-unmap, migrate-remap) works in, or -1: the thread's. */
+  readonly mm: number;
   /** Where control goes next: an index, END or SEGV. */
   readonly next: number;
   /** Short human description for traces, e.g. "lock ptl 0x1000". */

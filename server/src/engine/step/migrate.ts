@@ -19,7 +19,6 @@ import { fp, type Next, type SemanticsPart, type WaitInfo } from '../micro-sem';
 import { checkSleep } from '../rules/lock-rules';
 import { checkPins, decodeOrigin, readFrame } from '../rules/races';
 import { flushPages, ipiOk } from '../tlb';
-import { vmaFlagsAnyState } from '../vmas';
 import { setPte } from './fault';
 import { ptePeek } from '../page-tables';
 
@@ -92,25 +91,19 @@ function ownMatch(t: number): (pte: number) => boolean {
   return (pte) => migrationOwner(pte) === t;
 }
 
-/** Every PTL the walk of this table needs is free (or t's), and each flush's IPI can complete. */
-function walkEnabled(cx: ExecContext, s: State, t: number, region: number, match: (pte: number) => boolean, flushTest?: (m: number, pte: number) => boolean): boolean {
-  for (let m = 0; m < cx.L.nMm; m++) {
-    const qs = rmapPtes(cx, s, m, region, match);
-    if (qs.length === 0) continue;
-    if (!ptlAvailable(cx, s, t, m, region)) return false;
-    if (flushTest && qs.some((q) => flushTest(m, s[cx.m.pte(m, q)]!)) && !ipiOk(cx, s, t, m)) return false;
-  }
-  return true;
+/** The PTL the walk of this table of mm m needs is free (or t's), and the IPI of a flush it needs can complete. */
+function walkEnabled(cx: ExecContext, s: State, t: number, m: number, region: number, match: (pte: number) => boolean, flushTest?: (pte: number) => boolean): boolean {
+  const qs = rmapPtes(cx, s, m, region, match);
+  if (qs.length === 0) return true;
+  if (!ptlAvailable(cx, s, t, m, region)) return false;
+  return !(flushTest && qs.some((q) => flushTest(s[cx.m.pte(m, q)]!))) || ipiOk(cx, s, t, m);
 }
 
-function walkWait(cx: ExecContext, s: State, t: number, region: number, match: (pte: number) => boolean): WaitInfo {
+function walkWait(cx: ExecContext, s: State, t: number, m: number, region: number): WaitInfo {
+  const h = ptlHolder(cx, s, m, region);
   const holders: number[] = [];
-  for (let m = 0; m < cx.L.nMm; m++) {
-    if (rmapPtes(cx, s, m, region, match).length === 0) continue;
-    const h = ptlHolder(cx, s, m, region);
-    if (h >= 0 && h !== t) holders.push(h);
-    else for (let u = 0; u < cx.L.nThread; u++) if (u !== t && cx.tMm[u] === m && s[cx.m.th(u, L.T_IRQ)] === 1) holders.push(u);
-  }
+  if (h >= 0 && h !== t) holders.push(h);
+  else for (let u = 0; u < cx.L.nThread; u++) if (u !== t && cx.tMm[u] === m && s[cx.m.th(u, L.T_IRQ)] === 1) holders.push(u);
   return { thread: t, what: 'a page-table lock, or a TLB shootdown IPI that CPUs with IRQs off do not answer', holders };
 }
 
@@ -126,20 +119,19 @@ function migrateUnmap(cx: ExecContext, s: State, t: number, ins: InstrOf<'migrat
   const f = oldFrame(cx, s, t);
   if (f < 0) return ins.next;
   const region = ins.region;
-  for (let m = 0; m < cx.L.nMm; m++) {
-    const qs = rmapPtes(cx, s, m, region, unmapMatch(f));
-    if (qs.length === 0) continue;
-    const had = ptlHolder(cx, s, m, region) === t; // a PTL the thread holds by hand stays held
-    if (!had) ptlTake(cx, s, t, m, region);
-    for (const q of qs) {
-      const pte = s[cx.m.pte(m, q)]!;
-      // ptep_clear_flush(): flush_tlb_page() only if pte_accessible()
-      setPte(cx, s, t, m, q, region, migrationEntry(t, pte), 'try_to_migrate_one()');
-      if (accessible(cx, s, m, pte, checksPending(ins))) flushPages(cx, s, m, (x) => x === q);
-      putRef(cx, s, f); // folio_remove_rmap_pte(); folio_put()
-    }
-    if (!had) ptlDrop(cx, s, t, m, region);
+  const m = ins.mm;
+  const qs = rmapPtes(cx, s, m, region, unmapMatch(f));
+  if (qs.length === 0) return ins.next;
+  const had = ptlHolder(cx, s, m, region) === t; // a PTL the thread holds by hand stays held
+  if (!had) ptlTake(cx, s, t, m, region);
+  for (const q of qs) {
+    const pte = s[cx.m.pte(m, q)]!;
+    // ptep_clear_flush(): flush_tlb_page() only if pte_accessible()
+    setPte(cx, s, t, m, q, region, migrationEntry(t, pte), 'try_to_migrate_one()');
+    if (accessible(cx, s, m, pte, checksPending(ins))) flushPages(cx, s, m, (x) => x === q);
+    putRef(cx, s, f); // folio_remove_rmap_pte(); folio_put()
   }
+  if (!had) ptlDrop(cx, s, t, m, region);
   return ins.next;
 }
 
@@ -167,26 +159,24 @@ function migrateRemap(cx: ExecContext, s: State, t: number, ins: InstrOf<'migrat
   const nf = s[cx.m.loc(t, L_NEW)]! - 1;
   const target = nf >= 0 ? nf : f; // remove_migration_ptes(src, dst) or, after a failed move, (src, src)
   const region = ins.region;
-  for (let m = 0; m < cx.L.nMm; m++) {
-    const qs = rmapPtes(cx, s, m, region, ownMatch(t));
-    if (qs.length === 0) continue;
-    const had = ptlHolder(cx, s, m, region) === t;
-    if (!had) ptlTake(cx, s, t, m, region);
-    for (const q of qs) {
-      const e = s[cx.m.pte(m, q)]!;
-      const vf = vmaFlagsAnyState(cx, s, m, cx.L.pages[q]!);
-      const v = cx.m.vmaAt(s, m, cx.L.pages[q]!);
-      const protNone = vf !== undefined && v >= 0 && s[cx.m.vma(m, v, L.V_PROT)] === 0;
-      // mk_pte(new, vma->vm_page_prot); writable migration entry: pte_mkwrite; else uffd-wp kept
-      let np = (target + 1) | (e & L.PTE_DIRTY) | (e & L.PTE_W);
-      if ((e & L.PTE_W) === 0) np |= e & L.PTE_UFFD;
-      if (protNone) np = (np | L.PTE_PROTNONE) & ~L.PTE_W;
-      getRef(cx, s, target);
-      checkPins(cx, s, m, q, target);
-      setPte(cx, s, t, m, q, region, np, 'remove_migration_pte()');
-    }
-    if (!had) ptlDrop(cx, s, t, m, region);
+  const m = ins.mm;
+  const qs = rmapPtes(cx, s, m, region, ownMatch(t));
+  if (qs.length === 0) return ins.next;
+  const had = ptlHolder(cx, s, m, region) === t;
+  if (!had) ptlTake(cx, s, t, m, region);
+  for (const q of qs) {
+    const e = s[cx.m.pte(m, q)]!;
+    const v = cx.m.vmaAt(s, m, cx.L.pages[q]!);
+    const protNone = v >= 0 && s[cx.m.vma(m, v, L.V_PROT)] === 0;
+    // mk_pte(new, vma->vm_page_prot); writable migration entry: pte_mkwrite; else uffd-wp kept
+    let np = (target + 1) | (e & L.PTE_DIRTY) | (e & L.PTE_W);
+    if ((e & L.PTE_W) === 0) np |= e & L.PTE_UFFD;
+    if (protNone) np = (np | L.PTE_PROTNONE) & ~L.PTE_W;
+    getRef(cx, s, target);
+    checkPins(cx, s, m, q, target);
+    setPte(cx, s, t, m, q, region, np, 'remove_migration_pte()');
   }
+  if (!had) ptlDrop(cx, s, t, m, region);
   return ins.next;
 }
 
@@ -231,14 +221,14 @@ export const MIGRATE: SemanticsPart<'migrate-isolate' | 'migrate-unmap' | 'migra
   },
   'migrate-unmap': {
     kernel: 'try_to_migrate() -> try_to_migrate_one(): ptep_clear_flush() [pte_accessible()]; set_pte_at(migration entry); folio_remove_rmap_pte(); folio_put()',
-    doc: "rmap walk of this page table in every mm mapping the page: under the PTL, replace each such PTE with a migration entry (writable if the PTE was), flush the TLB for it if pte_accessible() (present, or prot-none while a flush is pending, unless pending=ignore), drop the mapping's reference; drop the PTL",
+    doc: "rmap walk, one page table of one mm: under its PTL, replace each such PTE with a migration entry (writable if the PTE was), flush the TLB for it if pte_accessible() (present, or prot-none while a flush is pending, unless pending=ignore), drop the mapping's reference; drop the PTL",
     source: 'kernel-paths §21 step 2; 20841405940e',
     mover: 'N',
     enabled: (cx, s, t, ins) => {
       const f = oldFrame(cx, s, t);
-      return f < 0 || walkEnabled(cx, s, t, ins.region, unmapMatch(f), (m, pte) => accessible(cx, s, m, pte, checksPending(ins)));
+      return f < 0 || walkEnabled(cx, s, t, ins.mm, ins.region, unmapMatch(f), (pte) => accessible(cx, s, ins.mm, pte, checksPending(ins)));
     },
-    waitsFor: (cx, s, t, ins) => walkWait(cx, s, t, ins.region, unmapMatch(oldFrame(cx, s, t))),
+    waitsFor: (cx, s, t, ins) => walkWait(cx, s, t, ins.mm, ins.region),
     run: migrateUnmap,
     footprint: fp(['pte:any', 'ptl:any', 'mm:any', 'flush-pending:any', 'irq:any', 'thread-control:any', 'page-refs:any', 'tlb:any'], ['pte:any', 'ptl:any', 'tlb:any', 'page-refs:any']),
   },
@@ -252,11 +242,11 @@ export const MIGRATE: SemanticsPart<'migrate-isolate' | 'migrate-unmap' | 'migra
   },
   'migrate-remap': {
     kernel: 'remove_migration_ptes() -> remove_migration_pte(): set_pte_at(mk_pte(new)); folio_add_anon_rmap_pte()',
-    doc: "rmap walk of this page table: under the PTL, replace each of this migration's entries with a PTE of the new page (the old one after a failed move), writable if the entry was, with a reference; drop the PTL",
+    doc: "rmap walk, one page table of one mm: under its PTL, replace each of this migration's entries with a PTE of the new page (the old one after a failed move), writable if the entry was, with a reference; drop the PTL",
     source: 'kernel-paths §21 step 4',
     mover: 'N',
-    enabled: (cx, s, t, ins) => walkEnabled(cx, s, t, ins.region, ownMatch(t)),
-    waitsFor: (cx, s, t, ins) => walkWait(cx, s, t, ins.region, ownMatch(t)),
+    enabled: (cx, s, t, ins) => walkEnabled(cx, s, t, ins.mm, ins.region, ownMatch(t)),
+    waitsFor: (cx, s, t, ins) => walkWait(cx, s, t, ins.mm, ins.region),
     run: migrateRemap,
     footprint: fp(['pte:any', 'ptl:any', 'mm:any', 'vma:any', 'gup-refs:any', 'page-refs:any', 'tlb:any'], ['pte:any', 'ptl:any', 'tlb:any', 'page-refs:any']),
   },
