@@ -37,24 +37,24 @@ const TABLE: { name: string; body: string; kinds: string[] }[] = [
     body: `${ANON}thread t { numa 0x1000 migrate=on }\nthread w { store 0x1000 = 2 }`,
     kinds: [
       ...['mmap-lock', 'numa-begin', 'ptl-lock', 'change-ptes', 'change-end'],
-      ...['user-store', 'fault-enter', 'pte-read', 'ptl-lock', 'numa-page', 'migrate-unmap', 'migrate-copy', 'migrate-remap', 'migrate-end', 'fault-exit'],
+      ...['user-store', 'fault-enter', 'pte-read', 'ptl-lock', 'numa-page', 'migrate-ptl', 'migrate-unmap', 'migrate-copy', 'migrate-remap', 'migrate-end', 'fault-exit'],
       ...['user-store', 'fault-enter', 'pte-read', 'ptl-lock', 'handle-pte', 'fault-exit', 'user-store'],
     ],
   },
   {
-    name: 'migrate: isolate, try_to_migrate (per table), copy, remove_migration_ptes (per table), unlock and free',
+    name: 'migrate: isolate, try_to_migrate (per table of each mm: PTL, migration entries and flush, unlock), copy, remove_migration_ptes (per table), unlock and free',
     body: `${ANON}thread t { migrate 0x1000 }`,
-    kinds: ['migrate-isolate', 'migrate-unmap', 'migrate-copy', 'migrate-remap', 'migrate-end'],
+    kinds: ['migrate-isolate', 'migrate-ptl', 'migrate-unmap', 'migrate-copy', 'migrate-remap', 'migrate-end'],
   },
   {
     name: 'migrate pending=ignore: the same steps',
     body: `${ANON}thread t { migrate 0x1000 pending=ignore }`,
-    kinds: ['migrate-isolate', 'migrate-unmap', 'migrate-copy', 'migrate-remap', 'migrate-end'],
+    kinds: ['migrate-isolate', 'migrate-ptl', 'migrate-unmap', 'migrate-copy', 'migrate-remap', 'migrate-end'],
   },
   {
     name: 'migrate FRAME: the same steps, the frame named',
     body: `${ANON}thread t { migrate A }`,
-    kinds: ['migrate-isolate', 'migrate-unmap', 'migrate-copy', 'migrate-remap', 'migrate-end'],
+    kinds: ['migrate-isolate', 'migrate-ptl', 'migrate-unmap', 'migrate-copy', 'migrate-remap', 'migrate-end'],
   },
   {
     name: 'migrate of an address with no page: -EBUSY',
@@ -196,4 +196,13 @@ test('migrate FRAME names a declared frame; migrate takes one address, not a ran
   assert.match(errs('thread t { migrate 0x1000 pending=maybe }').join('\n'), /invalid value 'maybe' for pending: valid values are check, ignore/);
   assert.match(errs('thread t { numa 0x1000 migrate=yes }').join('\n'), /invalid value 'yes' for migrate: valid values are off, on/);
 });
+
+for (const design of DESIGNS) {
+  test(`try_to_migrate_one() flushes with the PTL held: a CPU spinning on that PTL with IRQs off never answers the IPI (${design})`, () => {
+    const text = (irq: boolean): string =>
+      scenario(`locking ${design}\n${ANON}thread m on cpu0 { migrate 0x1000 }\nthread x on cpu1 { ${irq ? 'irq off; ' : ''}lock ptl 0x1000; unlock ptl 0x1000${irq ? '; irq on' : ''} }`);
+    assert.deepEqual(findingCodes(text(true)), ['deadlock']);
+    assert.deepEqual(findingCodes(text(false)), []);
+  });
+}
 

@@ -155,10 +155,16 @@ export function emitMigration(b: Builder, L: Layout, g: DraftBase, what: string,
   const regions = [...L.regions.keys()].sort((a, c) => L.regions[a]! - L.regions[c]!);
   const table = (mm: number, r: number): string => `ptl ${hex(L.pages.find((_, i) => L.pageRegion[i] === r) ?? L.regions[r]! * PT_SPAN)}${L.nMm > 1 ? ` (${L.spec.mms[mm]!.name})` : ''}`;
   // the rmap walk visits each VMA mapping the page, so each mm, table by table
-  const walk = (kind: 'migrate-unmap' | 'migrate-remap', name: string): void => {
+  for (let mm = 0; mm < L.nMm; mm++)
+    for (const r of regions) {
+      const skip = b.label();
+      b.emit({ ...g, kind: 'migrate-ptl', region: r, mm, text: `${what}: try_to_migrate, lock ${table(mm, r)}`, jumps: { skip } });
+      b.emit({ ...g, kind: 'migrate-unmap', region: r, mm, text: `${what}: migration entry, unlock ${table(mm, r)}` });
+      b.place(skip);
+    }
+  const walk = (kind: 'migrate-remap', name: string): void => {
     for (let mm = 0; mm < L.nMm; mm++) for (const r of regions) b.emit({ ...g, kind, region: r, mm, text: `${what}: ${name}, ${table(mm, r)}` });
   };
-  walk('migrate-unmap', 'try_to_migrate');
   b.emit({ ...g, kind: 'migrate-copy', text: `${what}: copy page` });
   walk('migrate-remap', 'remove_migration_ptes');
   b.emit({ ...g, kind: 'migrate-end', text: `${what}: unlock, free old page`, next });

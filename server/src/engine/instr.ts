@@ -98,6 +98,7 @@ export const KIND_OPS = {
   'numa-page': ['load', 'store', 'fault', 'cow', 'gup'],
   'migration-wait': ['load', 'store', 'fault', 'cow', 'gup'],
   'migrate-isolate': ['migrate'],
+  'migrate-ptl': ['migrate', 'load', 'store', 'fault', 'cow', 'gup'],
   'migrate-unmap': ['migrate', 'load', 'store', 'fault', 'cow', 'gup'],
   'migrate-copy': ['migrate', 'load', 'store', 'fault', 'cow', 'gup'],
   'migrate-remap': ['migrate', 'load', 'store', 'fault', 'cow', 'gup'],
@@ -208,6 +209,8 @@ interface Operands {
   'numa-page': FaultFlags & { jumps: J<never> & { readonly migrate?: number } };
   'migration-wait': FaultFlags & { jumps: J<never> };
   'migrate-isolate': { jumps: J<'fail'> };
+  /** `skip`: the page is not mapped in this table of this mm. */
+  'migrate-ptl': { jumps: J<'skip'> };
   'migrate-unmap': { jumps: J<never> };
   'migrate-copy': { jumps: J<never> };
   'migrate-remap': { jumps: J<never> };

@@ -35,6 +35,7 @@ export const LF_SEQODD = 512; // fork: write_protect_seq is odd because of this 
 export const LF_SPEC = 1024; // spf: this fault runs speculatively (no mmap_lock; validated at each PTL)
 export const LF_SPECIRQ = 2048; // spf: IRQs are off for the speculative walk or pte_map_lock (arm64 split steps)
 export const LF_IRQSAVED = 4096; // GUP-fast: IRQs were already off when local_irq_save() ran
+export const LF_MIGPTL = 8192; // migrate: migrate-ptl took the PTL that migrate-unmap drops
 
 // Ref slot fields.
 export const R_FRAME = 0; // frame + 1

@@ -14,7 +14,7 @@ import { hex } from '../format';
 import type { InstrOf } from '../instr';
 import * as L from '../layout';
 import { ptlAvailable, ptlHolder, ptlTake, ptlDrop } from '../locks/ptl';
-import { L_COPY, L_DIRTY, L_NEW, L_OLD, L_ORIG, type State } from '../machine';
+import { L_COPY, L_DIRTY, L_FLAGS, L_NEW, L_OLD, L_ORIG, LF_MIGPTL, type State } from '../machine';
 import { fp, type Next, type SemanticsPart, type WaitInfo } from '../micro-sem';
 import { checkSleep } from '../rules/lock-rules';
 import { checkPins, decodeOrigin, readFrame } from '../rules/races';
@@ -91,12 +91,9 @@ function ownMatch(t: number): (pte: number) => boolean {
   return (pte) => migrationOwner(pte) === t;
 }
 
-/** The PTL the walk of this table of mm m needs is free (or t's), and the IPI of a flush it needs can complete. */
-function walkEnabled(cx: ExecContext, s: State, t: number, m: number, region: number, match: (pte: number) => boolean, flushTest?: (pte: number) => boolean): boolean {
-  const qs = rmapPtes(cx, s, m, region, match);
-  if (qs.length === 0) return true;
-  if (!ptlAvailable(cx, s, t, m, region)) return false;
-  return !(flushTest && qs.some((q) => flushTest(s[cx.m.pte(m, q)]!))) || ipiOk(cx, s, t, m);
+/** The PTL the walk of this table of mm m needs is free (or t's). */
+function walkEnabled(cx: ExecContext, s: State, t: number, m: number, region: number, match: (pte: number) => boolean): boolean {
+  return rmapPtes(cx, s, m, region, match).length === 0 || ptlAvailable(cx, s, t, m, region);
 }
 
 function walkWait(cx: ExecContext, s: State, t: number, m: number, region: number): WaitInfo {
@@ -115,15 +112,23 @@ function migrateIsolate(cx: ExecContext, s: State, t: number, ins: InstrOf<'migr
   return ins.next;
 }
 
+/** page_vma_mapped_walk(): the PTL of this table of mm m, if the page is mapped there. */
+function migratePtl(cx: ExecContext, s: State, t: number, ins: InstrOf<'migrate-ptl'>): Next {
+  const f = oldFrame(cx, s, t);
+  if (f < 0 || rmapPtes(cx, s, ins.mm, ins.region, unmapMatch(f)).length === 0) return ins.jumps.skip;
+  // a PTL the thread holds by hand stays held (SPEC: an op neither takes nor releases it)
+  if (ptlHolder(cx, s, ins.mm, ins.region) !== t) {
+    ptlTake(cx, s, t, ins.mm, ins.region);
+    s[cx.m.loc(t, L_FLAGS)]! |= LF_MIGPTL;
+  }
+  return ins.next;
+}
+
 function migrateUnmap(cx: ExecContext, s: State, t: number, ins: InstrOf<'migrate-unmap'>): Next {
   const f = oldFrame(cx, s, t);
-  if (f < 0) return ins.next;
   const region = ins.region;
   const m = ins.mm;
-  const qs = rmapPtes(cx, s, m, region, unmapMatch(f));
-  if (qs.length === 0) return ins.next;
-  const had = ptlHolder(cx, s, m, region) === t; // a PTL the thread holds by hand stays held
-  if (!had) ptlTake(cx, s, t, m, region);
+  const qs = f < 0 ? [] : rmapPtes(cx, s, m, region, unmapMatch(f));
   for (const q of qs) {
     const pte = s[cx.m.pte(m, q)]!;
     // ptep_clear_flush(): flush_tlb_page() only if pte_accessible()
@@ -131,7 +136,11 @@ function migrateUnmap(cx: ExecContext, s: State, t: number, ins: InstrOf<'migrat
     if (accessible(cx, s, m, pte, checksPending(ins))) flushPages(cx, s, m, (x) => x === q);
     putRef(cx, s, f); // folio_remove_rmap_pte(); folio_put()
   }
-  if (!had) ptlDrop(cx, s, t, m, region);
+  const fo = cx.m.loc(t, L_FLAGS);
+  if ((s[fo]! & LF_MIGPTL) !== 0) {
+    ptlDrop(cx, s, t, m, region);
+    s[fo]! &= ~LF_MIGPTL;
+  }
   return ins.next;
 }
 
@@ -210,7 +219,7 @@ function migrationWait(cx: ExecContext, s: State, t: number, ins: InstrOf<'migra
   return ins.next;
 }
 
-export const MIGRATE: SemanticsPart<'migrate-isolate' | 'migrate-unmap' | 'migrate-copy' | 'migrate-remap' | 'migrate-end' | 'migration-wait'> = {
+export const MIGRATE: SemanticsPart<'migrate-isolate' | 'migrate-ptl' | 'migrate-unmap' | 'migrate-copy' | 'migrate-remap' | 'migrate-end' | 'migration-wait'> = {
   'migrate-isolate': {
     kernel: 'folio_isolate_lru(); folio_trylock()',
     doc: "take the frame named, or the page mapped at the address (the PTE read without a lock, as compaction's scanner finds it): an anonymous page not already isolated is isolated (a reference) and locked; otherwise the migration fails (-EBUSY) and the op ends",
@@ -219,14 +228,28 @@ export const MIGRATE: SemanticsPart<'migrate-isolate' | 'migrate-unmap' | 'migra
     run: migrateIsolate,
     footprint: fp(['pte:page', 'page-refs:any'], ['page-refs:any']),
   },
+  'migrate-ptl': {
+    kernel: 'try_to_migrate() -> rmap_walk(); page_vma_mapped_walk(): pte_offset_map_lock()',
+    doc: 'rmap walk, one page table of one mm: if the page is mapped there, take its PTL; otherwise go on to the next table',
+    source: 'kernel-paths §21 step 2',
+    mover: 'R',
+    enabled: (cx, s, t, ins) => {
+      const f = oldFrame(cx, s, t);
+      return f < 0 || walkEnabled(cx, s, t, ins.mm, ins.region, unmapMatch(f));
+    },
+    waitsFor: (cx, s, t, ins) => walkWait(cx, s, t, ins.mm, ins.region),
+    run: migratePtl,
+    footprint: fp(['pte:any', 'ptl:any', 'mm:any', 'page-refs:any'], ['ptl:any']),
+  },
   'migrate-unmap': {
-    kernel: 'try_to_migrate() -> try_to_migrate_one(): ptep_clear_flush() [pte_accessible()]; set_pte_at(migration entry); folio_remove_rmap_pte(); folio_put()',
-    doc: "rmap walk, one page table of one mm: under its PTL, replace each such PTE with a migration entry (writable if the PTE was), flush the TLB for it if pte_accessible() (present, or prot-none while a flush is pending, unless pending=ignore), drop the mapping's reference; drop the PTL",
+    kernel: 'try_to_migrate_one(): ptep_clear_flush() [pte_accessible()]; set_pte_at(migration entry); folio_remove_rmap_pte(); folio_put(); page_vma_mapped_walk_done()',
+    doc: "with the PTL held: replace each PTE of the page in this table with a migration entry (writable if the PTE was), flush the TLB for it if pte_accessible() (present, or prot-none while a flush is pending, unless pending=ignore), waiting for the shootdown IPI with the PTL held, drop the mapping's reference; drop the PTL",
     source: 'kernel-paths §21 step 2; 20841405940e',
     mover: 'N',
     enabled: (cx, s, t, ins) => {
       const f = oldFrame(cx, s, t);
-      return f < 0 || walkEnabled(cx, s, t, ins.mm, ins.region, unmapMatch(f), (pte) => accessible(cx, s, ins.mm, pte, checksPending(ins)));
+      const needFlush = f >= 0 && rmapPtes(cx, s, ins.mm, ins.region, unmapMatch(f)).some((q) => accessible(cx, s, ins.mm, s[cx.m.pte(ins.mm, q)]!, checksPending(ins)));
+      return !needFlush || ipiOk(cx, s, t, ins.mm);
     },
     waitsFor: (cx, s, t, ins) => walkWait(cx, s, t, ins.mm, ins.region),
     run: migrateUnmap,
