@@ -54,6 +54,12 @@ const STEPS = [
   'reclaim B batch=off',
   'mprotect 0x1000 r batched=ignore',
   'madvise dontneed 0x1000 batched=ignore',
+  // numa, migrate (issue 10)
+  'numa 0x1000..0x3000',
+  'numa 0x1000 migrate=on',
+  'migrate 0x1000',
+  'migrate 0x1000 pending=ignore',
+  'migrate A',
 ];
 
 /** The steps that make the classic races, drawn more often. */

@@ -101,6 +101,7 @@ export function completeAt(file: CheckedFile, line: number, col: number): Comple
       if (slot?.kind === 'word') out.push(...slot.values.map((v) => ({ label: v, kind: 'keyword' as const, detail: slot.role })));
       if (slot?.kind === 'prot') out.push(...items(['none', 'r', 'rw'], 'keyword'));
       if (slot?.kind === 'ref') out.push(...items(names('ref'), 'name'));
+      if (slot?.kind === 'frame') out.push(...items(names('frame'), 'name')); // migrate FRAME
       if (slot?.kind === 'range-or-all') out.push({ label: 'all', kind: 'keyword' });
       // reclaim FRAME
       if (slot?.kind === 'addr-or-frame') out.push(...items(names('frame'), 'name'));

@@ -54,6 +54,11 @@ export function collectOccurrences(file: CheckedFile): Occurrence[] {
             const seenRegs = new Set<string>();
             for (const st of d.steps) {
               const op = st.op.text;
+              // migrate FRAME (issue 10)
+              if (op === 'migrate') {
+                const w = st.args.find((a) => a.kind === 'word');
+                if (w?.kind === 'word') add('frame', w.name, false);
+              }
               if (REF_USERS.has(op)) {
                 const w = st.args.find((a) => a.kind === 'word');
                 if (w?.kind === 'word') add('ref', w.name, false, tscope);

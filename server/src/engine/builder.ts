@@ -19,6 +19,8 @@ export interface DraftBase {
   readonly region: number;
   readonly inheritMmap: boolean;
   readonly inheritPtl: boolean;
+  /** numa, migrate (issue 10): the mm an rmap-walk step works in; absent: the thread's. */
+  readonly mm?: number;
 }
 
 type DraftJumps<K extends MicroKind> = [keyof JumpsOf<K>] extends [never] ? { readonly jumps?: undefined } : { readonly jumps: { readonly [N in keyof JumpsOf<K>]: Target } };
@@ -86,6 +88,7 @@ export class Builder {
         region: d.region,
         inheritMmap: d.inheritMmap,
         inheritPtl: d.inheritPtl,
+        mm: d.mm ?? -1,
         write: d.write ?? FLAG_DEFAULTS.write,
         copyUnderPtl: d.copyUnderPtl ?? FLAG_DEFAULTS.copyUnderPtl,
         flushPending: d.flushPending ?? FLAG_DEFAULTS.flushPending,

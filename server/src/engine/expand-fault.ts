@@ -7,6 +7,7 @@ import type { LockingDesign } from './designs/design';
 import { hex } from './format';
 import type { Layout } from './layout';
 import { stackMode } from './step/stack';
+import { PT_SPAN } from './scenario';
 
 type FaultMode = 'classic' | 'vma' | 'spec';
 export type FaultOpts = { readonly copy: 'unlocked' | 'ptl'; readonly pending: 'ignore' | 'flush' | 'flush-any'; readonly unshare?: boolean };
@@ -68,7 +69,13 @@ function emitFaultBody(b: Builder, L: Layout, design: LockingDesign, g: DraftBas
     b.place(walk);
   }
   // the VMA-locked and speculative paths only run on anonymous VMAs: no page-cache branch
-  b.emit({ ...f, kind: 'pte-read', text: `${who}: read pte`, jumps: mode === 'classic' ? { anon, fileCow, present } : mode === 'spec' ? { anon, present, fileCow: fallback!, fallback: fallback! } : { anon, present, fileCow: fallback! } });
+  // numa, migrate (issue 10): the hinting fault and the wait on a migration entry, emitted
+  // only where a step of the scenario can make such PTEs
+  const numa = numaFaults(L, addr);
+  const numaL = numa.any ? b.label() : undefined;
+  const migL = migrationEntries(L) && mode !== 'spec' ? b.label() : undefined;
+  const extra = { ...(numaL ? { numa: numaL } : {}), ...(migL ? { migration: migL } : {}) };
+  b.emit({ ...f, kind: 'pte-read', text: `${who}: read pte`, jumps: mode === 'classic' ? { anon, fileCow, present, ...extra } : mode === 'spec' ? { anon, present, fileCow: fallback!, fallback: fallback!, ...extra } : { anon, present, fileCow: fallback!, ...extra } });
   // none: fill (zero page, new page, page-cache page); the pte-read step allocated or took the reference
   b.place(anon);
   lockPtl();
@@ -103,6 +110,22 @@ function emitFaultBody(b: Builder, L: Layout, design: LockingDesign, g: DraftBas
     b.emit({ ...f, kind: 'uffd-wait', text: `${who}: wait in userfaultfd`, next: exits.uffd, ...(kernel ? { kernel } : {}) });
   } else if (mode === 'vma') b.emit({ ...f, kind: 'vma-read-unlock', text: `${who}: userfaultfd, unlock vma, retry with mmap_lock`, next: fallback! });
   else b.emit({ ...f, kind: 'spf-end', text: `${who}: userfaultfd, retry with mmap_lock`, next: fallback! });
+  if (numaL) {
+    b.place(numaL);
+    lockPtl();
+    const migrate = numa.migrate ? b.label() : undefined;
+    b.emit({ ...f, kind: 'numa-page', text: `${who}: do_numa_page${numa.migrate ? '' : ', restore pte'}${g.inheritPtl ? '' : ', unlock ptl'}`, next: exit, jumps: migrate ? { migrate } : {} });
+    if (migrate) {
+      b.place(migrate);
+      emitMigration(b, L, g, `${who}: migrate_misplaced_folio`, exit);
+    }
+  }
+  if (migL) {
+    b.place(migL);
+    // 6.4's do_swap_page() returns VM_FAULT_RETRY under the VMA lock (17c05f18e541)
+    if (mode === 'vma') b.emit({ ...f, kind: 'vma-read-unlock', text: `${who}: migration entry, unlock vma, retry with mmap_lock`, next: fallback! });
+    else b.emit({ ...f, kind: 'migration-wait', text: `${who}: migration entry, wait for the migration`, next: exit });
+  }
   if (typeof exit !== 'number' && g.ctx !== 'gup') {
     b.place(exit);
     if (mode === 'vma') b.emit({ ...f, kind: 'vma-read-unlock', text: `${who}: done, unlock vma`, next: exits.done });
@@ -136,4 +159,47 @@ export function emitStackGrowth(b: Builder, design: LockingDesign, f: DraftBase 
   }
   b.emit({ ...f, kind: 'stack-expand', text: `${who}: expand stack${write ? ' (write lock)' : ' (read lock)'}`, jumps: { segv: fail }, ...(relock ? {} : { next: done }) });
   if (relock) b.emit({ ...f, kind: 'stack-downgrade', text: `${who}: downgrade ${design.lockName} to read`, next: done });
+}
+
+// ---- numa, migrate (issue 10) ----------------------------------------------------------------
+
+/** Whether a `numa` step covers addr in this scenario, and whether one with migrate=on does. */
+function numaFaults(L: Layout, addr: number): { any: boolean; migrate: boolean } {
+  let any = false;
+  let migrate = false;
+  for (const th of L.spec.threads)
+    for (const s of th.steps) {
+      if (s.op !== 'numa' || addr < s.start || addr >= s.end) continue;
+      any = true;
+      if (s.migrate) migrate = true;
+    }
+  return { any, migrate };
+}
+
+/** Whether the scenario can make migration entries (a `migrate` step, or `numa … migrate=on`). */
+function migrationEntries(L: Layout): boolean {
+  return L.spec.threads.some((th) => th.steps.some((s) => s.op === 'migrate' || (s.op === 'numa' && s.migrate)));
+}
+
+/**
+ * migrate_pages() on a page already isolated (L_OLD): the rmap walk that makes migration
+ * entries, table by table; the copy; the walk that installs the new page; the end.
+ */
+export function emitMigration(b: Builder, L: Layout, g: DraftBase, what: string, next: Target): void {
+  const regions = [...L.regions.keys()].sort((a, c) => L.regions[a]! - L.regions[c]!);
+  const table = (mm: number, r: number): string => `ptl ${hex(L.pages.find((_, i) => L.pageRegion[i] === r) ?? L.regions[r]! * PT_SPAN)}${L.nMm > 1 ? ` (${L.spec.mms[mm]!.name})` : ''}`;
+  // the rmap walk visits each VMA mapping the page, so each mm, table by table
+  for (let mm = 0; mm < L.nMm; mm++)
+    for (const r of regions) {
+      const skip = b.label();
+      b.emit({ ...g, kind: 'migrate-ptl', region: r, mm, text: `${what}: try_to_migrate, lock ${table(mm, r)}`, jumps: { skip } });
+      b.emit({ ...g, kind: 'migrate-unmap', region: r, mm, text: `${what}: migration entry, unlock ${table(mm, r)}` });
+      b.place(skip);
+    }
+  const walk = (kind: 'migrate-remap', name: string): void => {
+    for (let mm = 0; mm < L.nMm; mm++) for (const r of regions) b.emit({ ...g, kind, region: r, mm, text: `${what}: ${name}, ${table(mm, r)}` });
+  };
+  b.emit({ ...g, kind: 'migrate-copy', text: `${what}: copy page` });
+  walk('migrate-remap', 'remove_migration_ptes');
+  b.emit({ ...g, kind: 'migrate-end', text: `${what}: unlock, free old page`, next });
 }

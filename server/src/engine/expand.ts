@@ -6,6 +6,7 @@ import { Builder, type DraftBase, type Label } from './builder';
 import type { LockingDesign } from './designs/design';
 import { emitFault, emitStackGrowth, hasStack } from './expand-fault';
 import { emitReclaim } from './expand-reclaim';
+import { emitMigrateOp, emitNuma } from './expand-numa';
 import { hex } from './format';
 import { SEGV, type Ctx, type ThreadProgram } from './instr';
 import type { Layout } from './layout';
@@ -339,6 +340,14 @@ function expandStep(c: StepContext): void {
       b.emit({ ...base(), kind: 'fork-end', text: `${what}: flush tlb${un.text}`, kernel: ['flush_tlb_mm(oldmm)', un.kernel].filter((x) => x).join('; '), next: opEnd });
       return;
     }
+    // numa, migrate (issue 10)
+    case 'numa':
+      opLock(`numa ${rangeText(op.start, op.end)}`, 'read', rangeText(op.start, op.end), 'task_numa_work(): mmap_read_trylock()');
+      emitNuma(b, L, base(), op, held.ptl, c.readLockless, opUnlock('read', false, 'mmap_read_unlock()'), opEnd);
+      return;
+    case 'migrate':
+      emitMigrateOp(b, L, base(), op, opEnd);
+      return;
     case 'tlbi':
       b.emit({ ...base(), kind: 'tlbi', text: `tlbi ${op.all ? 'all' : rangeText(op.start, op.end)}${op.local ? ' local' : ''}` });
       return;

@@ -25,7 +25,14 @@ export const PTE_MODIFYING = 1 << 20; // ptep_modify_prot_start() cleared it, un
 // reclaim runs (PTE_SWAPCACHE), else written out: the value index above PTE_SWAP_SHIFT.
 export const PTE_SWAP = 1 << 21;
 export const PTE_SWAPCACHE = 1 << 22;
-export const PTE_SWAP_SHIFT = 23;
+// numa / migrate: a migration entry (non-present, no frame in the low bits; W = a writable
+// migration entry) and the thread migrating its page (thread + 1 above PTE_MIG_OWNER_SHIFT),
+// which stands for the swap entry's pfn: remove_migration_ptes() finds the entries it made
+export const PTE_MIGRATION = 1 << 23;
+// A swap entry and a migration entry are never the same PTE, so they share the payload bits
+// 24..30: the swap slot (7 bits) or the migrating thread + 1 (6 bits).
+export const PTE_SWAP_SHIFT = 24;
+export const PTE_MIG_OWNER_SHIFT = 24; // 6 bits: thread + 1
 
 /** Frame flag bits (field F_FLAGS). */
 export const FR_LIVE = 1;
@@ -37,6 +44,7 @@ export const FR_SHARED = 32; // also mapped by an mm that is not modelled
 export const FR_ZERO = 64; // the shared zero page
 export const FR_INITSHARED = 128; // mapped by two modelled mms in the initial state
 export const FR_RECLAIM = 256; // locked and isolated by a reclaim (folio_trylock in shrink_folio_list)
+export const FR_ISOLATED = 512; // numa / migrate: isolated from the LRU and locked for migration
 
 /** VMA slot state (field V_STATE). */
 export const VMA_FREE = 0;

@@ -28,7 +28,7 @@ export const KIND_OPS = {
   'spf-validate': ['load', 'store', 'fault', 'cow'],
   'spf-ptl-lock': ['load', 'store', 'fault', 'cow'],
   'pte-read': ['load', 'store', 'fault', 'cow', 'gup'],
-  'ptl-lock': ['load', 'store', 'fault', 'cow', 'gup', 'mprotect', 'wrprotect', 'unprotect', 'munmap', 'madvise'],
+  'ptl-lock': ['load', 'store', 'fault', 'cow', 'gup', 'mprotect', 'wrprotect', 'unprotect', 'munmap', 'madvise', 'numa'],
   'fill-pte': ['load', 'store', 'fault', 'cow', 'gup'],
   'cow-file-copy': ['load', 'store', 'fault', 'cow', 'gup'],
   'handle-pte': ['load', 'store', 'fault', 'cow', 'gup'],
@@ -51,16 +51,16 @@ export const KIND_OPS = {
   'gupf-recheck': ['gup'],
   'gupf-end': ['gup'],
   // the locks ops take
-  'mmap-lock': ['mprotect', 'wrprotect', 'unprotect', 'munmap', 'madvise', 'fork'],
+  'mmap-lock': ['mprotect', 'wrprotect', 'unprotect', 'munmap', 'madvise', 'fork', 'numa'],
   'vma-write-lock': ['mprotect', 'wrprotect', 'munmap', 'fork'],
   'mmap-downgrade': ['munmap'],
   // change_protection: mprotect, userfaultfd write-protect
   'mprotect-fixup': ['mprotect'],
   'wp-begin': ['wrprotect', 'unprotect'],
-  'modify-prot-start': ['mprotect', 'wrprotect', 'unprotect'],
-  'change-ptes': ['mprotect', 'wrprotect', 'unprotect'],
+  'modify-prot-start': ['mprotect', 'wrprotect', 'unprotect', 'numa'],
+  'change-ptes': ['mprotect', 'wrprotect', 'unprotect', 'numa'],
   'flush-under-ptl': ['mprotect', 'wrprotect', 'unprotect'],
-  'change-end': ['mprotect', 'wrprotect', 'unprotect'],
+  'change-end': ['mprotect', 'wrprotect', 'unprotect', 'numa'],
   // unmapping: munmap, madvise(MADV_DONTNEED)
   'munmap-detach': ['munmap'],
   'gather-begin': ['munmap', 'madvise'],
@@ -102,6 +102,17 @@ export const KIND_OPS = {
   'reclaim-unmap': ['reclaim'],
   'reclaim-flush': ['reclaim'],
   'reclaim-free': ['reclaim'],
+  // numa, migrate (issue 10): the NUMA hinting scan, its fault (do_numa_page), page migration
+  // and the fault that waits on a migration entry
+  'numa-begin': ['numa'],
+  'numa-page': ['load', 'store', 'fault', 'cow', 'gup'],
+  'migration-wait': ['load', 'store', 'fault', 'cow', 'gup'],
+  'migrate-isolate': ['migrate'],
+  'migrate-ptl': ['migrate', 'load', 'store', 'fault', 'cow', 'gup'],
+  'migrate-unmap': ['migrate', 'load', 'store', 'fault', 'cow', 'gup'],
+  'migrate-copy': ['migrate', 'load', 'store', 'fault', 'cow', 'gup'],
+  'migrate-remap': ['migrate', 'load', 'store', 'fault', 'cow', 'gup'],
+  'migrate-end': ['migrate', 'load', 'store', 'fault', 'cow', 'gup'],
 } as const satisfies Record<string, readonly OpName[]>;
 
 export type MicroKind = keyof typeof KIND_OPS;
@@ -135,8 +146,8 @@ interface Operands {
   'spf-walk': FaultFlags & { jumps: J<'fallback'> };
   'spf-validate': FaultFlags & { jumps: J<'fallback'> };
   'spf-ptl-lock': FaultFlags & { jumps: J<'fallback'> };
-  /** `fallback` only on the speculative path. */
-  'pte-read': FaultFlags & { jumps: J<'anon' | 'fileCow' | 'present'> & { readonly fallback?: number } };
+  /** `fallback` only on the speculative path; `numa` and `migration` only where a `numa` or `migrate` step can make such PTEs. */
+  'pte-read': FaultFlags & { jumps: J<'anon' | 'fileCow' | 'present'> & { readonly fallback?: number; readonly numa?: number; readonly migration?: number } };
   'ptl-lock': { jumps: J<never> };
   'fill-pte': FaultFlags & { jumps: J<never> };
   'cow-file-copy': FaultFlags & { jumps: J<never> };
@@ -214,6 +225,18 @@ interface Operands {
   'reclaim-unmap': { jumps: J<'again'> };
   'reclaim-flush': { jumps: J<never> };
   'reclaim-free': { jumps: J<never> };
+  // numa, migrate (issue 10)
+  'numa-begin': { jumps: J<'fail'> };
+  /** `migrate`: do_numa_page() migrates the page (numa migrate=on), else it restores the PTE. */
+  'numa-page': FaultFlags & { jumps: J<never> & { readonly migrate?: number } };
+  'migration-wait': FaultFlags & { jumps: J<never> };
+  'migrate-isolate': { jumps: J<'fail'> };
+  /** `skip`: the page is not mapped in this table of this mm. */
+  'migrate-ptl': { jumps: J<'skip'> };
+  'migrate-unmap': { jumps: J<never> };
+  'migrate-copy': { jumps: J<never> };
+  'migrate-remap': { jumps: J<never> };
+  'migrate-end': { jumps: J<never> };
 }
 
 /** Fails to compile when a kind has no operands entry or an entry names no kind. */
@@ -237,6 +260,8 @@ export interface InstrCommon<K extends MicroKind> {
   /** This op runs under a lock the thread already held: it neither takes nor releases it. */
   readonly inheritMmap: boolean;
   readonly inheritPtl: boolean;
+  /** The mm an rmap walk step (migrate-unmap, migrate-remap) works in, or -1: the thread's. */
+  readonly mm: number;
   /** Where control goes next: an index, END or SEGV. */
   readonly next: number;
   /** Short human description for traces, e.g. "lock ptl 0x1000". */

@@ -105,6 +105,8 @@ function stepPages(s: StepSpec): number[] {
     case 'cow':
     case 'gup':
       return [s.addr];
+    case 'migrate':
+      return s.addr !== undefined ? [s.addr] : [];
     case 'lock':
     case 'unlock':
       return s.lock === 'ptl' || s.lock === 'vma' ? [s.addr] : [];
@@ -122,6 +124,7 @@ function stepBounds(s: StepSpec): number[] {
     case 'wrprotect':
     case 'unprotect':
     case 'madvise':
+    case 'numa':
       return [s.start, s.end];
     default:
       return [];

@@ -9,7 +9,7 @@ export type State = Int32Array;
 export const L_ORIG = 0; // PTE snapshot
 export const L_NEW = 1; // frame + 1: page allocated by this op
 export const L_OLD = 2; // frame + 1: page this op holds a reference on (COW source, page cache)
-export const L_COPY = 3; // 1 while a copy of L_OLD taken for this op's (mm, page) is not yet installed
+export const L_COPY = 3; // 1 while a copy of L_OLD taken for this op's (mm, page) is not yet installed; 2 while a migration's copy of L_OLD is (step/migrate.ts)
 export const L_DIRTY = 4; // store origin + 1 that landed on L_OLD after the copy
 export const L_FLAGS = 5;
 export const L_SEQ = 6; // GUP-fast: write_protect_seq sampled; spf: VMA sequence count, protection + 1 at SPEC_PROT_SHIFT
@@ -35,6 +35,7 @@ export const LF_SEQODD = 512; // fork: write_protect_seq is odd because of this 
 export const LF_SPEC = 1024; // spf: this fault runs speculatively (no mmap_lock; validated at each PTL)
 export const LF_SPECIRQ = 2048; // spf: IRQs are off for the speculative walk or pte_map_lock (arm64 split steps)
 export const LF_IRQSAVED = 4096; // GUP-fast: IRQs were already off when local_irq_save() ran
+export const LF_MIGPTL = 8192; // migrate: migrate-ptl took the PTL that migrate-unmap drops
 
 // Ref slot fields.
 export const R_FRAME = 0; // frame + 1

@@ -5,6 +5,8 @@
 import { DOWNGRADE_CHECK, STACK_OPTION } from './ops-stack';
 import { BATCHED_OPTION, RECLAIM_OP } from './ops-reclaim';
 
+import { NUMA_OPS } from './ops-numa';
+
 export interface OptionValueSpec {
   readonly value: string;
   readonly doc: string;
@@ -31,7 +33,9 @@ export type SlotSpec =
   | { readonly kind: 'prot' }
   | { readonly kind: 'ref' }
   // reclaim: a page address or a declared frame's name
-  | { readonly kind: 'addr-or-frame' };
+  | { readonly kind: 'addr-or-frame' }
+  // migrate FRAME (issue 10): a declared frame's name
+  | { readonly kind: 'frame' };
 
 export interface FormSpec {
   readonly slots: readonly SlotSpec[];
@@ -390,6 +394,8 @@ export const OPS: readonly OpSpec[] = [
   },
   // reclaim
   RECLAIM_OP,
+  // numa, migrate (issue 10)
+  ...NUMA_OPS,
 ];
 
 export type OpName = (typeof OPS)[number]['name'];

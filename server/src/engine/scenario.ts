@@ -156,6 +156,10 @@ export type StepSpec = { readonly origin: number } & (
   // reclaim (shrink_folio_list -> try_to_unmap): the page mapped at `addr` in the thread's mm,
   // or the frame `frame` (index into `frames`); batch: should_defer_flush()
   | { readonly op: 'reclaim'; readonly addr: number | undefined; readonly frame: number | undefined; readonly batch: boolean }
+  // numa, migrate (issue 10)
+  | { readonly op: 'numa'; readonly start: number; readonly end: number; readonly migrate: boolean }
+  /** `migrate ADDR` (addr) or `migrate FRAME` (frame, an index into `frames`). */
+  | { readonly op: 'migrate'; readonly addr: number | undefined; readonly frame: number | undefined; readonly pending: 'check' | 'ignore' }
 );
 
 /** How stack growth locks (issue 10): `read` before 6.5, `write` since 8d7071af8907. */

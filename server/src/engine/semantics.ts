@@ -20,6 +20,8 @@ import { VMA_LOCKED_FAULT } from './step/vma-locked-fault';
 import { WP_PAGE } from './step/wp-page';
 import { STACK } from './step/stack';
 import { RECLAIM } from './step/reclaim';
+import { NUMA } from './step/numa';
+import { MIGRATE } from './step/migrate';
 
 export type SemanticsTable = { readonly [K in MicroKind]: MicroSem<K> };
 
@@ -41,6 +43,8 @@ export const SEMANTICS_PARTS = {
   // stack growth (issue 10)
   'step/stack.ts': STACK,
   'step/reclaim.ts': RECLAIM,
+  'step/numa.ts': NUMA,
+  'step/migrate.ts': MIGRATE,
 } as const;
 
 export const SEMANTICS: SemanticsTable = {
@@ -60,6 +64,8 @@ export const SEMANTICS: SemanticsTable = {
   // stack growth (issue 10)
   ...STACK,
   ...RECLAIM,
+  ...NUMA,
+  ...MIGRATE,
 };
 
 /** An entry with its instruction type erased: what the dispatcher calls through. */

@@ -103,7 +103,9 @@ export function snapshot(exec: Exec, s: State): MachineSnapshot {
         pteRows.push({ key: `${name}:${Ly.pages[p]}`, cells: [name, hex(Ly.pages[p]!), '-', what] });
         continue;
       }
-      pteRows.push({ key: `${name}:${Ly.pages[p]}`, cells: [name, hex(Ly.pages[p]!), frame(v), (v & L.PTE_FRAME_MASK) === 0 ? '' : flags || 'RO'] });
+      // numa, migrate (issue 10): a migration entry has no frame; it names the migrating thread
+      const mig = (v & L.PTE_MIGRATION) !== 0 ? `migration entry${v & L.PTE_W ? ' (writable)' : ''}, ${tname(((v >> L.PTE_MIG_OWNER_SHIFT) & 0x3f) - 1)} migrating` : '';
+      pteRows.push({ key: `${name}:${Ly.pages[p]}`, cells: [name, hex(Ly.pages[p]!), frame(v), (v & L.PTE_FRAME_MASK) === 0 ? mig : flags || 'RO'] });
     }
   }
   sections.push({ title: 'Page tables', columns: ['mm', 'span', 'table', 'freed earlier', 'PTL held by'], rows: ptRows });

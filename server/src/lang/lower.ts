@@ -183,6 +183,15 @@ function lowerStep(s: ShapedStep, origin: number, registers: readonly string[], 
       const a = s.slots[0];
       return { origin, op: 'reclaim', addr: a?.kind === 'addr' ? a.addr : undefined, frame: a?.kind === 'frame' ? m.frames.findIndex((f) => f.name === a.name.text) : undefined, batch: opt('batch') === 'on' };
     }
+    // numa, migrate (issue 10)
+    case 'numa':
+      return { origin, op: 'numa', ...range(), migrate: opt('migrate') === 'on' };
+    case 'migrate': {
+      const a = s.slots.find((x) => x.kind === 'addr');
+      const f = s.slots.find((x) => x.kind === 'frame');
+      const frame = f?.kind === 'frame' ? m.frames.findIndex((x) => x.name === f.name.text) : -1;
+      return { origin, op: 'migrate', addr: a?.kind === 'addr' ? a.addr : undefined, frame: frame >= 0 ? frame : undefined, pending: opt('pending') as 'check' | 'ignore' };
+    }
   }
   throw new Error(`lowering: unknown op ${s.op.name}`);
 }

@@ -156,7 +156,7 @@ export class ClassicDesign implements LockingDesign {
 
   /** The tracked pages of the op's range (all for fork) in page table `region`. */
   protected pagesReached(cx: ExecContext, op: StepSpec, region: number): number[] {
-    const inOp = (a: number): boolean => (op.op === 'mprotect' || op.op === 'wrprotect' || op.op === 'unprotect' ? a >= op.start && a < op.end : true);
+    const inOp = (a: number): boolean => (op.op === 'mprotect' || op.op === 'wrprotect' || op.op === 'unprotect' || op.op === 'numa' ? a >= op.start && a < op.end : true);
     const out: number[] = [];
     for (let p = 0; p < cx.L.nPage; p++) if (cx.L.pageRegion[p] === region && inOp(cx.L.pages[p]!)) out.push(p);
     return out;

@@ -191,6 +191,7 @@ export function opRange(cx: ExecContext, s: State, mm: number, op: StepSpec): [n
     case 'wrprotect':
     case 'unprotect':
     case 'madvise':
+    case 'numa':
       return [op.start, op.end];
     default:
       return [0, L.RANGE_TOP];

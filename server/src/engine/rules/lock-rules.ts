@@ -63,11 +63,24 @@ type DowngradeOp = InstrOf<'change-ptes'> | InstrOf<'fork-unlock-ptl'>;
  */
 function markerDiverts(cx: ExecContext, s: State, mm: number, ins: DowngradeOp, region: number): boolean {
   const o = ins.op;
+  // numa: a prot-none PTE in an accessible VMA sends every fault to do_numa_page()
+  // (handle_pte_fault(): pte_protnone() && vma_is_accessible()), never to do_wp_page()
+  if (o.op === 'numa') return numaDiverts(cx, s, mm, o, region);
   if (o.op !== 'wrprotect' || !o.marker) return false;
   for (let p = 0; p < cx.L.nPage; p++) {
     const a = cx.L.pages[p]!;
     if (cx.L.pageRegion[p] !== region || a < o.start || a >= o.end || (s[cx.m.pte(mm, p)]! & L.PTE_FRAME_MASK) === 0) continue;
     if (((vmaFlagsAt(cx, s, mm, a)?.flags ?? 0) & L.VF_UFFD) === 0 || (s[cx.m.pte(mm, p)]! & L.PTE_UFFD) === 0) return false;
+  }
+  return true;
+}
+
+/** Every prot-none PTE the NUMA scan left in this table lies in an accessible VMA. */
+function numaDiverts(cx: ExecContext, s: State, mm: number, o: { readonly start: number; readonly end: number }, region: number): boolean {
+  for (let p = 0; p < cx.L.nPage; p++) {
+    const a = cx.L.pages[p]!;
+    if (cx.L.pageRegion[p] !== region || a < o.start || a >= o.end || (s[cx.m.pte(mm, p)]! & L.PTE_PROTNONE) === 0) continue;
+    if ((vmaFlagsAt(cx, s, mm, a)?.prot ?? 0) === 0) return false;
   }
   return true;
 }

@@ -85,9 +85,15 @@ export function landWrite(cx: ExecContext, s: State, t: number, f: number, mm: n
     // store is lost when it does (reported by cow-install)
     const origin = storeOrigin(t, cx.curStep0);
     for (let u = 0; u < cx.L.nThread; u++) {
-      if (s[m.loc(u, L_COPY)] !== 1 || s[m.loc(u, L_OLD)] !== f + 1 || cx.tMm[u] !== mm) continue;
-      const ui = cx.instr(s, u);
-      if (!ui || ui.page !== p) continue;
+      const copy = s[m.loc(u, L_COPY)]!;
+      if (copy === 0 || s[m.loc(u, L_OLD)] !== f + 1) continue;
+      if (copy === 1) {
+        if (cx.tMm[u] !== mm) continue;
+        const ui = cx.instr(s, u);
+        if (!ui || ui.page !== p) continue;
+      }
+      // copy === 2: a migration (step/migrate.ts) copied frame f, wherever it is mapped: the
+      // store is lost when the copy replaces it (reported by migrate-end)
       if (s[m.loc(u, L_DIRTY)] === 0) s[m.loc(u, L_DIRTY)] = origin;
     }
   }

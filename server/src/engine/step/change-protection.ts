@@ -13,6 +13,7 @@ import { batchedPendingNeeded, flushBatchedPending, flushPages, flushRange, ipiE
 import { coveredVmas, fullyCovered, splitRange } from '../vmas';
 import { ptlDrop } from '../locks/ptl';
 import { setPte } from './fault';
+import { numaTarget } from './numa';
 
 const F = L.PTE_FRAME_MASK;
 
@@ -72,10 +73,16 @@ function changePte(cx: ExecContext, s: State, t: number, o: ChangeOp, mm: number
     // reclaim: a PTE that is already not present (a swap entry, or none) is passed over, and
     // mprotect's return still promises the reduced protection there (SPEC Appendix)
     if (o.op === 'mprotect' && o.prot !== 'rw') tagStale(cx, s, mm, q, 0);
+    // change_pte_range(), any caller: "A protection check is difficult so just be safe and
+    // disable write" on a writable migration entry (numa, migrate)
+    if ((pte & L.PTE_MIGRATION) !== 0 && (pte & L.PTE_W) !== 0) setPte(cx, s, t, mm, q, region, pte & ~L.PTE_W, `${o.op}`);
     return fl;
   }
   let np = pte;
-  if (o.op === 'mprotect') {
+  if (o.op === 'numa') {
+    if (!numaTarget(cx, s, mm, q, pte)) return fl;
+    np = (np | L.PTE_PROTNONE) & ~L.PTE_W;
+  } else if (o.op === 'mprotect') {
     if (o.prot === 'none') np = (np | L.PTE_PROTNONE) & ~L.PTE_W;
     else if (o.prot === 'r') np = np & ~(L.PTE_W | L.PTE_PROTNONE);
     else np = np & ~L.PTE_PROTNONE;
@@ -106,7 +113,7 @@ function modifyProtStart(cx: ExecContext, s: State, t: number, ins: InstrOf<'mod
   }
   s[m.loc(t, L_FLAGS)] = fl;
   const pte = s[m.pte(mm, ins.page)]!;
-  if ((pte & F) !== 0) {
+  if ((pte & F) !== 0 && (o.op !== 'numa' || numaTarget(cx, s, mm, ins.page, pte))) {
     checkPtl(cx, s, t, mm, ins.region, 'ptep_modify_prot_start()');
     s[m.pte(mm, ins.page)] = pte | L.PTE_MODIFYING;
   }
@@ -142,18 +149,30 @@ function flushUnderPtl(cx: ExecContext, s: State, t: number, ins: InstrOf<'flush
   return ins.next;
 }
 
+/**
+ * change_prot_numa() (mm/mempolicy.c) for the VMAs task_numa_work() scans: tlb_gather_mmu()
+ * raises tlb_flush_pending (inc_tlb_flush_pending()) before change_protection(); a range with
+ * no VMA has nothing to scan.
+ */
+function numaBegin(cx: ExecContext, s: State, t: number, ins: InstrOf<'numa-begin'>): Next {
+  const o = ins.op;
+  if (coveredVmas(cx, s, cx.tMm[t]!, o.start, o.end).length === 0) return ins.jumps.fail;
+  raisePending(cx, s, t);
+  return ins.next;
+}
+
 function changeEnd(cx: ExecContext, s: State, t: number, ins: InstrOf<'change-end'>): Next {
   const mm = cx.tMm[t]!;
   const o = ins.op;
   const fl = s[cx.m.loc(t, L_FLAGS)]!;
-  if (o.flush === 'deferred' && fl & LF_CHANGED) flushRange(cx, s, mm, o.start, o.end);
+  if ((o.op === 'numa' || o.flush === 'deferred') && fl & LF_CHANGED) flushRange(cx, s, mm, o.start, o.end);
   if (fl & LF_PENDING) s[cx.m.mm(mm, L.M_PENDING)]!--;
   cx.design.endVmaBrackets(cx, s, t);
   if (!ins.inheritMmap) cx.design.releaseOpLock(cx, s, t);
   return ins.next;
 }
 
-export const CHANGE_PROTECTION: SemanticsPart<'mprotect-fixup' | 'wp-begin' | 'modify-prot-start' | 'change-ptes' | 'flush-under-ptl' | 'change-end'> = {
+export const CHANGE_PROTECTION: SemanticsPart<'mprotect-fixup' | 'wp-begin' | 'modify-prot-start' | 'change-ptes' | 'flush-under-ptl' | 'change-end' | 'numa-begin'> = {
   'mprotect-fixup': {
     kernel: 'mprotect_fixup(): split_vma(); vm_flags = newflags; change_protection_range(): inc_tlb_flush_pending()',
     doc: 'change the VMAs (splitting at the range ends), then raise tlb_flush_pending',
@@ -178,7 +197,8 @@ export const CHANGE_PROTECTION: SemanticsPart<'mprotect-fixup' | 'wp-begin' | 'm
     enabled: (cx, s, t, ins) => !batchedPendingNeeded(cx, s, t, batchedCheck(ins.op)) || ipiEnabled(cx, s, t),
     waitsFor: ipiWait,
     run: modifyProtStart,
-    footprint: fp(['pte:table', 'ptl:table', 'tlb:mm-cpus', 'flush-batched:mm', 'irq:mm-cpus', 'thread-control:mm'], ['pte:table', 'tlb:mm-cpus', 'flush-batched:mm']),
+    // numa: which pages it hints reads their VMA, mapcount (every mm's PTEs) and pins
+    footprint: fp(['pte:table', 'ptl:table', 'tlb:mm-cpus', 'flush-batched:mm', 'irq:mm-cpus', 'thread-control:mm', 'vma:range', 'pte:any', 'mm:any', 'page-refs:any'], ['pte:table', 'tlb:mm-cpus', 'flush-batched:mm']),
   },
   'change-ptes': {
     kernel: 'change_pte_range(): ptep_modify_prot_start/commit()',
@@ -188,8 +208,9 @@ export const CHANGE_PROTECTION: SemanticsPart<'mprotect-fixup' | 'wp-begin' | 'm
     enabled: (cx, s, t, ins) => !batchedPendingNeeded(cx, s, t, batchedCheck(ins.op)) || ipiEnabled(cx, s, t),
     waitsFor: ipiWait,
     run: changePtes,
+    // numa: which pages it hints reads their mapcount (every mm's PTEs) and pins
     footprint: fp(
-      ['pte:table', 'ptl:table', 'tlb:mm-cpus', 'mmap-lock:mm', 'range-lock:mm', 'vma-lock:range', 'vma-seq:range', 'vma:range', 'flush-batched:mm', 'irq:mm-cpus', 'thread-control:mm'],
+      ['pte:table', 'ptl:table', 'tlb:mm-cpus', 'mmap-lock:mm', 'range-lock:mm', 'vma-lock:range', 'vma-seq:range', 'vma:range', 'flush-batched:mm', 'irq:mm-cpus', 'thread-control:mm', 'pte:any', 'mm:any', 'page-refs:any'],
       ['pte:table', 'tlb:mm-cpus', 'ptl:table', 'flush-batched:mm'],
     ),
   },
@@ -209,9 +230,18 @@ export const CHANGE_PROTECTION: SemanticsPart<'mprotect-fixup' | 'wp-begin' | 'm
     source: 'kernel-paths §6.1',
     mover: 'N',
     // the deferred flush waits for its IPI only when a PTE changed
-    enabled: (cx, s, t, ins) => (s[cx.m.loc(t, L_FLAGS)]! & LF_CHANGED) === 0 || ins.op.flush !== 'deferred' || ipiOk(cx, s, t, cx.tMm[t]!),
+    enabled: (cx, s, t, ins) => (s[cx.m.loc(t, L_FLAGS)]! & LF_CHANGED) === 0 || (ins.op.op !== 'numa' && ins.op.flush !== 'deferred') || ipiOk(cx, s, t, cx.tMm[t]!),
     waitsFor: ipiWait,
     run: changeEnd,
     footprint: fp(['irq:mm-cpus', 'thread-control:mm', 'mmap-lock:mm', 'range-lock:mm'], ['tlb:mm-cpus', 'flush-pending:mm', 'vma-lock:mm', 'vma-seq:mm', 'mmap-lock:mm', 'range-lock:mm', 'thread-control:any']),
+  },
+  // numa (issue 10)
+  'numa-begin': {
+    kernel: 'task_numa_work(): vma_iter; change_prot_numa(): tlb_gather_mmu(): inc_tlb_flush_pending()',
+    doc: 'find the VMAs of the range (none: nothing to scan); raise tlb_flush_pending for the deferred flush',
+    source: 'kernel-paths §20.1',
+    mover: 'N',
+    run: numaBegin,
+    footprint: fp(['vma:range', 'flush-pending:mm'], ['flush-pending:mm']),
   },
 };

@@ -129,7 +129,20 @@ function pteRead(cx: ExecContext, s: State, t: number, ins: InstrOf<'pte-read'>)
   if (s[m.pt(mm, region, L.PT_STATE)] !== L.PT_PRESENT) s[m.pt(mm, region, L.PT_STATE)] = L.PT_PRESENT; // pte_alloc()
   const pte = ptePeek(cx, s, mm, p); // none while change_pte_range() has it cleared
   s[lb + L_ORIG] = pte;
-  if ((pte & F) !== 0) return ins.jumps.present;
+  // handle_pte_fault(): !pte_present() -> do_swap_page(): a migration entry waits for the
+  // migration (a speculative fault falls back to the classic one first); pte_protnone() in an
+  // accessible VMA -> do_numa_page() (numa.ts, migrate.ts)
+  if ((pte & L.PTE_MIGRATION) !== 0) {
+    if ((s[lb + L_FLAGS]! & LF_SPEC) !== 0 && ins.jumps.fallback !== undefined) {
+      specAbort(cx, s, t);
+      return ins.jumps.fallback;
+    }
+    if (ins.jumps.migration !== undefined) return ins.jumps.migration;
+  }
+  if ((pte & F) !== 0) {
+    if ((pte & L.PTE_PROTNONE) !== 0 && ins.jumps.numa !== undefined && faultProt(cx, s, t, mm, addr) !== 0) return ins.jumps.numa;
+    return ins.jumps.present;
+  }
   const v = vmaFlagsAt(cx, s, mm, addr);
   if (!v) return ins.jumps.present; // cannot happen under mmap_lock
   if (isSwap(pte)) {
@@ -210,8 +223,8 @@ function fillPte(cx: ExecContext, s: State, t: number, ins: InstrOf<'fill-pte'>)
     // do_swap_page(): pte_same() under the PTL; an exclusive page is mapped writable in a writable VMA
     if (pte !== s[lb + L_ORIG]) putRef(cx, s, newF);
     else setPte(cx, s, t, mm, p, region, (newF + 1) | (vmaW ? L.PTE_W | L.PTE_DIRTY : 0), 'do_swap_page()');
-  } else if ((pte & F) !== 0) {
-    // someone else filled it: discard
+  } else if ((pte & (F | L.PTE_MIGRATION)) !== 0) {
+    // someone else filled it (or migration entries replaced it): discard
     if (newF >= 0) putRef(cx, s, newF);
     if (cache >= 0) putRef(cx, s, cache);
   } else {

@@ -8,7 +8,7 @@ import { allocFrame, frameFlags, getRef } from '../frames';
 import type { InstrOf } from '../instr';
 import * as L from '../layout';
 import { ptlDrop, ptlHolder, ptlTake } from '../locks/ptl';
-import { L_FLAGS, L_OLD, LF_CHANGED, LF_SEQODD, LF_UNFLUSHED, type State } from '../machine';
+import { L_FLAGS, L_NEW, L_OLD, LF_CHANGED, LF_SEQODD, LF_UNFLUSHED, type State } from '../machine';
 import { fp, type Next, type SemanticsPart } from '../micro-sem';
 import { checkSleep, ptlDropChecked } from '../rules/lock-rules';
 import { readFrame } from '../rules/races';
@@ -16,6 +16,7 @@ import { flushPages, ipiEnabled, ipiWait } from '../tlb';
 import { hasAnonVma, vmaFlagsAt } from '../vmas';
 import { isSwap, isSwapCached, swapField } from '../swap';
 import { setPte } from './fault';
+import { migrationOwner } from './migrate';
 
 const F = L.PTE_FRAME_MASK;
 
@@ -49,6 +50,37 @@ function forkCopiesSwap(cx: ExecContext, s: State, mm: number, p: number, pte: n
   if (!isSwap(pte)) return false;
   const v = cx.m.vmaAt(s, mm, cx.L.pages[p]!);
   return v >= 0 && hasAnonVma(cx, s, mm, v);
+}
+
+// numa, migrate (issue 10): a migration entry in a VMA with an anon_vma is copied too
+function migrationEntryCopied(cx: ExecContext, s: State, mm: number, p: number, pte: number): boolean {
+  if ((pte & L.PTE_MIGRATION) === 0) return false;
+  const v = cx.m.vmaAt(s, mm, cx.L.pages[p]!);
+  return v >= 0 && hasAnonVma(cx, s, mm, v);
+}
+
+/**
+ * copy_nonpresent_pte() on a migration entry: in a COW mapping a writable entry becomes
+ * readable in the parent, and the page is no longer exclusive (make_readable_migration_entry());
+ * the child gets the entry (without the uffd-wp bit). The migration's remove_migration_ptes()
+ * then maps the page in the child too; the pages it works on count as shared by this fork.
+ */
+function forkMigrationEntry(cx: ExecContext, s: State, t: number, ins: InstrOf<'fork-share'>, pte: number): void {
+  const m = cx.m;
+  const mm = cx.tMm[t]!;
+  const v = vmaFlagsAt(cx, s, mm, cx.L.pages[ins.page]!);
+  const cow = v !== undefined && (v.flags & L.VF_SHARED) === 0;
+  let child = pte & ~L.PTE_UFFD;
+  if (cow) {
+    if ((pte & L.PTE_W) !== 0) setPte(cx, s, t, mm, ins.page, ins.region, pte & ~L.PTE_W, 'copy_nonpresent_pte()');
+    child &= ~L.PTE_W;
+    const owner = migrationOwner(pte);
+    for (const reg of owner >= 0 ? [L_OLD, L_NEW] : []) {
+      const f = s[m.loc(owner, reg)]! - 1;
+      if (f >= 0) shareFrame(cx, s, t, ins.step, f);
+    }
+  }
+  s[m.pte(forkChild(ins), ins.page)] = child;
 }
 
 function forkDup(cx: ExecContext, s: State, t: number, ins: InstrOf<'fork-dup'>): Next {
@@ -90,6 +122,7 @@ function forkTest(cx: ExecContext, s: State, t: number, ins: InstrOf<'fork-test'
   const p = ins.page;
   const pte = s[m.pte(mm, p)]!;
   if (forkCopiesSwap(cx, s, mm, p, pte)) return ins.next;
+  if (migrationEntryCopied(cx, s, mm, p, pte)) return ins.next; // copy_nonpresent_pte()
   if (!forkCopies(cx, s, mm, p, pte)) return ins.jumps.skip;
   const f = (pte & F) - 1;
   const v = vmaFlagsAt(cx, s, mm, cx.L.pages[p]!);
@@ -107,6 +140,10 @@ function forkShare(cx: ExecContext, s: State, t: number, ins: InstrOf<'fork-shar
     s[m.pte(forkChild(ins), p)] = pte;
     // a swap entry whose page is under reclaim: the page is now shared with the child
     if (isSwapCached(pte)) shareFrame(cx, s, t, ins.step, s[m.loc(swapField(pte), L_OLD)]! - 1);
+    return ins.next;
+  }
+  if (migrationEntryCopied(cx, s, mm, p, pte)) {
+    forkMigrationEntry(cx, s, t, ins, pte);
     return ins.next;
   }
   if (!forkCopies(cx, s, mm, p, pte)) return ins.next;
@@ -198,7 +235,8 @@ export const FORK: SemanticsPart<'fork-dup' | 'fork-ptl' | 'fork-test' | 'fork-s
     source: 'kernel-paths §8.3',
     mover: 'N',
     run: forkShare,
-    // a swap entry under reclaim: the reclaiming thread's page (its fault-work register)
+    // a swap entry under reclaim: the reclaiming thread's page (its fault-work register); a
+    // migration entry: the migrating thread's pages (fault-work)
     footprint: fp(['pte:page', 'pte:mm', 'vma:page', 'page-refs:any', 'ptl:table', 'tlb:mm-cpus', 'fault-work:any'], ['pte:page', 'pte:child', 'page-refs:any', 'tlb:mm-cpus']),
   },
   'fork-copy': {

@@ -55,7 +55,8 @@ function reclaimBegin(cx: ExecContext, s: State, t: number, ins: InstrOf<'reclai
   const f = target(cx, s, t, ins);
   if (f < 0 || f === cx.L.zeroFrame) return ins.jumps.skip;
   const fl = frameFlags(cx, s, f);
-  if ((fl & L.FR_LIVE) === 0 || (fl & (L.FR_FREED | L.FR_RECLAIM | L.FR_SHARED | L.FR_ZERO)) !== 0) return ins.jumps.skip;
+  // a page isolated by another reclaim or by a migration is off the LRU: not this reclaim's
+  if ((fl & L.FR_LIVE) === 0 || (fl & (L.FR_FREED | L.FR_RECLAIM | L.FR_ISOLATED | L.FR_SHARED | L.FR_ZERO)) !== 0) return ins.jumps.skip;
   if (s[m.fr(f, L.F_PINS)]! > 0 || m.mapcount(s, f) === 0 || shmemMapped(cx, s, f)) return ins.jumps.skip;
   getRef(cx, s, f);
   s[m.fr(f, L.F_FLAGS)]! |= L.FR_RECLAIM;

@@ -95,11 +95,15 @@ function zapPtes(cx: ExecContext, s: State, t: number, ins: InstrOf<'zap-ptes'>)
     if (o.op === 'madvise' && m.vmaAt(s, mm, qa) < 0) continue;
     const pte = s[m.pte(mm, q)]!;
     if ((pte & F) === 0) {
-      tagStale(cx, s, mm, q, 0);
-      if (isSwap(pte)) {
-        // zap_nonpresent_ptes(): free_swap_and_cache(); pte_clear()
-        checkPtl(cx, s, t, mm, region, 'zap_pte_range()');
-        s[m.pte(mm, q)] = 0;
+      // a migration entry is cleared (pte_clear_not_present_full); its page holds no reference of ours
+      if ((pte & L.PTE_MIGRATION) !== 0) setPte(cx, s, t, mm, q, region, 0, 'zap_pte_range()');
+      else {
+        tagStale(cx, s, mm, q, 0);
+        if (isSwap(pte)) {
+          // zap_nonpresent_ptes(): free_swap_and_cache(); pte_clear()
+          checkPtl(cx, s, t, mm, region, 'zap_pte_range()');
+          s[m.pte(mm, q)] = 0;
+        }
       }
       continue;
     }

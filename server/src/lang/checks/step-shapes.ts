@@ -167,10 +167,21 @@ function chooseForm(op: OpSpec, positional: A.StepArg[], node: A.StepNode, out: 
     return s?.kind === 'word' && head !== undefined && s.values.includes(head);
   });
   if (match) return match;
+  // forms told apart by what their first argument is (migrate ADDR | FRAME)
+  const byKind = first && !op.forms.some((f) => f.slots[0]?.kind === 'word') ? op.forms.find((f) => argFits(f.slots[0], first)) : undefined;
+  if (byKind) return byKind;
   if (!first && node.damaged) return undefined; // cut short by a syntax error, already reported
   const synopses = op.forms.map((f) => f.synopsis).join(' | ');
   out.push(diagnostic('shape', first?.span ?? endOf(node), `expected ${synopses}`));
   return undefined;
+}
+
+/** Whether an argument has the kind of value a slot takes. */
+function argFits(slot: SlotSpec | undefined, arg: A.StepArg): boolean {
+  if (!slot) return false;
+  if (slot.kind === 'addr' || slot.kind === 'range') return arg.kind === 'int' || arg.kind === 'range';
+  if (slot.kind === 'frame' || slot.kind === 'ref') return arg.kind === 'word';
+  return false;
 }
 
 function slotName(slot: SlotSpec): string {
@@ -189,6 +200,8 @@ function slotName(slot: SlotSpec): string {
       return 'a reference name';
     case 'addr-or-frame':
       return 'an address or a frame name';
+    case 'frame':
+      return 'a frame name';
   }
 }
 
@@ -230,6 +243,10 @@ function readSlot(slot: SlotSpec, arg: A.StepArg, op: OpSpec, form: FormSpec, ou
         return addr === undefined ? undefined : { kind: 'addr', addr, span: arg.span };
       }
       out.push(diagnostic('shape', arg.span, `expected an address or a frame name here: ${form.synopsis}`));
+      return undefined;
+    case 'frame':
+      if (arg.kind === 'word') return { kind: 'frame', name: arg.name };
+      out.push(diagnostic('shape', arg.span, `expected a frame name here: ${form.synopsis}`));
       return undefined;
   }
 }

@@ -8,9 +8,9 @@ import { didYouMean } from '../did-you-mean';
 import type { Span } from '../span';
 import { diagnostic } from './codes';
 import type { CheckContext } from './context';
+import { frameIndex } from './frames';
 import type { ModelThread } from './model';
 import { shapeStep, type ShapedStep } from './step-shapes';
-import { frameIndex } from './frames';
 
 export function checkThreads(cx: CheckContext, decls: A.ThreadDecl[]): void {
   const usedCpus = new Map<number, string>();
@@ -66,8 +66,6 @@ export function checkThreads(cx: CheckContext, decls: A.ThreadDecl[]): void {
         continue;
       }
       stepNames(cx, shaped, thread, tIdx);
-      // reclaim FRAME names a declared frame
-      for (const sl of shaped.slots) if (sl.kind === 'frame') frameIndex(cx, sl.name);
       useAfterPut(cx, shaped, thread, putAt);
       const first = shaped.slots[0];
       // `lock range` and `lock vma` exist only where the design has those locks
@@ -118,6 +116,7 @@ function useAfterPut(cx: CheckContext, s: ShapedStep, t: ModelThread, putAt: Map
 
 /** References, registers and forked mms named by a step. */
 function stepNames(cx: CheckContext, s: ShapedStep, t: ModelThread, tIdx: number): void {
+  for (const slot of s.slots) if (slot.kind === 'frame') frameIndex(cx, slot.name); // reclaim FRAME, migrate FRAME
   for (const slot of s.slots) {
     if (slot.kind !== 'ref') continue;
     if (!t.refs.includes(slot.name.text)) {
