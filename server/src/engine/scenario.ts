@@ -139,6 +139,10 @@ export type StepSpec = { readonly origin: number } & (
   | { readonly op: 'unlock'; readonly lock: 'range'; readonly start: number; readonly end: number }
   | { readonly op: 'unlock'; readonly lock: 'vma'; readonly addr: number }
   | { readonly op: 'irq'; readonly on: boolean }
+  // mremap and truncate (issue 10)
+  | { readonly op: 'mremap'; readonly start: number; readonly end: number; readonly dest: number; readonly flush: 'ptl' | 'deferred' }
+  /** The page-cache frames truncated, indices into `frames`. */
+  | { readonly op: 'truncate'; readonly frames: readonly number[] }
 );
 
 export type CheckSpec = { readonly origin: number; readonly cond: CondSpec };
