@@ -17,6 +17,8 @@ export interface DraftBase {
   readonly ctx: Ctx;
   readonly page: number;
   readonly region: number;
+  /** The mm of page/region when not the thread's (truncate's rmap walk); default -1. */
+  readonly mm?: number;
   readonly inheritMmap: boolean;
   readonly inheritPtl: boolean;
 }
@@ -84,6 +86,7 @@ export class Builder {
         ctx: d.ctx,
         page: d.page,
         region: d.region,
+        mm: d.mm ?? -1,
         inheritMmap: d.inheritMmap,
         inheritPtl: d.inheritPtl,
         write: d.write ?? FLAG_DEFAULTS.write,

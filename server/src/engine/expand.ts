@@ -5,6 +5,7 @@
 import { Builder, type DraftBase, type Label } from './builder';
 import type { LockingDesign } from './designs/design';
 import { emitFault } from './expand-fault';
+import { emitMremap, emitTruncate } from './expand-move';
 import { hex } from './format';
 import { SEGV, type Ctx, type ThreadProgram } from './instr';
 import type { Layout } from './layout';
@@ -338,6 +339,13 @@ function expandStep(c: StepContext): void {
       return;
     case 'irq':
       b.emit({ ...base(), kind: op.on ? 'irq-on' : 'irq-off', text: op.on ? 'irq on' : 'irq off' });
+      return;
+    // issue 10: mremap, truncate (expand-move.ts)
+    case 'mremap':
+      emitMremap(b, L, op, base(), opEnd, { opLock, vmaWrite, opUnlock });
+      return;
+    case 'truncate':
+      emitTruncate(b, L, op, base());
       return;
   }
 }

@@ -30,6 +30,9 @@ export const FR_RDONLY = 16; // page of a file the process may not write
 export const FR_SHARED = 32; // also mapped by an mm that is not modelled
 export const FR_ZERO = 64; // the shared zero page
 export const FR_INITSHARED = 128; // mapped by two modelled mms in the initial state
+// truncate (issue 10)
+export const FR_TRUNCATED = 256; // i_size_write() past this page-cache page: a fault on it gets SIGBUS
+export const FR_INCACHE_GONE = 512; // deleted from the page cache (its reference dropped)
 
 /** VMA slot state (field V_STATE). */
 export const VMA_FREE = 0;

@@ -393,7 +393,8 @@ export const OPS: readonly OpSpec[] = [
         doc: 'Where move_ptes() flushes the TLB entries of the old addresses of the PTEs it moved.',
         values: [
           { value: 'ptl', doc: 'flush_tlb_range(old range) before dropping the old and new PTLs whenever a present PTE moved (eb66ae030829, 4.19; current mainline: "Both old and new PTL matter: ... the new one to make sure the physical page stays valid until the TLB entry for the old mapping has been flushed").' },
-          { value: 'deferred', doc: 'flush_tlb_range(old range) in move_page_tables() after move_ptes() dropped both PTLs (before eb66ae030829, CVE-2018-18281): truncate or reclaim can zap the new PTE, flush only the new address and free the page while another CPU still writes through its TLB entry for the old one.' },
+          { value: 'dirty', doc: 'under the PTLs only when a dirty PTE moved (5d1904204c99 "mremap: fix race between mremap() and page cleanning", 4.9-4.18), otherwise in move_page_tables() after the PTLs: a clean (read-only) PTE leaves a stale entry through which a load reads the page after truncate freed it (CVE-2018-18281 as Jann Horn found it in 4.18).' },
+          { value: 'deferred', doc: 'always flush_tlb_range(old range) in move_page_tables() after move_ptes() dropped both PTLs (before 4.9): truncate or reclaim can zap the new PTE, flush only the new address and free the page while another CPU still writes through its TLB entry for the old one.' },
         ],
       },
     ],

@@ -140,7 +140,7 @@ export type StepSpec = { readonly origin: number } & (
   | { readonly op: 'unlock'; readonly lock: 'vma'; readonly addr: number }
   | { readonly op: 'irq'; readonly on: boolean }
   // mremap and truncate (issue 10)
-  | { readonly op: 'mremap'; readonly start: number; readonly end: number; readonly dest: number; readonly flush: 'ptl' | 'deferred' }
+  | { readonly op: 'mremap'; readonly start: number; readonly end: number; readonly dest: number; readonly flush: 'ptl' | 'dirty' | 'deferred' }
   /** The page-cache frames truncated, indices into `frames`. */
   | { readonly op: 'truncate'; readonly frames: readonly number[] }
 );

@@ -177,7 +177,7 @@ function lowerStep(s: ShapedStep, origin: number, registers: readonly string[], 
       return { origin, op: 'irq', on: word(s) === 'on' };
     // mremap and truncate (issue 10)
     case 'mremap':
-      return { origin, op: 'mremap', ...range(), dest: s.targetAddr!, flush: opt('flush') as 'ptl' | 'deferred' };
+      return { origin, op: 'mremap', ...range(), dest: s.targetAddr!, flush: opt('flush') as 'ptl' | 'dirty' | 'deferred' };
     case 'truncate':
       return { origin, op: 'truncate', frames: slot(s, 'frames').names.map((n) => m.frames.findIndex((f) => f.name === n.text)) };
   }
