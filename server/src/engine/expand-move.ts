@@ -40,6 +40,13 @@ function moveChunks(L: Layout, o: MremapSpec): { old: number; neu: number; first
   return out;
 }
 
+/** move_ptes() as each kernel wrote it: where the flush of the old addresses is. */
+const MOVE_KERNEL: Readonly<Record<MremapSpec['flush'], string>> = {
+  ptl: 'move_ptes(): ptep_get_and_clear(old); set_pte_at(new); if (pte_present) force_flush; flush_tlb_range(old); spin_unlock(new_ptl); pte_unmap_unlock(old_ptl)',
+  dirty: 'move_ptes(): ptep_get_and_clear(old); set_pte_at(new); if (pte_present && pte_dirty) force_flush; force_flush ? flush_tlb_range(old) : *need_flush = true; spin_unlock(new_ptl); pte_unmap_unlock(old_ptl)',
+  deferred: 'move_ptes(): ptep_get_and_clear(old); set_pte_at(new); spin_unlock(new_ptl); pte_unmap_unlock(old_ptl)',
+};
+
 export function emitMremap(b: Builder, L: Layout, o: MremapSpec, base: DraftBase, opEnd: Label, h: OpHelpers): void {
   const len = o.end - o.start;
   const what = `mremap ${rangeText(o.start, o.end)} -> ${hex(o.dest)}`;
@@ -55,7 +62,7 @@ export function emitMremap(b: Builder, L: Layout, o: MremapSpec, base: DraftBase
     // flush_tlb_batched_pending(mm) goes here, under both PTLs, once reclaim's batched flush is
     // modelled (3ea277194daa; the `batched=` option of the reclaim work)
     const flushText = o.flush === 'ptl' ? ', flush tlb' : o.flush === 'dirty' ? ', flush tlb if dirty' : '';
-    b.emit({ ...base, kind: 'move-ptes', region: c.old, text: `${what}: move ptes ${hex(c.first)} -> ${hex(newAddr)}${flushText}, unlock ptls` });
+    b.emit({ ...base, kind: 'move-ptes', region: c.old, text: `${what}: move ptes ${hex(c.first)} -> ${hex(newAddr)}${flushText}, unlock ptls`, kernel: MOVE_KERNEL[o.flush] });
   }
   if (!underPtl || o.flush === 'dirty') b.emit({ ...base, kind: 'mremap-flush', text: `${what}: flush tlb ${rangeText(o.start, o.end)}${o.flush === 'dirty' ? ' if not flushed' : ''}` });
   b.emit({ ...base, kind: 'mremap-unmap-old', text: `${what}: unmap old vma` });
