@@ -170,7 +170,7 @@ export const MREMAP: SemanticsPart<'mremap-copy-vma' | 'mremap-lock-ptl' | 'move
     enabled: (cx, s, t, ins) => !forceFlush(cx, s, t, ins) || ipiEnabled(cx, s, t),
     waitsFor: ipiWait,
     run: movePtes,
-    footprint: fp(['pte:range', 'ptl:mm', 'tlb:mm-cpus', 'irq:mm-cpus', 'thread-control:mm', 'mmap-lock:mm', 'range-lock:mm', 'vma-lock:range', 'vma:range'], ['pte:range', 'tlb:mm-cpus', 'ptl:mm']),
+    footprint: fp(['pte:mm', 'ptl:mm', 'tlb:mm-cpus', 'irq:mm-cpus', 'thread-control:mm', 'mmap-lock:mm', 'range-lock:mm', 'vma-lock:mm', 'vma:mm'], ['pte:mm', 'tlb:mm-cpus', 'ptl:mm']),
   },
   'mremap-flush': {
     kernel: 'move_page_tables(): if (need_flush) flush_tlb_range(vma, old_end - len, old_addr)',
