@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkFile } from '../../server/src/analysis/check-file';
+import { completeAt } from '../../server/src/analysis/completion';
 import { findingCodes as codes, microSteps, scenario } from '../helpers';
 
 const DESIGNS = ['classic', 'pervma', 'spf', 'range'] as const;
@@ -155,4 +156,13 @@ test('truncate names page-cache frames', () => {
   assert.match(errors(`${decl}thread t { truncate }`).join('\n'), /missing a frame name/);
   assert.match(errors(`${decl}thread t { truncate C }`).join('\n'), /^unknown-name: unknown frame 'C'/);
   assert.match(errors(`${decl}thread t { truncate B }`).join('\n'), /not a page-cache page/);
+});
+
+test('completion offers mremap and truncate, flush values, and frame names after truncate', () => {
+  const text = 'scenario s {\n  vma 0x1000..0x2000 rw file shared cache A\n  frame A = 1\n  thread t {\n    truncate \n    mremap 0x1000 flush=\n  }\n}\n';
+  const file = checkFile(text);
+  const labels = (line: number, col: number): string[] => completeAt(file, line, col).map((c) => c.label);
+  assert.ok(labels(5, 5).includes('mremap') && labels(5, 5).includes('truncate'));
+  assert.ok(labels(5, 14).includes('A'), labels(5, 14).join(' '));
+  assert.deepEqual(labels(6, 25), ['flush=ptl', 'flush=dirty', 'flush=deferred']);
 });
