@@ -32,6 +32,16 @@ test('mremap within one page table takes its PTL once (new_ptl == old_ptl)', () 
   assert.deepEqual(one('classic', 'mremap 0x1000 -> 0x5000'), ['mmap-lock', 'mremap-copy-vma', 'mremap-lock-ptl', 'move-ptes', 'mremap-unmap-old', 'mremap-end']);
 });
 
+test('mremap moves one extent per pair of old and new page tables (get_extent()), each PTE to its place', () => {
+  const cross = (decl: string, step: string, cond: string): string => scenario(`${decl}\nframe A = 1\nframe B = 2\nthread m { ${step} }\ncheck final ${cond}`);
+  const dest = cross('vma 0x1000..0x3000 rw anon private\nmap 0x1000 -> A rw\nmap 0x2000 -> B rw', 'mremap 0x1000..0x3000 -> 0x3ff000', '0x3ff000 == 1 && 0x400000 == 2');
+  assert.deepEqual(microSteps(dest).filter((k) => k === 'mremap-lock-ptl' || k === 'move-ptes'), ['mremap-lock-ptl', 'mremap-lock-ptl', 'move-ptes', 'mremap-lock-ptl', 'mremap-lock-ptl', 'move-ptes']);
+  assert.deepEqual(codes(dest), []);
+  const src = cross('vma 0x1ff000..0x201000 rw anon private\nmap 0x1ff000 -> A rw\nmap 0x200000 -> B rw', 'mremap 0x1ff000..0x201000 -> 0x400000', '0x400000 == 1 && 0x401000 == 2');
+  assert.deepEqual(codes(src), []);
+  assert.deepEqual(codes(src.replace('0x401000 == 2', '0x401000 == 1')), ['check-failed']);
+});
+
 test('mremap under pervma and spf write-locks (brackets) the old VMA before copy_vma; under range the op lock is a range', () => {
   for (const d of ['pervma', 'spf']) assert.deepEqual(one(d, 'mremap 0x1000 -> 0x400000').slice(0, 3), ['mmap-lock', 'vma-write-lock', 'mremap-copy-vma'], d);
   assert.deepEqual(one('range', 'mremap 0x1000 -> 0x400000'), [...MREMAP_PROLOGUE, 'mremap-unmap-old', 'mremap-end']);

@@ -33,12 +33,15 @@ function destPage(cx: ExecContext, o: MremapOp, q: number): number {
 function chunkPages(cx: ExecContext, s: State, t: number, ins: InstrOf<'move-ptes'>): number[] {
   const o = ins.op;
   const mm = cx.tMm[t]!;
+  // the new table: the other PTL the thread holds, else the old table itself (new_ptl == old_ptl)
+  let neu = ins.region;
+  for (let r = 0; r < cx.L.nRegion; r++) if (r !== ins.region && s[cx.m.pt(mm, r, L.PT_PTL)] === t + 1) neu = r;
   const out: number[] = [];
   for (let q = 0; q < cx.L.nPage; q++) {
     const a = cx.L.pages[q]!;
     if (cx.L.pageRegion[q] !== ins.region || a < o.start || a >= o.end) continue;
     const d = destPage(cx, o, q);
-    if (d < 0 || s[cx.m.pt(mm, cx.L.pageRegion[d]!, L.PT_PTL)] !== t + 1) continue;
+    if (d < 0 || cx.L.pageRegion[d] !== neu) continue;
     out.push(q);
   }
   return out;
