@@ -13,8 +13,8 @@ import type { InstrOf } from '../instr';
 import * as L from '../layout';
 import { ptlAvailable, ptlDrop, ptlHolder, ptlTake } from '../locks/ptl';
 import { L_FLAGS, LF_CLEARED, type State } from '../machine';
-import { fp, type Next, type SemanticsPart } from '../micro-sem';
-import { flushPages, ipiOk } from '../tlb';
+import { fp, type Next, type SemanticsPart, type WaitInfo } from '../micro-sem';
+import { flushPages, ipiOk, ipiWaitMm } from '../tlb';
 import { vmaFlagsAnyState } from '../vmas';
 import { setPte } from './fault';
 
@@ -91,8 +91,9 @@ function flushNeeded(cx: ExecContext, s: State, t: number): boolean {
 /** tlb_finish_mmu() of zap_page_range_single(): flush the zapped addresses of that mm, then drop the gathered references. */
 function flush(cx: ExecContext, s: State, t: number, ins: InstrOf<'truncate-flush'>): Next {
   if (flushNeeded(cx, s, t)) {
-    const pages = walkPages(cx, s, ins);
-    flushPages(cx, s, ins.mm, (q) => pages.includes(q) || (cx.L.pageRegion[q] === ins.region && ins.op.frames.includes(cx.L.cacheFrame[ins.mm]![q]!)));
+    // the addresses of this table that back the truncated pages (the VMA's zapped range)
+    const row = cx.L.cacheFrame[ins.mm]!;
+    flushPages(cx, s, ins.mm, (q) => cx.L.pageRegion[q] === ins.region && ins.op.frames.includes(row[q]!));
   }
   gatherFlush(cx, s, t);
   s[cx.m.loc(t, L_FLAGS)]! &= ~LF_CLEARED;
@@ -110,18 +111,10 @@ function remove(cx: ExecContext, s: State, _t: number, ins: InstrOf<'truncate-re
   return ins.next;
 }
 
-function zapWait(cx: ExecContext, s: State, t: number, ins: InstrOf<'truncate-zap'>): { thread: number; what: string; holders: number[] } {
+function zapWait(cx: ExecContext, s: State, t: number, ins: InstrOf<'truncate-zap'>): WaitInfo {
   const h = ptlHolder(cx, s, ins.mm, ins.region);
   if (h >= 0 && h !== t) return { thread: t, what: 'a page-table lock', holders: [h] };
-  const irq: number[] = [];
-  for (let u = 0; u < cx.L.nThread; u++) if (u !== t && cx.tMm[u] === ins.mm && s[cx.m.th(u, L.T_IRQ)] === 1) irq.push(u);
-  return { thread: t, what: 'a TLB shootdown IPI that CPUs with IRQs off do not answer', holders: irq };
-}
-
-function flushWait(cx: ExecContext, s: State, t: number, ins: InstrOf<'truncate-flush'>): { thread: number; what: string; holders: number[] } {
-  const irq: number[] = [];
-  for (let u = 0; u < cx.L.nThread; u++) if (u !== t && cx.tMm[u] === ins.mm && s[cx.m.th(u, L.T_IRQ)] === 1) irq.push(u);
-  return { thread: t, what: 'a TLB shootdown IPI that CPUs with IRQs off do not answer', holders: irq };
+  return ipiWaitMm(cx, s, t, ins.mm);
 }
 
 export const TRUNCATE: SemanticsPart<'truncate-isize' | 'truncate-zap' | 'truncate-flush' | 'truncate-remove'> = {
@@ -149,7 +142,7 @@ export const TRUNCATE: SemanticsPart<'truncate-isize' | 'truncate-zap' | 'trunca
     source: 'kernel-paths §15 step 2; kernel-rules R23',
     mover: 'N',
     enabled: (cx, s, t, ins) => !flushNeeded(cx, s, t) || ipiOk(cx, s, t, ins.mm),
-    waitsFor: flushWait,
+    waitsFor: (cx, s, t, ins) => ipiWaitMm(cx, s, t, ins.mm),
     run: flush,
     footprint: fp(['vma:any', 'irq:any', 'thread-control:any', 'page-refs:any'], ['tlb:any', 'page-refs:any']),
   },
