@@ -12,7 +12,7 @@ import { frameFlags, gatherFlush, gatherPush, putRef } from '../frames';
 import type { InstrOf } from '../instr';
 import * as L from '../layout';
 import { ptlAvailable, ptlDrop, ptlHolder, ptlTake } from '../locks/ptl';
-import { L_FLAGS, LF_CLEARED, type State } from '../machine';
+import { L_FLAGS, LF_CLEARED, LF_PENDING, type State } from '../machine';
 import { fp, type Next, type SemanticsPart, type WaitInfo } from '../micro-sem';
 import { flushPages, ipiOk, ipiWaitMm } from '../tlb';
 import { vmaFlagsAnyState } from '../vmas';
@@ -63,6 +63,11 @@ function zap(cx: ExecContext, s: State, t: number, ins: InstrOf<'truncate-zap'>)
   const pages = walkPages(cx, s, ins);
   if (pages.length === 0) return ins.next; // no VMA maps the file there: the walk skips it
   const force = zapForce(cx, s, ins);
+  // tlb_gather_mmu(): inc_tlb_flush_pending(vma->vm_mm) until tlb_finish_mmu()
+  if ((s[m.loc(t, L_FLAGS)]! & LF_PENDING) === 0) {
+    s[m.mm(mm, L.M_PENDING)]!++;
+    s[m.loc(t, L_FLAGS)]! |= LF_PENDING;
+  }
   ptlTake(cx, s, t, mm, ins.region);
   let cleared = false;
   for (const p of pages) {
@@ -96,7 +101,8 @@ function flush(cx: ExecContext, s: State, t: number, ins: InstrOf<'truncate-flus
     flushPages(cx, s, ins.mm, (q) => cx.L.pageRegion[q] === ins.region && ins.op.frames.includes(row[q]!));
   }
   gatherFlush(cx, s, t);
-  s[cx.m.loc(t, L_FLAGS)]! &= ~LF_CLEARED;
+  if (s[cx.m.loc(t, L_FLAGS)]! & LF_PENDING) s[cx.m.mm(ins.mm, L.M_PENDING)]!--; // dec_tlb_flush_pending()
+  s[cx.m.loc(t, L_FLAGS)]! &= ~(LF_CLEARED | LF_PENDING);
   return ins.next;
 }
 
@@ -128,23 +134,23 @@ export const TRUNCATE: SemanticsPart<'truncate-isize' | 'truncate-zap' | 'trunca
   },
   'truncate-zap': {
     kernel: 'unmap_mapping_range(): i_mmap_lock_read(); zap_page_range_single(): tlb_gather_mmu(); zap_pte_range() under the PTL ([force_flush] flush); i_mmap_unlock_read()',
-    doc: "the rmap walk reaches this page table of an mm whose file VMA maps the pages: under its PTL, clear each PTE there (a private COW copy too), gather its reference until the flush; a dirty page-cache PTE forces the flush of those addresses before the PTL is dropped. No mmap_lock (R24)",
+    doc: "the rmap walk reaches this page table of an mm whose file VMA maps the pages: raise that mm's tlb_flush_pending (tlb_gather_mmu) and, under its PTL, clear each PTE there (a private COW copy too), gather its reference until the flush; a dirty page-cache PTE forces the flush of those addresses before the PTL is dropped. No mmap_lock (R24)",
     source: 'kernel-paths §15 step 2; kernel-rules R24',
     mover: 'N',
     enabled: zapEnabled,
     waitsFor: zapWait,
     run: zap,
-    footprint: fp(['pte:any', 'vma:any', 'ptl:any', 'page-refs:any', 'tlb:any', 'irq:any', 'thread-control:any'], ['pte:any', 'tlb:any', 'ptl:any']),
+    footprint: fp(['pte:any', 'vma:any', 'ptl:any', 'page-refs:any', 'tlb:any', 'irq:any', 'thread-control:any', 'flush-pending:any'], ['pte:any', 'tlb:any', 'ptl:any', 'flush-pending:any']),
   },
   'truncate-flush': {
     kernel: 'zap_page_range_single(): tlb_finish_mmu(): flush_tlb_range(); tlb_batch_pages_flush()',
-    doc: "flush the zapped addresses on that mm's CPUs (only those addresses), then drop the gathered references",
+    doc: "flush the zapped addresses on that mm's CPUs (only those addresses), drop the gathered references, lower tlb_flush_pending",
     source: 'kernel-paths §15 step 2; kernel-rules R23',
     mover: 'N',
     enabled: (cx, s, t, ins) => !flushNeeded(cx, s, t) || ipiOk(cx, s, t, ins.mm),
     waitsFor: (cx, s, t, ins) => ipiWaitMm(cx, s, t, ins.mm),
     run: flush,
-    footprint: fp(['vma:any', 'irq:any', 'thread-control:any', 'page-refs:any'], ['tlb:any', 'page-refs:any']),
+    footprint: fp(['vma:any', 'irq:any', 'thread-control:any', 'page-refs:any', 'flush-pending:any'], ['tlb:any', 'page-refs:any', 'flush-pending:any']),
   },
   'truncate-remove': {
     kernel: 'truncate_inode_pages_range(): folio_lock(); truncate_inode_folio(): filemap_remove_folio(); folio_unlock(); folio_batch_release()',
