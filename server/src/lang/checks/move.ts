@@ -10,6 +10,7 @@ import { diagnostic } from './codes';
 import type { CheckContext } from './context';
 import { ModelLookup } from './lookup';
 import type { ModelVma } from './model';
+import type { Span } from '../span';
 
 /** The VMAs mm `i` starts with: its own, or for a forked mm its parent's. */
 function startVmas(cx: CheckContext, i: number, depth = 0): readonly ModelVma[] {
@@ -20,8 +21,8 @@ function startVmas(cx: CheckContext, i: number, depth = 0): readonly ModelVma[] 
 }
 
 export function checkMoves(cx: CheckContext): void {
-  // destinations already claimed by an mremap, per mm
-  const claimed = new Map<number, { start: number; end: number }[]>();
+  // the destinations of each mm's mremaps, checked against each other once sorted (O(n log n))
+  const claimed = new Map<number, { start: number; end: number; span: Span }[]>();
   for (const t of cx.model.threads) {
     for (const s of t.steps) {
       if (s.op.name === 'truncate') {
@@ -53,14 +54,24 @@ export function checkMoves(cx: CheckContext): void {
         continue;
       }
       const busy = ModelLookup.overlapping(startVmas(cx, t.mm), dest, end)[0];
-      const other = (claimed.get(t.mm) ?? []).find((c) => c.start < end && dest < c.end);
       if (busy) {
         cx.out.push(diagnostic('overlap', span, `mremap's destination ${hex(dest)}..${hex(end)} is not free: the VMA ${hex(busy.start)}..${hex(busy.end)} (line ${busy.span.line}) is mapped there; vmscen moves only into free space`));
-      } else if (other) {
-        cx.out.push(diagnostic('overlap', span, `mremap's destination ${hex(dest)}..${hex(end)} overlaps another mremap's destination ${hex(other.start)}..${hex(other.end)} in the same mm`));
-      } else {
-        claimed.set(t.mm, [...(claimed.get(t.mm) ?? []), { start: dest, end }]);
+        continue;
       }
+      const list = claimed.get(t.mm) ?? [];
+      list.push({ start: dest, end, span });
+      claimed.set(t.mm, list);
+    }
+  }
+  for (const list of claimed.values()) {
+    // in source order within equal starts, so the later step is the one reported
+    const sorted = list.map((c, i) => ({ ...c, i })).sort((a, b) => a.start - b.start || a.i - b.i);
+    let widest: (typeof sorted)[number] | undefined;
+    for (const c of sorted) {
+      if (widest && widest.end > c.start) {
+        cx.out.push(diagnostic('overlap', c.span, `mremap's destination ${hex(c.start)}..${hex(c.end)} overlaps another mremap's destination ${hex(widest.start)}..${hex(widest.end)} in the same mm`));
+      }
+      if (!widest || c.end > widest.end) widest = c;
     }
   }
 }
