@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkFile } from '../../server/src/analysis/check-file';
 import { completeAt } from '../../server/src/analysis/completion';
+import { collectOccurrences } from '../../server/src/analysis/symbols';
 import { findingCodes as codes, microSteps, scenario } from '../helpers';
 
 const DESIGNS = ['classic', 'pervma', 'spf', 'range'] as const;
@@ -175,4 +176,10 @@ test('completion offers mremap and truncate, flush values, and frame names after
   assert.ok(labels(5, 5).includes('mremap') && labels(5, 5).includes('truncate'));
   assert.ok(labels(5, 14).includes('A'), labels(5, 14).join(' '));
   assert.deepEqual(labels(6, 25), ['flush=ptl', 'flush=dirty', 'flush=deferred']);
+});
+
+test('the frames truncate names are references to the frames (definition, references, rename)', () => {
+  const text = 'scenario s {\n  vma 0x1000..0x2000 rw file shared cache A\n  frame A = 1\n  thread t { truncate A }\n}\n';
+  const occ = collectOccurrences(checkFile(text)).filter((o) => o.kind === 'frame' && o.name === 'A');
+  assert.equal(occ.length, 3, JSON.stringify(occ));
 });

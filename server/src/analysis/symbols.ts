@@ -61,6 +61,8 @@ export function collectOccurrences(file: CheckedFile): Occurrence[] {
                 const o = st.args.find((a) => a.kind === 'option');
                 if (!w && op === 'kwrite' && o?.kind === 'option') add('ref', o.option.key, false, tscope);
               }
+              // truncate FRAME … (issue 10): its words are frame names
+              if (op === 'truncate') for (const a of st.args) if (a.kind === 'word') add('frame', a.name, false);
               const tk = TARGET_KIND[op];
               if (tk && st.target && !('value' in st.target)) {
                 if (tk === 'mm') add('mm', st.target, true);
