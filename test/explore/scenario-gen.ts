@@ -60,6 +60,14 @@ const STEPS = [
   'migrate 0x1000',
   'migrate 0x1000 pending=ignore',
   'migrate A',
+  // mremap and truncate (issue 10): a destination is made unique per thread and step below;
+  // 0x5000 is a shared file VMA backed by C, declared when a thread uses it
+  'mremap 0x1000 -> 0x400000',
+  'mremap 0x1000..0x3000 flush=deferred -> 0x400000',
+  'mremap 0x2000 flush=dirty -> 0x400000',
+  'store 0x5000 = 8',
+  'mremap 0x5000 flush=deferred -> 0x400000',
+  'truncate C',
 ];
 
 /** The steps that make the classic races, drawn more often. */
@@ -134,7 +142,12 @@ export function scenarioArbFor(design?: GenDesign): fc.Arbitrary<string> {
         // VMA locks exist only under pervma
         return r.design === 'pervma' ? noRange : noRange.replace(/lock vma 0x1000 read; unlock vma 0x1000/g, 'lock mmap read; unlock mmap');
       };
-      r.threads.forEach((steps, i) => lines.push(`  thread t${i} on cpu${i} { ${body(steps).replace(/-> c\b/, `-> c${i}`)} }`));
+      // issue 10: the file VMA of `truncate C` and 0x5000, only where a thread uses it
+      if (r.threads.some((steps) => steps.some((x) => x.includes('0x5000') || x.includes('truncate C')))) lines.push('  vma 0x5000..0x6000 rw file shared cache C', '  frame C = 3', '  map 0x5000 -> C rw');
+      // every mremap destination is its own (a free range 0x400000 + 0x10000 per thread and step)
+      let dest = 0;
+      const unique = (text: string, i: number): string => text.replace(/-> 0x400000/g, () => `-> 0x${(0x400000 + i * 0x40000 + dest++ * 0x10000).toString(16)}`);
+      r.threads.forEach((steps, i) => lines.push(`  thread t${i} on cpu${i} { ${unique(body(steps), i).replace(/-> c\b/, `-> c${i}`)} }`));
       lines.push('}');
       return lines.join('\n') + '\n';
     });

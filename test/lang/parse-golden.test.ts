@@ -196,7 +196,7 @@ test('the ok fixtures use every construct of the language', () => {
           for (const f of st.flags) seen.add(`op ${st.op.name} flag ${f}`);
           if (st.op.flags.length > 1 && st.flags.size === st.op.flags.length) seen.add(`op ${st.op.name} all flags`);
           for (const [k, o] of st.written) seen.add(`op ${st.op.name} ${k}=${o.value?.text}`);
-          if (st.target) seen.add(`op ${st.op.name} -> NAME`);
+          if (st.target || st.targetAddr !== undefined) seen.add(`op ${st.op.name} -> NAME`);
           else if (st.op.target) seen.add(`op ${st.op.name} without -> NAME`);
           for (const sl of st.slots) if (sl.kind === 'all') seen.add(`op ${st.op.name} all`);
           for (const a of st.node.args) seen.add(`op ${st.op.name} arg ${a.kind}`);
@@ -240,7 +240,7 @@ test('the ok fixtures use every construct of the language', () => {
     for (const f of op.flags) want.push(`op ${op.name} flag ${f.name}`);
     if (op.flags.length > 1) want.push(`op ${op.name} all flags`);
     for (const o of op.options) for (const v of o.values) want.push(`op ${op.name} ${o.key}=${v.value}`);
-    if (op.target) want.push(`op ${op.name} -> NAME`, `op ${op.name} without -> NAME`);
+    if (op.target) want.push(`op ${op.name} -> NAME`, ...(op.target.required ? [] : [`op ${op.name} without -> NAME`]));
     if (op.forms.some((f) => f.slots.some((s) => s.kind === 'range' || s.kind === 'range-or-all'))) want.push(`op ${op.name} arg range`, `op ${op.name} arg int`);
     if (op.forms.some((f) => f.slots.some((s) => s.kind === 'range-or-all'))) want.push(`op ${op.name} all`, `op ${op.name} flag local`);
   }

@@ -105,6 +105,8 @@ export function completeAt(file: CheckedFile, line: number, col: number): Comple
       if (slot?.kind === 'range-or-all') out.push({ label: 'all', kind: 'keyword' });
       // reclaim FRAME
       if (slot?.kind === 'addr-or-frame') out.push(...items(names('frame'), 'name'));
+      // truncate FRAME [FRAME …] (issue 10): frame names from the slot on
+      if (form.slots.some((x, i) => x.kind === 'frames' && i <= before.length - 1)) out.push(...items(names('frame'), 'name'));
     }
     out.push(...op.flags.filter((f) => !before.includes(f.name)).map((f) => ({ label: f.name, kind: 'keyword' as const, documentation: f.doc })));
     out.push(...op.options.filter((o) => !before.some((w) => w.startsWith(`${o.key}=`))).map((o) => ({ label: `${o.key}=`, kind: 'option' as const, detail: o.values.map((v) => v.value).join('|'), documentation: o.doc })));

@@ -71,6 +71,8 @@ export function collectOccurrences(file: CheckedFile): Occurrence[] {
                 const w = st.args.find((a) => a.kind === 'word');
                 if (w?.kind === 'word') add('frame', w.name, false);
               }
+              // truncate FRAME … (issue 10): its words are frame names
+              if (op === 'truncate') for (const a of st.args) if (a.kind === 'word') add('frame', a.name, false);
               const tk = TARGET_KIND[op];
               if (tk && st.target && !('value' in st.target)) {
                 if (tk === 'mm') add('mm', st.target, true);

@@ -17,10 +17,10 @@ export interface DraftBase {
   readonly ctx: Ctx;
   readonly page: number;
   readonly region: number;
+  /** The mm of page/region when not the thread's (the rmap walks of truncate, migrate); default -1. */
+  readonly mm?: number;
   readonly inheritMmap: boolean;
   readonly inheritPtl: boolean;
-  /** numa, migrate (issue 10): the mm an rmap-walk step works in; absent: the thread's. */
-  readonly mm?: number;
 }
 
 type DraftJumps<K extends MicroKind> = [keyof JumpsOf<K>] extends [never] ? { readonly jumps?: undefined } : { readonly jumps: { readonly [N in keyof JumpsOf<K>]: Target } };
@@ -86,9 +86,9 @@ export class Builder {
         ctx: d.ctx,
         page: d.page,
         region: d.region,
+        mm: d.mm ?? -1,
         inheritMmap: d.inheritMmap,
         inheritPtl: d.inheritPtl,
-        mm: d.mm ?? -1,
         write: d.write ?? FLAG_DEFAULTS.write,
         copyUnderPtl: d.copyUnderPtl ?? FLAG_DEFAULTS.copyUnderPtl,
         flushPending: d.flushPending ?? FLAG_DEFAULTS.flushPending,

@@ -1,4 +1,4 @@
-// Op expansion of `numa` and `migrate` (issue 10; kernel-paths §20, §21), called from
+// Op expansion of `numa` and `migrate` (issue 10; kernel-paths §18, §19), called from
 // expand.ts: the NUMA scan is change_protection()'s table walk between tlb_gather_mmu() and
 // tlb_finish_mmu(); migration is isolate, then the steps emitMigration() shares with the
 // hinting fault (expand-fault.ts).

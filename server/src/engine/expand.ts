@@ -7,6 +7,7 @@ import type { LockingDesign } from './designs/design';
 import { emitFault, emitStackGrowth, hasStack } from './expand-fault';
 import { emitReclaim } from './expand-reclaim';
 import { emitMigrateOp, emitNuma } from './expand-numa';
+import { emitMremap, emitTruncate } from './expand-move';
 import { hex } from './format';
 import { SEGV, type Ctx, type ThreadProgram } from './instr';
 import type { Layout } from './layout';
@@ -361,6 +362,13 @@ function expandStep(c: StepContext): void {
     // reclaim
     case 'reclaim':
       emitReclaim(b, L, op, base(), opEnd);
+      return;
+    // issue 10: mremap, truncate (expand-move.ts)
+    case 'mremap':
+      emitMremap(b, L, op, base(), opEnd, { opLock, vmaWrite, opUnlock });
+      return;
+    case 'truncate':
+      emitTruncate(b, L, op, base());
       return;
   }
 }

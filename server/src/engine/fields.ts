@@ -45,6 +45,9 @@ export const FR_ZERO = 64; // the shared zero page
 export const FR_INITSHARED = 128; // mapped by two modelled mms in the initial state
 export const FR_RECLAIM = 256; // locked and isolated by a reclaim (folio_trylock in shrink_folio_list)
 export const FR_ISOLATED = 512; // numa / migrate: isolated from the LRU and locked for migration
+// truncate (issue 10)
+export const FR_TRUNCATED = 1024; // i_size_write() past this page-cache page: a fault on it gets SIGBUS
+export const FR_INCACHE_GONE = 2048; // deleted from the page cache (its reference dropped)
 
 /** VMA slot state (field V_STATE). */
 export const VMA_FREE = 0;

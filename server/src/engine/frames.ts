@@ -10,6 +10,11 @@ export function frameFlags(cx: ExecContext, s: State, f: number): number {
   return s[cx.m.fr(f, L.F_FLAGS)]!;
 }
 
+/** Is page-cache frame f truncated (a `truncate` ran i_size_write() past it)? A fault on it gets SIGBUS. */
+export function frameTruncated(cx: ExecContext, s: State, f: number): boolean {
+  return f >= 0 && (frameFlags(cx, s, f) & L.FR_TRUNCATED) !== 0;
+}
+
 /** get_page() / try_grab_page(): a reference, and with `pin` a pin (FOLL_PIN). */
 export function getRef(cx: ExecContext, s: State, f: number, pin = false): void {
   if (f === cx.L.zeroFrame) return;

@@ -51,8 +51,8 @@ export const KIND_OPS = {
   'gupf-recheck': ['gup'],
   'gupf-end': ['gup'],
   // the locks ops take
-  'mmap-lock': ['mprotect', 'wrprotect', 'unprotect', 'munmap', 'madvise', 'fork', 'numa'],
-  'vma-write-lock': ['mprotect', 'wrprotect', 'munmap', 'fork'],
+  'mmap-lock': ['mprotect', 'wrprotect', 'unprotect', 'munmap', 'madvise', 'fork', 'numa', 'mremap'],
+  'vma-write-lock': ['mprotect', 'wrprotect', 'munmap', 'fork', 'mremap'],
   'mmap-downgrade': ['munmap'],
   // change_protection: mprotect, userfaultfd write-protect
   'mprotect-fixup': ['mprotect'],
@@ -113,6 +113,18 @@ export const KIND_OPS = {
   'migrate-copy': ['migrate', 'load', 'store', 'fault', 'cow', 'gup'],
   'migrate-remap': ['migrate', 'load', 'store', 'fault', 'cow', 'gup'],
   'migrate-end': ['migrate', 'load', 'store', 'fault', 'cow', 'gup'],
+  // mremap: move_vma() / move_page_tables() / move_ptes() (issue 10)
+  'mremap-copy-vma': ['mremap'],
+  'mremap-lock-ptl': ['mremap'],
+  'move-ptes': ['mremap'],
+  'mremap-flush': ['mremap'],
+  'mremap-unmap-old': ['mremap'],
+  'mremap-end': ['mremap'],
+  // truncate: truncate_pagecache() (issue 10)
+  'truncate-isize': ['truncate'],
+  'truncate-zap': ['truncate'],
+  'truncate-flush': ['truncate'],
+  'truncate-remove': ['truncate'],
 } as const satisfies Record<string, readonly OpName[]>;
 
 export type MicroKind = keyof typeof KIND_OPS;
@@ -237,6 +249,21 @@ interface Operands {
   'migrate-copy': { jumps: J<never> };
   'migrate-remap': { jumps: J<never> };
   'migrate-end': { jumps: J<never> };
+  // mremap (issue 10)
+  /** `fail`: the source is not inside one live VMA (-EFAULT). */
+  'mremap-copy-vma': { jumps: J<'fail'> };
+  'mremap-lock-ptl': { jumps: J<never> };
+  /** `region`: the old page table; the new ones are those whose PTLs the thread took for it. */
+  'move-ptes': { jumps: J<never> };
+  'mremap-flush': { jumps: J<never> };
+  'mremap-unmap-old': { jumps: J<never> };
+  /** `efault`: the -EFAULT exit (nothing moved). */
+  'mremap-end': { readonly efault: boolean; jumps: J<never> };
+  // truncate (issue 10): `mm` and `region` name the page table of another mm the rmap walk reaches
+  'truncate-isize': { jumps: J<never> };
+  'truncate-zap': { jumps: J<never> };
+  'truncate-flush': { jumps: J<never> };
+  'truncate-remove': { jumps: J<never> };
 }
 
 /** Fails to compile when a kind has no operands entry or an entry names no kind. */
@@ -257,11 +284,12 @@ export interface InstrCommon<K extends MicroKind> {
   readonly page: number;
   /** Region (page table) index, or -1. */
   readonly region: number;
+  /** The mm of `page`/`region` when it is not the thread's (the rmap walks of truncate and
+   * migrate: truncate-zap, migrate-ptl, migrate-unmap, migrate-remap), else -1. */
+  readonly mm: number;
   /** This op runs under a lock the thread already held: it neither takes nor releases it. */
   readonly inheritMmap: boolean;
   readonly inheritPtl: boolean;
-  /** The mm an rmap walk step (migrate-unmap, migrate-remap) works in, or -1: the thread's. */
-  readonly mm: number;
   /** Where control goes next: an index, END or SEGV. */
   readonly next: number;
   /** Short human description for traces, e.g. "lock ptl 0x1000". */

@@ -119,6 +119,8 @@ function stepPages(s: StepSpec): number[] {
 
 function stepBounds(s: StepSpec): number[] {
   switch (s.op) {
+    case 'mremap':
+      return [s.start, s.end, s.dest, s.dest + (s.end - s.start)];
     case 'mprotect':
     case 'munmap':
     case 'wrprotect':
@@ -145,6 +147,9 @@ export function buildLayout(spec: ScenarioSpec): Layout {
     }
   };
   for (const c of spec.checks) visitCond(c.cond);
+  // mremap: a tracked page of the source is tracked at the destination too (in step order)
+  for (const th of spec.threads)
+    for (const s of th.steps) if (s.op === 'mremap') for (const a of [...pageSet]) if (a >= s.start && a < s.end) pageSet.add(a - s.start + s.dest);
   const pages = [...pageSet].sort((a, b) => a - b);
   const regionSet = new Set(pages.map((p) => Math.floor(p / PT_SPAN)));
   const regions = [...regionSet].sort((a, b) => a - b);
@@ -162,6 +167,8 @@ export function buildLayout(spec: ScenarioSpec): Layout {
   // two per splitting op.
   let splits = 0;
   for (const th of spec.threads) for (const s of th.steps) if (s.op === 'mprotect' || s.op === 'munmap') splits += 2;
+  // mremap: the new VMA, and two more if unmapping the source splits its VMA
+  for (const th of spec.threads) for (const s of th.steps) if (s.op === 'mremap') splits += 3;
   const maxInitial = Math.max(1, ...spec.mms.map((m) => m.vmas.length));
   const nVma = maxInitial + splits;
 
@@ -197,6 +204,7 @@ export function buildLayout(spec: ScenarioSpec): Layout {
   // Page-cache frames per (mm, page): from the file VMAs of each mm; a forked mm inherits
   // its parent's.
   const cacheFrame: number[][] = spec.mms.map(() => new Array<number>(nPage).fill(-1));
+  const pageIndexOf = new Map(pages.map((a, i) => [a, i]));
   spec.mms.forEach((mm, mi) => {
     for (const v of mm.vmas) {
       if (!v.file) continue;
@@ -205,6 +213,17 @@ export function buildLayout(spec: ScenarioSpec): Layout {
           const f = v.cache[(p - v.start) / PAGE_SIZE];
           if (f !== undefined) cacheFrame[mi]![pi] = f;
         }
+      });
+    }
+  });
+  // mremap moves a file VMA: its destination pages are backed by the source pages' cache frames
+  spec.threads.forEach((th) => {
+    for (const s of th.steps) {
+      if (s.op !== 'mremap') continue;
+      pages.forEach((p, pi) => {
+        if (p < s.start || p >= s.end) return;
+        const di = pageIndexOf.get(p - s.start + s.dest);
+        if (di !== undefined && cacheFrame[th.mm]![pi]! >= 0) cacheFrame[th.mm]![di] = cacheFrame[th.mm]![pi]!;
       });
     }
   });
@@ -220,6 +239,8 @@ export function buildLayout(spec: ScenarioSpec): Layout {
   const nGather = Math.max(
     1,
     ...spec.threads.flatMap((t) => t.steps.map((s) => (s.op === 'munmap' || s.op === 'madvise' ? pages.filter((p) => p >= s.start && p < s.end).length : 0))),
+    // truncate zaps, table by table, every page of every mm its frames back
+    ...spec.threads.flatMap((t) => t.steps.map((s) => (s.op === 'truncate' ? cacheFrame.reduce((n, row) => n + row.filter((f) => s.frames.includes(f)).length, 0) : 0))),
   );
   const traits = DESIGN_TRAITS[spec.design];
   // spf and pervma faults remember the VMA slot they locked or snapshotted (L_VMA).
@@ -237,6 +258,7 @@ export function buildLayout(spec: ScenarioSpec): Layout {
         if (s.op === 'lock' && s.lock === 'range') pointSet.add(s.start).add(s.end);
         if (s.op === 'unlock' && s.lock === 'range') pointSet.add(s.start).add(s.end);
         if (s.op === 'munmap') pointSet.add(Math.floor(s.start / PT_SPAN) * PT_SPAN).add(Math.ceil(s.end / PT_SPAN) * PT_SPAN);
+        if (s.op === 'mremap') pointSet.add(Math.floor(s.start / PT_SPAN) * PT_SPAN).add(Math.ceil(s.end / PT_SPAN) * PT_SPAN);
       }
   }
   const rangePoints = [...pointSet].sort((a, b) => a - b);

@@ -4,8 +4,8 @@
 // micro-steps.ts and names the kernel functions.
 import { DOWNGRADE_CHECK, STACK_OPTION } from './ops-stack';
 import { BATCHED_OPTION, RECLAIM_OP } from './ops-reclaim';
-
 import { NUMA_OPS } from './ops-numa';
+import { MOVE_OPS } from './ops-move';
 
 export interface OptionValueSpec {
   readonly value: string;
@@ -35,7 +35,9 @@ export type SlotSpec =
   // reclaim: a page address or a declared frame's name
   | { readonly kind: 'addr-or-frame' }
   // migrate FRAME (issue 10): a declared frame's name
-  | { readonly kind: 'frame' };
+  | { readonly kind: 'frame' }
+  /** One or more frame names to the end of the positional part (truncate's page-cache pages). */
+  | { readonly kind: 'frames' };
 
 export interface FormSpec {
   readonly slots: readonly SlotSpec[];
@@ -43,7 +45,8 @@ export interface FormSpec {
   readonly synopsis: string;
 }
 
-export type TargetKind = 'reg' | 'ref' | 'mm';
+/** What `-> X` names: a register, a reference, an mm, or (mremap) a page-aligned address. */
+export type TargetKind = 'reg' | 'ref' | 'mm' | 'addr';
 
 export interface OpSpec {
   readonly name: string;
@@ -396,6 +399,8 @@ export const OPS: readonly OpSpec[] = [
   RECLAIM_OP,
   // numa, migrate (issue 10)
   ...NUMA_OPS,
+  // mremap and truncate (issue 10): ops-move.ts
+  ...MOVE_OPS,
 ];
 
 export type OpName = (typeof OPS)[number]['name'];

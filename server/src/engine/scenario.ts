@@ -160,6 +160,10 @@ export type StepSpec = { readonly origin: number } & (
   | { readonly op: 'numa'; readonly start: number; readonly end: number; readonly migrate: boolean }
   /** `migrate ADDR` (addr) or `migrate FRAME` (frame, an index into `frames`). */
   | { readonly op: 'migrate'; readonly addr: number | undefined; readonly frame: number | undefined; readonly pending: 'check' | 'ignore' }
+  // mremap and truncate (issue 10)
+  | { readonly op: 'mremap'; readonly start: number; readonly end: number; readonly dest: number; readonly flush: 'ptl' | 'dirty' | 'deferred' }
+  /** The page-cache frames truncated, indices into `frames`. */
+  | { readonly op: 'truncate'; readonly frames: readonly number[] }
 );
 
 /** How stack growth locks (issue 10): `read` before 6.5, `write` since 8d7071af8907. */

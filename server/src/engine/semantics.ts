@@ -12,8 +12,10 @@ import { FORK } from './step/fork';
 import { GUP } from './step/gup';
 import { GUP_FAST } from './step/gup-fast';
 import { KERNEL_ACCESS } from './step/kernel-access';
+import { MREMAP } from './step/mremap';
 import { OP_LOCK } from './step/op-lock';
 import { SPECULATIVE_FAULT } from './step/speculative-fault';
+import { TRUNCATE } from './step/truncate';
 import { UNMAP } from './step/unmap';
 import { USER_ACCESS } from './step/user-access';
 import { VMA_LOCKED_FAULT } from './step/vma-locked-fault';
@@ -45,6 +47,9 @@ export const SEMANTICS_PARTS = {
   'step/reclaim.ts': RECLAIM,
   'step/numa.ts': NUMA,
   'step/migrate.ts': MIGRATE,
+  // issue 10: mremap, truncate
+  'step/mremap.ts': MREMAP,
+  'step/truncate.ts': TRUNCATE,
 } as const;
 
 export const SEMANTICS: SemanticsTable = {
@@ -66,6 +71,8 @@ export const SEMANTICS: SemanticsTable = {
   ...RECLAIM,
   ...NUMA,
   ...MIGRATE,
+  ...MREMAP,
+  ...TRUNCATE,
 };
 
 /** An entry with its instruction type erased: what the dispatcher calls through. */

@@ -56,7 +56,11 @@ export function ipiEnabled(cx: ExecContext, s: State, t: number): boolean {
 
 /** What a step blocked on its shootdown IPI waits for: the threads of its mm with IRQs off. */
 export function ipiWait(cx: ExecContext, s: State, t: number): WaitInfo {
-  const mm = cx.tMm[t]!;
+  return ipiWaitMm(cx, s, t, cx.tMm[t]!);
+}
+
+/** The same for a flush of another mm's CPUs (truncate's rmap walk). */
+export function ipiWaitMm(cx: ExecContext, s: State, t: number, mm: number): WaitInfo {
   const irq: number[] = [];
   for (let u = 0; u < cx.L.nThread; u++) if (u !== t && cx.tMm[u] === mm && s[cx.m.th(u, L.T_IRQ)] === 1) irq.push(u);
   return { thread: t, what: 'a TLB shootdown IPI that CPUs with IRQs off do not answer', holders: irq };

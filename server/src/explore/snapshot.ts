@@ -131,7 +131,7 @@ export function snapshot(exec: Exec, s: State): MachineSnapshot {
   for (let f = 0; f < Ly.nFrame; f++) {
     const fl = s[m.fr(f, L.F_FLAGS)]!;
     if (fl === 0 || f === Ly.zeroFrame) continue;
-    const names = [fl & L.FR_FREED ? 'FREED' : '', fl & L.FR_EXCL ? 'exclusive' : '', fl & L.FR_CACHE ? 'page cache' : '', fl & L.FR_RDONLY ? 'read-only file' : '', fl & L.FR_SHARED ? 'shared' : ''].filter(Boolean).join(', ');
+    const names = [fl & L.FR_FREED ? 'FREED' : '', fl & L.FR_EXCL ? 'exclusive' : '', fl & L.FR_CACHE ? 'page cache' : '', fl & L.FR_RDONLY ? 'read-only file' : '', fl & L.FR_SHARED ? 'shared' : '', fl & L.FR_TRUNCATED ? 'truncated' : '', fl & L.FR_INCACHE_GONE ? 'out of the page cache' : ''].filter(Boolean).join(', ');
     frameRows.push({ key: m.frameName(f), cells: [m.frameName(f), String(Ly.values[s[m.fr(f, L.F_VALUE)]!]), String(s[m.fr(f, L.F_REFS)]), String(s[m.fr(f, L.F_PINS)]), String(m.mapcount(s, f)), names] });
   }
   sections.push({ title: 'Frames', columns: ['frame', 'value', 'refcount', 'pins', 'mapcount', 'flags'], rows: frameRows });

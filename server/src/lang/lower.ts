@@ -192,6 +192,11 @@ function lowerStep(s: ShapedStep, origin: number, registers: readonly string[], 
       const frame = f?.kind === 'frame' ? m.frames.findIndex((x) => x.name === f.name.text) : -1;
       return { origin, op: 'migrate', addr: a?.kind === 'addr' ? a.addr : undefined, frame: frame >= 0 ? frame : undefined, pending: opt('pending') as 'check' | 'ignore' };
     }
+    // mremap and truncate (issue 10)
+    case 'mremap':
+      return { origin, op: 'mremap', ...range(), dest: s.targetAddr!, flush: opt('flush') as 'ptl' | 'dirty' | 'deferred' };
+    case 'truncate':
+      return { origin, op: 'truncate', frames: slot(s, 'frames').names.map((n) => m.frames.findIndex((f) => f.name === n.text)) };
   }
   throw new Error(`lowering: unknown op ${s.op.name}`);
 }

@@ -193,6 +193,11 @@ export function opRange(cx: ExecContext, s: State, mm: number, op: StepSpec): [n
     case 'madvise':
     case 'numa':
       return [op.start, op.end];
+    // mremap: the old range as munmap locks it (its VMA, neighbours, page-table spans) and the new range
+    case 'mremap': {
+      const [lo, hi] = opRange(cx, s, mm, { origin: op.origin, op: 'munmap', start: op.start, end: op.end, downgrade: false, downgradeCheck: false, batched: true });
+      return [Math.min(lo, op.dest), Math.max(hi, op.dest + (op.end - op.start))];
+    }
     default:
       return [0, L.RANGE_TOP];
   }

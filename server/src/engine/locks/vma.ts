@@ -14,6 +14,8 @@ export type VmaWriter = InstrOf<'vma-write-lock'>['op'];
 /** The VMAs an op write-locks (pervma) or brackets (spf): those of its range, fork's all. */
 export function vmaWriteTargets(cx: ExecContext, s: State, mm: number, op: VmaWriter): number[] {
   if (op.op === 'mprotect' || op.op === 'wrprotect' || op.op === 'munmap') return coveredVmas(cx, s, mm, op.start, op.end);
+  // mremap: the old VMA (move_vma(): vma_start_write(vma)); the new one inherits the mark (copy_vma)
+  if (op.op === 'mremap') return coveredVmas(cx, s, mm, op.start, op.end);
   return coveredVmas(cx, s, mm, 0, L.RANGE_TOP);
 }
 

@@ -239,7 +239,7 @@ export const CHANGE_PROTECTION: SemanticsPart<'mprotect-fixup' | 'wp-begin' | 'm
   'numa-begin': {
     kernel: 'task_numa_work(): vma_iter; change_prot_numa(): tlb_gather_mmu(): inc_tlb_flush_pending()',
     doc: 'find the VMAs of the range (none: nothing to scan); raise tlb_flush_pending for the deferred flush',
-    source: 'kernel-paths §20.1',
+    source: 'kernel-paths §18.1',
     mover: 'N',
     run: numaBegin,
     footprint: fp(['vma:range', 'flush-pending:mm'], ['flush-pending:mm']),

@@ -3,7 +3,7 @@
 // is filled under the PTL (do_anonymous_page, do_read_fault, do_cow_fault, do_shared_fault); a
 // present one goes to do_wp_page (wp-page.ts). A uffd-wp PTE sends the fault to userfaultfd.
 import type { ExecContext } from '../context';
-import { allocFrame, getRef, putRef } from '../frames';
+import { allocFrame, frameTruncated, getRef, putRef } from '../frames';
 import type { Instr, InstrOf } from '../instr';
 import * as L from '../layout';
 import { ptlDrop } from '../locks/ptl';
@@ -87,6 +87,17 @@ export function uffdWoken(cx: ExecContext, s: State, t: number, ins: Instr): boo
   return true;
 }
 
+/**
+ * A file page past i_size (a `truncate` ran its i_size_write()): filemap_fault() returns
+ * VM_FAULT_SIGBUS (`index >= max_idx`). The model asks where it looks up the VMA; a fault that
+ * passed that check first finds the page gone at its page-cache lookup or under the PTL (the
+ * folio lock re-check) and retries (kernel-paths §17).
+ */
+function truncatedFilePage(cx: ExecContext, s: State, mm: number, p: number, vmaFlags: number): boolean {
+  if ((vmaFlags & L.VF_FILE) === 0) return false;
+  return frameTruncated(cx, s, cx.L.cacheFrame[mm]![p]!);
+}
+
 function faultEnter(cx: ExecContext, s: State, t: number, ins: InstrOf<'fault-enter'>): Next {
   const mm = cx.tMm[t]!;
   const addr = cx.L.pages[ins.page]!;
@@ -94,7 +105,7 @@ function faultEnter(cx: ExecContext, s: State, t: number, ins: InstrOf<'fault-en
   const v = vmaFlagsAt(cx, s, mm, addr);
   // stack growth (issue 10): find_vma() found a VM_GROWSDOWN VMA above the address
   if (!v && ins.jumps.grow !== undefined && stackBelow(cx, s, mm, addr)) return ins.jumps.grow;
-  const bad = !v || (ins.write ? v.prot !== 2 : v.prot === 0);
+  const bad = !v || (ins.write ? v.prot !== 2 : v.prot === 0) || truncatedFilePage(cx, s, mm, ins.page, v.flags);
   if (bad) {
     if (!ins.inheritMmap) cx.design.releaseOpLock(cx, s, t);
     return ins.jumps.segv;
@@ -176,6 +187,7 @@ function pteRead(cx: ExecContext, s: State, t: number, ins: InstrOf<'pte-read'>)
     return ins.jumps.anon;
   }
   if (cf < 0) return ins.jumps.present;
+  if (frameTruncated(cx, s, cf)) return ins.jumps.present; // truncated since fault-enter: no page, the access retries
   getRef(cx, s, cf);
   s[lb + L_OLD] = cf + 1;
   if (!write) {
@@ -223,8 +235,9 @@ function fillPte(cx: ExecContext, s: State, t: number, ins: InstrOf<'fill-pte'>)
     // do_swap_page(): pte_same() under the PTL; an exclusive page is mapped writable in a writable VMA
     if (pte !== s[lb + L_ORIG]) putRef(cx, s, newF);
     else setPte(cx, s, t, mm, p, region, (newF + 1) | (vmaW ? L.PTE_W | L.PTE_DIRTY : 0), 'do_swap_page()');
-  } else if ((pte & (F | L.PTE_MIGRATION)) !== 0) {
-    // someone else filled it (or migration entries replaced it): discard
+  } else if ((pte & (F | L.PTE_MIGRATION)) !== 0 || (mode !== FILL_ZERO && mode !== FILL_NEW && frameTruncated(cx, s, cache))) {
+    // someone else filled it (or migration entries replaced it), or the page-cache page was
+    // truncated meanwhile (the folio lock re-check): discard (and retry)
     if (newF >= 0) putRef(cx, s, newF);
     if (cache >= 0) putRef(cx, s, cache);
   } else {
@@ -270,12 +283,12 @@ function uffdWait(cx: ExecContext, s: State, t: number, ins: InstrOf<'uffd-wait'
 export const FAULT: SemanticsPart<'fault-enter' | 'pte-read' | 'cow-file-copy' | 'fill-pte' | 'fault-exit' | 'uffd-wait'> = {
   'fault-enter': {
     kernel: 'do_user_addr_fault(): mmap_read_lock(); find_vma(); access_error()',
-    doc: 'take mmap_lock for read, find the VMA and check the access; no VMA or a forbidding VMA: SIGSEGV',
-    source: 'kernel-paths §1.0',
+    doc: 'take mmap_lock for read, find the VMA and check the access; no VMA or a forbidding VMA: SIGSEGV (a truncated file page: SIGBUS, shown the same)',
+    source: 'kernel-paths §1.0, §17',
     mover: 'R',
     run: faultEnter,
     // vma:mm: find_vma() of an address below a stack (issue 10)
-    footprint: fp(['mmap-lock:mm', 'range-lock:mm', 'vma:page', 'vma:mm', 'ptl:mm', 'irq:cpu'], ['mmap-lock:mm', 'range-lock:mm', 'thread-control:any', 'vma-lock:mm']),
+    footprint: fp(['mmap-lock:mm', 'range-lock:mm', 'vma:page', 'vma:mm', 'ptl:mm', 'irq:cpu', 'page-refs:any'], ['mmap-lock:mm', 'range-lock:mm', 'thread-control:any', 'vma-lock:mm']),
   },
   'pte-read': {
     kernel: 'handle_pte_fault(): orig_pte = *pte',

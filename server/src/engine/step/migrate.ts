@@ -1,6 +1,6 @@
 // Page migration (mm/migrate.c migrate_pages() -> migrate_pages_batch() -> migrate_folio_unmap()
 // / migrate_folio_move(); mm/rmap.c try_to_migrate_one(), remove_migration_pte(); kernel-paths
-// §21): no mmap_lock. The page is isolated and locked; an rmap walk replaces every PTE mapping
+// §19): no mmap_lock. The page is isolated and locked; an rmap walk replaces every PTE mapping
 // it with a migration entry under that table's PTL, flushing the TLB when pte_accessible()
 // (20841405940e: a prot-none PTE counts while a flush is pending); the contents are copied to
 // a new frame (the move fails, and the old mappings come back, when a reference other than the
@@ -224,7 +224,7 @@ export const MIGRATE: SemanticsPart<'migrate-isolate' | 'migrate-ptl' | 'migrate
   'migrate-isolate': {
     kernel: 'folio_isolate_lru(); folio_trylock()',
     doc: "take the frame named, or the page mapped at the address (the PTE read without a lock, as compaction's scanner finds it): an anonymous page not already isolated is isolated (a reference) and locked; otherwise the migration fails (-EBUSY) and the op ends",
-    source: 'kernel-paths §21 step 1',
+    source: 'kernel-paths §19 step 1',
     mover: 'N',
     run: migrateIsolate,
     footprint: fp(['pte:page', 'page-refs:any'], ['page-refs:any']),
@@ -232,7 +232,7 @@ export const MIGRATE: SemanticsPart<'migrate-isolate' | 'migrate-ptl' | 'migrate
   'migrate-ptl': {
     kernel: 'try_to_migrate() -> rmap_walk(); page_vma_mapped_walk(): pte_offset_map_lock()',
     doc: 'rmap walk, one page table of one mm: if the page is mapped there, take its PTL; otherwise go on to the next table',
-    source: 'kernel-paths §21 step 2',
+    source: 'kernel-paths §19 step 2',
     mover: 'R',
     enabled: (cx, s, t, ins) => {
       const f = oldFrame(cx, s, t);
@@ -245,7 +245,7 @@ export const MIGRATE: SemanticsPart<'migrate-isolate' | 'migrate-ptl' | 'migrate
   'migrate-unmap': {
     kernel: 'try_to_migrate_one(): ptep_clear_flush() [pte_accessible()]; set_pte_at(migration entry); folio_remove_rmap_pte(); folio_put(); page_vma_mapped_walk_done()',
     doc: "with the PTL held: replace each PTE of the page in this table with a migration entry (writable if the PTE was), flush the TLB for it if pte_accessible() (present, or prot-none while a flush is pending, unless pending=ignore), waiting for the shootdown IPI with the PTL held, drop the mapping's reference; drop the PTL",
-    source: 'kernel-paths §21 step 2; 20841405940e',
+    source: 'kernel-paths §19 step 2; 20841405940e',
     mover: 'N',
     enabled: (cx, s, t, ins) => {
       const f = oldFrame(cx, s, t);
@@ -259,7 +259,7 @@ export const MIGRATE: SemanticsPart<'migrate-isolate' | 'migrate-ptl' | 'migrate
   'migrate-copy': {
     kernel: 'move_to_new_folio() -> migrate_folio(): folio_migrate_mapping(); folio_mc_copy()',
     doc: 'if only the isolation reference remains, allocate the new page and copy the old one into it; otherwise the move fails (-EAGAIN) and the old page is mapped back',
-    source: 'kernel-paths §21 step 3',
+    source: 'kernel-paths §19 step 3',
     mover: 'N',
     run: migrateCopy,
     footprint: fp(['page-refs:any', 'frame:any', 'ptl:mm', 'irq:cpu'], ['page-refs:any', 'frame:any']),
@@ -267,7 +267,7 @@ export const MIGRATE: SemanticsPart<'migrate-isolate' | 'migrate-ptl' | 'migrate
   'migrate-remap': {
     kernel: 'remove_migration_ptes() -> remove_migration_pte(): set_pte_at(mk_pte(new)); folio_add_anon_rmap_pte()',
     doc: "rmap walk, one page table of one mm: under its PTL, replace each of this migration's entries with a PTE of the new page (the old one after a failed move), writable if the entry was, with a reference; drop the PTL",
-    source: 'kernel-paths §21 step 4',
+    source: 'kernel-paths §19 step 4',
     mover: 'N',
     enabled: (cx, s, t, ins) => walkEnabled(cx, s, t, ins.mm, ins.region, ownMatch(t)),
     waitsFor: (cx, s, t, ins) => walkWait(cx, s, t, ins.mm, ins.region),
@@ -277,7 +277,7 @@ export const MIGRATE: SemanticsPart<'migrate-isolate' | 'migrate-ptl' | 'migrate
   'migrate-end': {
     kernel: 'folio_unlock(dst); folio_put(dst); folio_unlock(src); migrate_folio_done(src)',
     doc: 'unlock both pages, drop the new page\'s own reference and the old page\'s isolation reference: after a move the old page is freed. A store that landed on the old page after the copy is lost',
-    source: 'kernel-paths §21 step 5',
+    source: 'kernel-paths §19 step 5',
     mover: 'N',
     run: migrateEnd,
     footprint: fp(['page-refs:any', 'tlb:any', 'fault-work:mm'], ['page-refs:any']),
@@ -285,7 +285,7 @@ export const MIGRATE: SemanticsPart<'migrate-isolate' | 'migrate-ptl' | 'migrate
   'migration-wait': {
     kernel: 'do_swap_page() -> migration_entry_wait() -> migration_entry_wait_on_locked()',
     doc: 'the PTE read is a migration entry: sleep (holding mmap_lock, or the VMA lock) until the migration replaces it, then return; the access retries',
-    source: 'kernel-paths §21.1',
+    source: 'kernel-paths §19.1',
     mover: 'N',
     enabled: (cx, s, t, ins) => s[cx.m.pte(cx.tMm[t]!, ins.page)] !== s[cx.m.loc(t, L_ORIG)],
     waitsFor: (cx, s, t) => {

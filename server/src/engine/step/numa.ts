@@ -1,4 +1,4 @@
-// NUMA hinting (kernel-paths §20): which PTEs the scan (task_numa_work() -> change_prot_numa()
+// NUMA hinting (kernel-paths §18): which PTEs the scan (task_numa_work() -> change_prot_numa()
 // -> change_protection(MM_CP_PROT_NUMA)) makes prot-none, and the hinting fault do_numa_page()
 // (mm/memory.c), which makes such a PTE present again or, for a misplaced page (`numa …
 // migrate=on`), isolates the page and migrates it (the `migrate` path, migrate.ts). The scan's
@@ -81,7 +81,7 @@ export const NUMA: SemanticsPart<'numa-page'> = {
   'numa-page': {
     kernel: 'do_numa_page(): pte_same(); numa_rebuild_single_mapping() / migrate_misplaced_folio_prepare(); pte_unmap_unlock()',
     doc: 'under the PTL: re-check the prot-none snapshot (changed: the access retries); a misplaced page (numa migrate=on) that can be isolated is isolated and locked, the PTL dropped and the page migrated; otherwise the PTE is made present again, writable if can_change_pte_writable() allows; drop the PTL',
-    source: 'kernel-paths §20.2',
+    source: 'kernel-paths §18.2',
     mover: 'N',
     run: numaPage,
     footprint: fp(['pte:page', 'vma:page', 'ptl:table', 'page-refs:any', 'tlb:mm-cpus', 'pte:any', 'mm:any'], ['pte:page', 'tlb:mm-cpus', 'page-refs:any', 'ptl:table']),

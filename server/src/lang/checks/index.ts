@@ -11,6 +11,7 @@ import { checkExpect } from './expectations';
 import { checkFrame } from './frames';
 import { ModelLookup } from './lookup';
 import type { CheckedScenario, ScenarioModel } from './model';
+import { checkMoves } from './move';
 import { checkLimit, checkSetting } from './settings';
 import { checkThreadMms, checkThreads } from './threads';
 import { checkTlb } from './tlbs';
@@ -47,6 +48,7 @@ export function checkScenario(ast: A.ScenarioNode, text: string): CheckedScenari
   checkThreads(cx, items.filter((d): d is A.ThreadDecl => d.kind === 'thread'));
   checkThreadMms(cx);
   checkUffdRanges(cx);
+  checkMoves(cx);
   for (const { decl } of mmDecls) if (decl.kind === 'tlb') checkTlb(cx, decl);
   for (const d of items) {
     if (d.kind === 'expect') checkExpect(cx, d);

@@ -16,7 +16,8 @@ export type SlotValue =
   | { readonly kind: 'all'; readonly span: Span }
   | { readonly kind: 'prot'; readonly prot: Prot; readonly span: Span }
   | { readonly kind: 'ref'; readonly name: A.Name }
-  | { readonly kind: 'frame'; readonly name: A.Name };
+  | { readonly kind: 'frame'; readonly name: A.Name }
+  | { readonly kind: 'frames'; readonly names: readonly A.Name[] };
 
 export interface ShapedStep {
   readonly op: OpSpec;
@@ -30,6 +31,8 @@ export interface ShapedStep {
   readonly written: ReadonlyMap<string, A.OptionNode>;
   readonly assign: number | undefined;
   readonly target: A.Name | undefined;
+  /** `-> ADDR` of an op whose target is an address (mremap), checked for alignment. */
+  readonly targetAddr?: number;
 }
 
 const OP_NAMES = OPS.map((o) => o.name);
@@ -73,6 +76,17 @@ export function shapeStep(node: A.StepNode, out: LangDiagnostic[]): ShapedStep |
     if (!arg) {
       missing(`'${op.name}' is missing ${slotName(slot)}: ${form.synopsis}`);
       break;
+    }
+    if (slot.kind === 'frames') {
+      // every remaining positional word is a frame name
+      const names: A.Name[] = [];
+      for (; i < positional.length; i++) {
+        const a = positional[i]!;
+        if (a.kind === 'word') names.push(a.name);
+        else out.push(diagnostic('shape', a.span, `expected a frame name here: ${form.synopsis}`));
+      }
+      slots.push({ kind: 'frames', names });
+      continue;
     }
     const v = readSlot(slot, arg, op, form, out);
     i++;
@@ -147,15 +161,19 @@ export function shapeStep(node: A.StepNode, out: LangDiagnostic[]): ShapedStep |
   }
 
   let target: A.Name | undefined;
+  let targetAddr: number | undefined;
   if (node.target) {
     if (!op.target) out.push(diagnostic('shape', node.target.span, `'${op.name}' takes no '-> NAME': ${form.synopsis}`));
-    else if ('value' in node.target) out.push(diagnostic('shape', node.target.span, `expected a name after '->', found the number ${node.target.text}`));
+    else if (op.target.kind === 'addr') {
+      if ('value' in node.target) targetAddr = checkAddress(node.target, out, 'destination address');
+      else out.push(diagnostic('shape', node.target.span, `expected an address after '->', found '${node.target.text}': ${form.synopsis}`));
+    } else if ('value' in node.target) out.push(diagnostic('shape', node.target.span, `expected a name after '->', found the number ${node.target.text}`));
     else target = node.target;
   } else if (op.target?.required) {
-    missing(`'${op.name}' needs '-> NAME' (${op.target.doc})`);
+    missing(`'${op.name}' needs '-> ${op.target.kind === 'addr' ? 'ADDR' : 'NAME'}' (${op.target.doc})`);
   }
   if (out.length > before || incomplete) return undefined;
-  return { op, node, form, slots, flags, options, written, assign, target };
+  return { op, node, form, slots, flags, options, written, assign, target, ...(targetAddr !== undefined ? { targetAddr } : {}) };
 }
 
 function chooseForm(op: OpSpec, positional: A.StepArg[], node: A.StepNode, out: LangDiagnostic[]): FormSpec | undefined {
@@ -201,6 +219,8 @@ function slotName(slot: SlotSpec): string {
     case 'addr-or-frame':
       return 'an address or a frame name';
     case 'frame':
+      return 'a frame name';
+    case 'frames':
       return 'a frame name';
   }
 }
@@ -248,6 +268,8 @@ function readSlot(slot: SlotSpec, arg: A.StepArg, op: OpSpec, form: FormSpec, ou
       if (arg.kind === 'word') return { kind: 'frame', name: arg.name };
       out.push(diagnostic('shape', arg.span, `expected a frame name here: ${form.synopsis}`));
       return undefined;
+    case 'frames':
+      return undefined; // read by shapeStep's slot loop
   }
 }
 
