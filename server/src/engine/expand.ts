@@ -8,6 +8,7 @@ import { emitFault, emitStackGrowth, hasStack } from './expand-fault';
 import { emitReclaim } from './expand-reclaim';
 import { emitMigrateOp, emitNuma } from './expand-numa';
 import { emitMremap, emitTruncate } from './expand-move';
+import { expandLockStep, pageOf, rangeText, regionOf, type Held } from './expand-explicit';
 import { hex } from './format';
 import { SEGV, type Ctx, type ThreadProgram } from './instr';
 import type { Layout } from './layout';
@@ -16,18 +17,6 @@ import { PT_SPAN, type LockMode, type ScenarioSpec, type StepSpec } from './scen
 
 export { END, SEGV, type Instr, type ThreadProgram } from './instr';
 export { hex } from './format';
-
-/** Locks a thread holds by explicit lock steps at a point of its program (static). */
-interface Held {
-  mmap: LockMode | undefined;
-  /** Explicit range locks held (`locking range`). */
-  range: number;
-  ptl: Set<number>; // regions
-}
-
-function rangeText(start: number, end: number): string {
-  return end - start === 0x1000 ? hex(start) : `${hex(start)}..${hex(end)}`;
-}
 
 /** The first tracked page of the range inside region r: how a table is named in traces. */
 function tableText(L: Layout, r: number, start: number, end: number): string {
@@ -95,14 +84,6 @@ function usedAfterPut(later: readonly StepSpec[], ref: number): boolean {
     if ((s.op === 'kread' || s.op === 'kwrite' || s.op === 'put') && s.ref === ref) return true;
   }
   return false;
-}
-
-function pageOf(L: Layout, addr: number): number {
-  return L.pageIndex.get(addr) ?? -1;
-}
-
-function regionOf(L: Layout, addr: number): number {
-  return L.regionIndex.get(Math.floor(addr / PT_SPAN)) ?? -1;
 }
 
 interface StepContext {
@@ -369,49 +350,6 @@ function expandStep(c: StepContext): void {
       return;
     case 'truncate':
       emitTruncate(b, L, op, base());
-      return;
-  }
-}
-
-/** Explicit `lock` / `unlock` steps; they also update what the thread holds for later ops. */
-function expandLockStep(c: StepContext, op: Extract<StepSpec, { op: 'lock' | 'unlock' }>, base: DraftBase): void {
-  const { b, L, design, held } = c;
-  const lock = op.op === 'lock';
-  switch (op.lock) {
-    case 'mmap':
-      if (op.op === 'lock') {
-        b.emit({ ...base, kind: 'lock-mmap', write: op.mode === 'write', text: `lock mmap ${op.mode}`, kernel: design.explicitMmapKernel(op.mode) });
-        if (!held.mmap) held.mmap = op.mode;
-      } else {
-        const kernel = design.explicitMmapUnlockKernel;
-        b.emit({ ...base, kind: 'unlock-mmap', text: 'unlock mmap', ...(kernel ? { kernel } : {}) });
-        held.mmap = undefined;
-      }
-      return;
-    case 'ptl': {
-      const r = regionOf(L, op.addr);
-      if (lock) {
-        b.emit({ ...base, kind: 'lock-ptl', region: r, text: `lock ptl ${hex(op.addr)}` });
-        held.ptl.add(r);
-      } else {
-        b.emit({ ...base, kind: 'unlock-ptl', region: r, text: `unlock ptl ${hex(op.addr)}` });
-        held.ptl.delete(r);
-      }
-      return;
-    }
-    case 'vma':
-      if (op.op === 'lock') b.emit({ ...base, kind: 'lock-vma', page: pageOf(L, op.addr), write: op.mode === 'write', text: `lock vma ${hex(op.addr)} ${op.mode}` });
-      else b.emit({ ...base, kind: 'unlock-vma', page: pageOf(L, op.addr), text: `unlock vma ${hex(op.addr)}` });
-      return;
-    case 'range':
-      if (!design.traits.explicitLocks.includes('range')) throw new Error('`lock range` / `unlock range` need `locking range`');
-      if (op.op === 'lock') {
-        b.emit({ ...base, kind: 'lock-range', write: op.mode === 'write', text: `lock range ${rangeText(op.start, op.end)} ${op.mode}` });
-        held.range++;
-      } else {
-        b.emit({ ...base, kind: 'unlock-range', text: `unlock range ${rangeText(op.start, op.end)}` });
-        held.range = Math.max(0, held.range - 1);
-      }
       return;
   }
 }
