@@ -65,6 +65,7 @@ const STEPS = [
   'mremap 0x1000 -> 0x400000',
   'mremap 0x1000..0x3000 flush=deferred -> 0x400000',
   'mremap 0x2000 flush=dirty -> 0x400000',
+  'mremap 0x1000 batched=ignore -> 0x400000',
   'store 0x5000 = 8',
   'mremap 0x5000 flush=deferred -> 0x400000',
   'truncate C',

@@ -59,10 +59,8 @@ export function emitMremap(b: Builder, L: Layout, o: MremapSpec, base: DraftBase
     const newAddr = c.first - o.start + o.dest;
     b.emit({ ...base, kind: 'mremap-lock-ptl', region: c.old, text: `${what}: lock old ptl ${hex(c.first)}`, kernel: 'move_ptes(): pte_offset_map_lock(old_pmd)' });
     if (c.neu !== c.old) b.emit({ ...base, kind: 'mremap-lock-ptl', region: c.neu, text: `${what}: lock new ptl ${hex(newAddr)}`, kernel: 'move_ptes(): spin_lock_nested(new_ptl, SINGLE_DEPTH_NESTING)' });
-    // flush_tlb_batched_pending(mm) goes here, under both PTLs, once reclaim's batched flush is
-    // modelled (3ea277194daa; the `batched=` option of the reclaim work)
     const flushText = o.flush === 'ptl' ? ', flush tlb' : o.flush === 'dirty' ? ', flush tlb if dirty' : '';
-    b.emit({ ...base, kind: 'move-ptes', region: c.old, text: `${what}: move ptes ${hex(c.first)} -> ${hex(newAddr)}${flushText}, unlock ptls`, kernel: MOVE_KERNEL[o.flush] });
+    b.emit({ ...base, kind: 'move-ptes', region: c.old, text: `${what}: move ptes ${hex(c.first)} -> ${hex(newAddr)}${flushText}, unlock ptls`, kernel: MOVE_KERNEL[o.flush].replace('move_ptes(): ', `move_ptes(): ${o.batched ? 'flush_tlb_batched_pending(mm); ' : ''}`) });
   }
   if (!underPtl || o.flush === 'dirty') b.emit({ ...base, kind: 'mremap-flush', text: `${what}: flush tlb ${rangeText(o.start, o.end)}${o.flush === 'dirty' ? ' if not flushed' : ''}` });
   b.emit({ ...base, kind: 'mremap-unmap-old', text: `${what}: unmap old vma` });

@@ -1,6 +1,7 @@
 // The catalogue entries of mremap and truncate (issue 10; historic race #4, CVE-2018-18281),
 // kept beside ops.ts, which lists them in OPS. Their expansion is in expand-move.ts.
 import type { OpSpec } from './ops';
+import { BATCHED_OPTION } from './ops-reclaim';
 
 export const MOVE_OPS: readonly OpSpec[] = [
   {
@@ -20,6 +21,7 @@ export const MOVE_OPS: readonly OpSpec[] = [
           { value: 'deferred', doc: 'always flush_tlb_range(old range) in move_page_tables() after move_ptes() dropped both PTLs (before 4.9): truncate or reclaim can zap the new PTE, flush only the new address and free the page while another CPU still writes through its TLB entry for the old one.' },
         ],
       },
+      BATCHED_OPTION,
     ],
     assign: 'none',
     target: { kind: 'addr', required: true, doc: 'the page-aligned address the range moves to (MREMAP_FIXED); nothing may be mapped there' },

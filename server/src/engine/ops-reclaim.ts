@@ -1,5 +1,6 @@
 // The catalogue entries of reclaim (ops.ts lists them): the `reclaim` op and the `batched=`
-// option of the PTE walkers that call flush_tlb_batched_pending() (mprotect, munmap, madvise).
+// option of the PTE walkers that call flush_tlb_batched_pending() (mprotect, munmap, madvise,
+// mremap).
 import type { OptionSpec, OpSpec } from './ops';
 
 // reclaim: flush_tlb_batched_pending() in the PTE walkers (3ea277194daa)

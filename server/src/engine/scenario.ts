@@ -161,7 +161,7 @@ export type StepSpec = { readonly origin: number } & (
   /** `migrate ADDR` (addr) or `migrate FRAME` (frame, an index into `frames`). */
   | { readonly op: 'migrate'; readonly addr: number | undefined; readonly frame: number | undefined; readonly pending: 'check' | 'ignore' }
   // mremap and truncate (issue 10)
-  | { readonly op: 'mremap'; readonly start: number; readonly end: number; readonly dest: number; readonly flush: 'ptl' | 'dirty' | 'deferred' }
+  | { readonly op: 'mremap'; readonly start: number; readonly end: number; readonly dest: number; readonly flush: 'ptl' | 'dirty' | 'deferred'; readonly batched: boolean }
   /** The page-cache frames truncated, indices into `frames`. */
   | { readonly op: 'truncate'; readonly frames: readonly number[] }
 );

@@ -194,7 +194,7 @@ function lowerStep(s: ShapedStep, origin: number, registers: readonly string[], 
     }
     // mremap and truncate (issue 10)
     case 'mremap':
-      return { origin, op: 'mremap', ...range(), dest: s.targetAddr!, flush: opt('flush') as 'ptl' | 'dirty' | 'deferred' };
+      return { origin, op: 'mremap', ...range(), dest: s.targetAddr!, flush: opt('flush') as 'ptl' | 'dirty' | 'deferred', batched: opt('batched') === 'check' };
     case 'truncate':
       return { origin, op: 'truncate', frames: slot(s, 'frames').names.map((n) => m.frames.findIndex((f) => f.name === n.text)) };
   }

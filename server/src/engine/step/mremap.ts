@@ -12,7 +12,7 @@ import { ptlDrop, ptlTake } from '../locks/ptl';
 import { L_FLAGS, LF_CHANGED, type State } from '../machine';
 import { fp, type Next, type SemanticsPart } from '../micro-sem';
 import { checkWalk } from '../rules/lock-rules';
-import { flushPages, flushRange, ipiEnabled, ipiWait } from '../tlb';
+import { batchedPendingNeeded, flushBatchedPending, flushPages, flushRange, ipiEnabled, ipiWait } from '../tlb';
 import { coveredVmas, splitRange } from '../vmas';
 import { setPte } from './fault';
 import { ptlFree, ptlWait } from './op-lock';
@@ -95,11 +95,14 @@ function movePtes(cx: ExecContext, s: State, t: number, ins: InstrOf<'move-ptes'
   const pages = chunkPages(cx, s, t, ins);
   checkWalk(cx, s, t, 'move_ptes()', (q) => pages.includes(q));
   const force = forceFlush(cx, s, t, ins);
-  // flush_tlb_batched_pending(mm) would go here (3ea277194daa): after both PTLs, before the moves
+  // flush_tlb_batched_pending(mm) (3ea277194daa): after both PTLs, before the moves
+  flushBatchedPending(cx, s, t, o.batched);
   let moved = false;
   for (const q of pages) {
     const pte = s[m.pte(mm, q)]!;
-    if ((pte & F) === 0) continue;
+    // every non-none PTE moves: present ones, and swap and migration entries (move_ptes():
+    // `if (pte_none(ptep_get(old_pte))) continue;`)
+    if (pte === 0) continue;
     const d = destPage(cx, o, q);
     // ptep_get_and_clear(old); set_pte_at(new, move_pte(pte))
     setPte(cx, s, t, mm, q, ins.region, 0, 'move_ptes()');
@@ -166,14 +169,14 @@ export const MREMAP: SemanticsPart<'mremap-copy-vma' | 'mremap-lock-ptl' | 'move
     footprint: fp(['ptl:table', 'ptl:mm', 'mmap-lock:mm', 'range-lock:mm'], ['ptl:mm']),
   },
   'move-ptes': {
-    kernel: 'move_ptes(): ptep_get_and_clear(old); set_pte_at(new); [force_flush] flush_tlb_range(old); spin_unlock(new_ptl); pte_unmap_unlock(old_ptl)',
-    doc: 'with both PTLs held: each present PTE of the chunk moves (old -> none, new <- pte, with its reference); flush=ptl flushes the old addresses here if a present PTE moved, flush=dirty only if a dirty one did (else need_flush); then drop both PTLs',
+    kernel: 'move_ptes(): flush_tlb_batched_pending(mm); ptep_get_and_clear(old); set_pte_at(new); [force_flush] flush_tlb_range(old); spin_unlock(new_ptl); pte_unmap_unlock(old_ptl)',
+    doc: 'with both PTLs held: batched=check flushes the mm first if reclaim batched a flush for it (3ea277194daa); each non-none PTE of the chunk moves (old -> none, new <- pte, with its reference; swap and migration entries too); flush=ptl flushes the old addresses here if a present PTE moved, flush=dirty only if a dirty one did (else need_flush); then drop both PTLs',
     source: 'kernel-paths §16 step 3 (eb66ae030829, 5d1904204c99)',
     mover: 'N',
-    enabled: (cx, s, t, ins) => !forceFlush(cx, s, t, ins) || ipiEnabled(cx, s, t),
+    enabled: (cx, s, t, ins) => (!forceFlush(cx, s, t, ins) && !batchedPendingNeeded(cx, s, t, ins.op.batched)) || ipiEnabled(cx, s, t),
     waitsFor: ipiWait,
     run: movePtes,
-    footprint: fp(['pte:mm', 'ptl:mm', 'tlb:mm-cpus', 'irq:mm-cpus', 'thread-control:mm', 'mmap-lock:mm', 'range-lock:mm', 'vma-lock:mm', 'vma:mm'], ['pte:mm', 'tlb:mm-cpus', 'ptl:mm']),
+    footprint: fp(['pte:mm', 'ptl:mm', 'tlb:mm-cpus', 'irq:mm-cpus', 'thread-control:mm', 'mmap-lock:mm', 'range-lock:mm', 'vma-lock:mm', 'vma:mm', 'flush-batched:mm'], ['pte:mm', 'tlb:mm-cpus', 'ptl:mm', 'flush-batched:mm']),
   },
   'mremap-flush': {
     kernel: 'move_page_tables(): if (need_flush) flush_tlb_range(vma, old_end - len, old_addr)',
