@@ -111,24 +111,24 @@ export class TestExplorer implements vscode.Disposable {
     const file = this.fileItem(uri);
     const text = await this.textOf(uri);
     const r = await this.client.sendRequest(TestItemsRequest, { uri: uri.toString(), ...(text !== undefined ? { text } : {}) }, token);
+    // the items already there are updated, not replaced, so a run in progress keeps them
     const children = fileTree(uri.toString(), r.scenarios).map((s) => {
-      const sc = this.controller.createTestItem(s.id, s.scenario.name, uri);
-      sc.range = toRange(s.scenario.range);
-      this.targets.set(sc, { uri: uri.toString(), scenario: s.scenario.name });
-      sc.children.replace(
-        s.expectations.map((e) => {
-          const ex = this.controller.createTestItem(e.id, e.text, uri);
-          ex.range = toRange(e.range);
-          this.targets.set(ex, { uri: uri.toString(), scenario: s.scenario.name });
-          return ex;
-        }),
-      );
+      const sc = this.item(file, s.id, s.scenario.name, uri, s.scenario.range, s.scenario.name);
+      sc.children.replace(s.expectations.map((e) => this.item(sc, e.id, e.text, uri, e.range, s.scenario.name)));
       return sc;
     });
     file.children.replace(children);
     file.canResolveChildren = false;
     file.error = r.errors ? `${r.errors} error${r.errors === 1 ? '' : 's'}: scenarios with errors are not explored` : undefined;
     return file;
+  }
+
+  /** The child `id` of `parent`: the one there, or a new one. */
+  private item(parent: vscode.TestItem, id: string, label: string, uri: vscode.Uri, range: LspRange, scenario: string): vscode.TestItem {
+    const item = parent.children.get(id) ?? this.controller.createTestItem(id, label, uri);
+    item.range = toRange(range);
+    this.targets.set(item, { uri: uri.toString(), scenario });
+    return item;
   }
 
   private runHandler(request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<void> | void {

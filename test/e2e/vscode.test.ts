@@ -20,6 +20,8 @@ const available = fs.existsSync(CODE_SERVER) && fs.existsSync(CHROMIUM);
 const required = process.env.VMSCEN_E2E === '1';
 const skip = !available && !required ? 'code-server or chromium is not installed (scripts/e2e/install-code-server.sh, apt-get install chromium)' : false;
 
+const GALLERY = fs.readdirSync('examples').filter((f) => f.endsWith('.vmscen'));
+
 let server: ChildProcess | undefined;
 let browser: Browser | undefined;
 let page: Page;
@@ -44,6 +46,7 @@ async function shot(name: string): Promise<void> {
 
 /** Open a workspace file by clicking it in the Explorer (quick open's file search may still be indexing). */
 async function openFile(name: string): Promise<void> {
+  if (!(await page.locator('.explorer-folders-view').isVisible())) await page.locator('.activitybar .action-item a[aria-label^="Explorer"]').first().click();
   const row = page.locator('.explorer-folders-view .monaco-list-row').filter({ hasText: name }).first();
   await row.waitFor({ timeout: 30_000 });
   await row.click();
@@ -62,6 +65,9 @@ before(async () => {
   fs.copyFileSync('examples/uffd-wp.vmscen', path.join(workspace, 'uffd-wp.vmscen'));
   fs.copyFileSync('test/data/cli/unexpected-race.vmscen', path.join(workspace, 'unexpected-race.vmscen'));
   fs.copyFileSync('examples/fork-pervma-6.4.vmscen', path.join(workspace, 'fork-pervma-6.4.vmscen'));
+  // the gallery, for the Test Explorer
+  fs.mkdirSync(path.join(workspace, 'gallery'));
+  for (const f of GALLERY) fs.copyFileSync(path.join('examples', f), path.join(workspace, 'gallery', f));
   fs.writeFileSync(path.join(workspace, '.vscode/settings.json'), JSON.stringify({ 'vmscen.debounceMs': 100, 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'editor.codeLens': true, 'workbench.tips.enabled': false }));
   const port = await freePort();
   fs.writeFileSync(path.join(run, 'config.yaml'), `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
@@ -99,6 +105,7 @@ after(async () => {
     }
   }
   if (run) fs.rmSync(run, { recursive: true, force: true });
+  fs.mkdirSync(OUT, { recursive: true });
   if (Object.keys(timings).length) fs.writeFileSync(path.join(OUT, 'timings.json'), JSON.stringify(timings, null, 2));
 });
 
@@ -159,6 +166,88 @@ test('"Compare designs" shows each scenario under the four designs, and a findin
   await frame.locator('tr.step').first().waitFor({ timeout: 60_000 });
   assert.match(await frame.locator('header').innerText(), /pervma/);
   await shot('5-compare-designs-trace');
+});
+
+/** Run a command from the command palette. */
+async function command(title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 10_000 });
+  await input.fill(`>${title}`);
+  const item = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: title }).first();
+  await item.waitFor({ timeout: 10_000 }).catch(async (e: Error) => {
+    await shot(`palette-${title.replace(/\W+/g, '-')}-fail`);
+    throw new Error(`${e.message}\npalette: ${(await page.locator('.quick-input-list').innerText().catch(() => '?'))}`);
+  });
+  await page.keyboard.press('Enter');
+}
+
+/** The Testing view, from its icon in the activity bar (there once a test controller is registered). */
+async function showTesting(): Promise<void> {
+  const icon = page.locator('.activitybar .action-item a[aria-label^="Testing"]').first();
+  await icon.waitFor({ timeout: 30_000 });
+  if (!(await page.locator('.test-explorer').isVisible())) await icon.click();
+}
+
+/** The Test Explorer's row for a label. */
+function testRow(label: string) {
+  return page.locator('.test-explorer .monaco-list-row').filter({ has: page.locator('.label', { hasText: label }) }).first();
+}
+
+test('the Test Explorer lists the gallery without opening it; a run turns it green; an edited expectation turns one red', { skip }, async () => {
+  await showTesting();
+  const tree = page.locator('.test-explorer');
+  await tree.waitFor({ timeout: 20_000 });
+  // every gallery file is a suite, found without opening it
+  await testRow('gallery/uffd-wp.vmscen').waitFor({ timeout: 30_000 });
+  const labels = await tree.locator('.monaco-list-row .label').allInnerTexts();
+  for (const f of GALLERY.slice(0, 8)) assert.ok(labels.some((l) => l.includes(`gallery/${f}`)), `${f} in ${labels.join(' | ')}`);
+  await shot('7-test-explorer');
+  const t0 = Date.now();
+  await command('Test: Run All Tests');
+  // the gallery passes; unexpected-race.vmscen (a race no expect covers) fails
+  const row = (label: string) => page.locator('.test-explorer .monaco-list-row').filter({ has: page.locator('.label', { hasText: new RegExp(`^${label.replace(/[.]/g, '\\.')}$`) }) });
+  const done = '.codicon-testing-passed-icon, .codicon-testing-failed-icon, .codicon-testing-error-icon, .codicon-testing-skipped-icon';
+  await row('unexpected-race.vmscen').locator('.codicon-testing-failed-icon').waitFor({ timeout: 120_000 });
+  const verdicts: string[] = [];
+  for (const f of GALLERY) {
+    const r = row(`gallery/${f}`);
+    if (!(await r.count())) continue; // scrolled out of the tree's view
+    await r.locator(done).first().waitFor({ timeout: 120_000 });
+    if ((await r.locator('.codicon-testing-passed-icon').count()) !== 1) verdicts.push(`${f}: ${await r.getAttribute('aria-label')}`);
+  }
+  timings['run all tests ms'] = Date.now() - t0;
+  await shot('8-test-explorer-passed');
+  assert.deepEqual(verdicts, [], 'every gallery file passes');
+  // an expectation edited to a wrong one: that item fails, at its line, with the interleaving
+  await openFile('uffd-wp.vmscen');
+  await page.locator('.monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+Home');
+  for (let i = 0; i < 32; i++) await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('End');
+  await page.keyboard.press('Shift+Home');
+  await page.keyboard.type('expect no race');
+  await command('Test: Run Tests in Current File');
+  await showTesting();
+  // the file and the scenario fail; the other scenarios of the file still pass
+  const failed = (label: string) => row(label).filter({ has: page.locator('.codicon-testing-failed-icon') }).first();
+  await failed('uffd-wp.vmscen').waitFor({ timeout: 60_000 });
+  await failed('uffd-wp.vmscen').click();
+  await page.keyboard.press('ArrowRight');
+  await failed('uffd_wp_vs_cow').waitFor({ timeout: 10_000 });
+  assert.equal(await row('uffd_wp_unprotect_vs_cow').locator('.codicon-testing-passed-icon').count(), 1);
+  await failed('uffd_wp_vs_cow').click();
+  await page.keyboard.press('ArrowRight');
+  const failedRow = failed('expect no race');
+  await failedRow.waitFor({ timeout: 10_000 });
+  assert.equal(await row('expect race lost-write').first().locator('.codicon-testing-passed-icon').count(), 1);
+  await shot('9-test-explorer-failed');
+  // the failure's peek: the server's message
+  await failedRow.dblclick();
+  const peek = page.locator('.test-output-peek');
+  await peek.first().waitFor({ timeout: 20_000 });
+  await page.locator('.test-output-peek').filter({ hasText: 'found race lost-write' }).first().waitFor({ timeout: 20_000 });
+  await shot('10-test-failure-peek');
 });
 
 test('a language server that dies is restarted with a visible message, and diagnostics come back', { skip }, async () => {
