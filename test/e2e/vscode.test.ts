@@ -195,6 +195,7 @@ function testRow(label: string) {
 }
 
 test('the Test Explorer lists the gallery without opening it; a run turns it green; an edited expectation turns one red', { skip }, async () => {
+  await command('View: Close All Editors');
   await showTesting();
   const tree = page.locator('.test-explorer');
   await tree.waitFor({ timeout: 20_000 });
@@ -221,7 +222,7 @@ test('the Test Explorer lists the gallery without opening it; a run turns it gre
   assert.deepEqual(verdicts, [], 'every gallery file passes');
   // an expectation edited to a wrong one: that item fails, at its line, with the interleaving
   await openFile('uffd-wp.vmscen');
-  await page.locator('.monaco-editor .view-lines').first().click();
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
   await page.keyboard.press('Control+Home');
   for (let i = 0; i < 32; i++) await page.keyboard.press('ArrowDown');
   await page.keyboard.press('End');
