@@ -27,7 +27,7 @@ export class TestExplorer implements vscode.Disposable {
   /** What each item stands for. */
   private readonly targets = new WeakMap<vscode.TestItem, TestTarget>();
   /** Continuous runs in progress, each with what it covers. */
-  private readonly continuous = new Set<{ readonly request: vscode.TestRunRequest; readonly token: vscode.CancellationToken }>();
+  private readonly continuous = new Set<{ readonly request: vscode.TestRunRequest; readonly token: vscode.CancellationToken; readonly reruns: Map<string, vscode.CancellationTokenSource> }>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly client: LanguageClient) {
@@ -133,7 +133,7 @@ export class TestExplorer implements vscode.Disposable {
 
   private runHandler(request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<void> | void {
     if (request.continuous) {
-      const entry = { request, token };
+      const entry = { request, token, reruns: new Map<string, vscode.CancellationTokenSource>() };
       this.continuous.add(entry);
       token.onCancellationRequested(() => this.continuous.delete(entry));
       return;
@@ -141,15 +141,25 @@ export class TestExplorer implements vscode.Disposable {
     return this.run(request, token);
   }
 
-  /** The files a continuous run covers and `uri` is one of: run that file's part of it. */
+  /** The files a continuous run covers and `uri` is one of: run that file's part of it, stopping its previous re-run. */
   private rerunContinuous(uri: vscode.Uri): void {
     const file = this.controller.items.get(fileId(uri.toString()));
     if (!file) return;
-    for (const { request, token } of this.continuous) {
+    for (const entry of this.continuous) {
+      const { request, token } = entry;
       if (token.isCancellationRequested) continue;
       const include = request.include ? request.include.filter((i) => i.uri?.toString() === uri.toString()) : [file];
       if (include.length === 0) continue;
-      void this.run(new vscode.TestRunRequest(include, request.exclude, request.profile, true), token);
+      const key = uri.toString();
+      entry.reruns.get(key)?.cancel();
+      const cts = new vscode.CancellationTokenSource();
+      entry.reruns.set(key, cts);
+      const stop = token.onCancellationRequested(() => cts.cancel());
+      void this.run(new vscode.TestRunRequest(include, request.exclude, request.profile, true), cts.token).finally(() => {
+        stop.dispose();
+        if (entry.reruns.get(key) === cts) entry.reruns.delete(key);
+        cts.dispose();
+      });
     }
   }
 

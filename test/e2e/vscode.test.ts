@@ -249,6 +249,20 @@ test('the Test Explorer lists the gallery without opening it; a run turns it gre
   await peek.first().waitFor({ timeout: 20_000 });
   await page.locator('.test-output-peek').filter({ hasText: 'found race lost-write' }).first().waitFor({ timeout: 20_000 });
   await shot('10-test-failure-peek');
+  // continuous run on the file: fixing the line re-runs its tests, and they pass again
+  await page.keyboard.press('Escape');
+  const file = row('uffd-wp.vmscen').first();
+  await file.hover();
+  await file.locator('.action-label[aria-label*="Continuous" i]').first().click();
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+Home');
+  for (let i = 0; i < 32; i++) await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('End');
+  await page.keyboard.press('Shift+Home');
+  await page.keyboard.type('expect violation downgrade-needs-flush');
+  await page.keyboard.press('Escape');
+  await row('uffd-wp.vmscen').locator('.codicon-testing-passed-icon').first().waitFor({ timeout: 60_000 });
+  await shot('11-test-continuous-run');
 });
 
 test('a language server that dies is restarted with a visible message, and diagnostics come back', { skip }, async () => {
