@@ -1,7 +1,8 @@
 // A real VS Code: code-server 4.100.3 (VS Code 1.100.3) with the packaged .vsix installed,
 // driven by playwright-core in Debian's chromium. Opens an example, checks the squiggle at the
 // right line, the Problems entries, the code lenses, runs "Show interleaving" and checks the
-// webview rendered its rows. Screenshots go to test-output/e2e/.
+// webview rendered its rows; the Test Explorer lists the gallery, runs it green, shows an edited
+// expectation red and a continuous run turning it green again. Screenshots go to test-output/e2e/.
 // Needs scripts/e2e/install-code-server.sh and `apt-get install chromium`; skipped when they are
 // missing unless VMSCEN_E2E=1 (CI), where missing tools fail the test.
 import { after, before, test } from 'node:test';
