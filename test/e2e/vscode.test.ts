@@ -183,6 +183,16 @@ async function command(title: string): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
+/** Replace the text of a line (after its indentation) in the active editor, by typing. */
+async function replaceLine(line: number, text: string): Promise<void> {
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+Home');
+  for (let i = 1; i < line; i++) await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('End');
+  await page.keyboard.press('Shift+Home');
+  await page.keyboard.type(text);
+}
+
 /** The Testing view, from its icon in the activity bar (there once a test controller is registered). */
 async function showTesting(): Promise<void> {
   const icon = page.locator('.activitybar .action-item a[aria-label^="Testing"]').first();
@@ -190,9 +200,10 @@ async function showTesting(): Promise<void> {
   if (!(await page.locator('.test-explorer').isVisible())) await icon.click();
 }
 
-/** The Test Explorer's row for a label. */
+/** The Test Explorer's rows whose label is exactly `label`. */
 function testRow(label: string) {
-  return page.locator('.test-explorer .monaco-list-row').filter({ has: page.locator('.label', { hasText: label }) }).first();
+  const exact = new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  return page.locator('.test-explorer .monaco-list-row').filter({ has: page.locator('.label', { hasText: exact }) });
 }
 
 test('the Test Explorer lists the gallery without opening it; a run turns it green; an edited expectation turns one red', { skip }, async () => {
@@ -201,19 +212,18 @@ test('the Test Explorer lists the gallery without opening it; a run turns it gre
   const tree = page.locator('.test-explorer');
   await tree.waitFor({ timeout: 20_000 });
   // every gallery file is a suite, found without opening it
-  await testRow('gallery/uffd-wp.vmscen').waitFor({ timeout: 30_000 });
+  await testRow('gallery/uffd-wp.vmscen').first().waitFor({ timeout: 30_000 });
   const labels = await tree.locator('.monaco-list-row .label').allInnerTexts();
   for (const f of GALLERY.slice(0, 8)) assert.ok(labels.some((l) => l.includes(`gallery/${f}`)), `${f} in ${labels.join(' | ')}`);
   await shot('7-test-explorer');
   const t0 = Date.now();
   await command('Test: Run All Tests');
   // the gallery passes; unexpected-race.vmscen (a race no expect covers) fails
-  const row = (label: string) => page.locator('.test-explorer .monaco-list-row').filter({ has: page.locator('.label', { hasText: new RegExp(`^${label.replace(/[.]/g, '\\.')}$`) }) });
   const done = '.codicon-testing-passed-icon, .codicon-testing-failed-icon, .codicon-testing-error-icon, .codicon-testing-skipped-icon';
-  await row('unexpected-race.vmscen').locator('.codicon-testing-failed-icon').waitFor({ timeout: 120_000 });
+  await testRow('unexpected-race.vmscen').locator('.codicon-testing-failed-icon').waitFor({ timeout: 120_000 });
   const verdicts: string[] = [];
   for (const f of GALLERY) {
-    const r = row(`gallery/${f}`);
+    const r = testRow(`gallery/${f}`);
     if (!(await r.count())) continue; // scrolled out of the tree's view
     await r.locator(done).first().waitFor({ timeout: 120_000 });
     if ((await r.locator('.codicon-testing-passed-icon').count()) !== 1) verdicts.push(`${f}: ${await r.getAttribute('aria-label')}`);
@@ -223,26 +233,21 @@ test('the Test Explorer lists the gallery without opening it; a run turns it gre
   assert.deepEqual(verdicts, [], 'every gallery file passes');
   // an expectation edited to a wrong one: that item fails, at its line, with the interleaving
   await openFile('uffd-wp.vmscen');
-  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
-  await page.keyboard.press('Control+Home');
-  for (let i = 0; i < 32; i++) await page.keyboard.press('ArrowDown');
-  await page.keyboard.press('End');
-  await page.keyboard.press('Shift+Home');
-  await page.keyboard.type('expect no race');
+  await replaceLine(33, 'expect no race');
   await command('Test: Run Tests in Current File');
   await showTesting();
   // the file and the scenario fail; the other scenarios of the file still pass
-  const failed = (label: string) => row(label).filter({ has: page.locator('.codicon-testing-failed-icon') }).first();
+  const failed = (label: string) => testRow(label).filter({ has: page.locator('.codicon-testing-failed-icon') }).first();
   await failed('uffd-wp.vmscen').waitFor({ timeout: 60_000 });
   await failed('uffd-wp.vmscen').click();
   await page.keyboard.press('ArrowRight');
   await failed('uffd_wp_vs_cow').waitFor({ timeout: 10_000 });
-  assert.equal(await row('uffd_wp_unprotect_vs_cow').locator('.codicon-testing-passed-icon').count(), 1);
+  assert.equal(await testRow('uffd_wp_unprotect_vs_cow').locator('.codicon-testing-passed-icon').count(), 1);
   await failed('uffd_wp_vs_cow').click();
   await page.keyboard.press('ArrowRight');
   const failedRow = failed('expect no race');
   await failedRow.waitFor({ timeout: 10_000 });
-  assert.equal(await row('expect race lost-write').first().locator('.codicon-testing-passed-icon').count(), 1);
+  assert.equal(await testRow('expect race lost-write').first().locator('.codicon-testing-passed-icon').count(), 1);
   await shot('9-test-explorer-failed');
   // the failure's peek: the server's message
   await failedRow.dblclick();
@@ -252,17 +257,12 @@ test('the Test Explorer lists the gallery without opening it; a run turns it gre
   await shot('10-test-failure-peek');
   // continuous run on the file: fixing the line re-runs its tests, and they pass again
   await page.keyboard.press('Escape');
-  const file = row('uffd-wp.vmscen').first();
+  const file = testRow('uffd-wp.vmscen').first();
   await file.hover();
   await file.locator('.action-label[aria-label*="Continuous" i]').first().click();
-  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
-  await page.keyboard.press('Control+Home');
-  for (let i = 0; i < 32; i++) await page.keyboard.press('ArrowDown');
-  await page.keyboard.press('End');
-  await page.keyboard.press('Shift+Home');
-  await page.keyboard.type('expect violation downgrade-needs-flush');
+  await replaceLine(33, 'expect violation downgrade-needs-flush');
   await page.keyboard.press('Escape');
-  await row('uffd-wp.vmscen').locator('.codicon-testing-passed-icon').first().waitFor({ timeout: 60_000 });
+  await testRow('uffd-wp.vmscen').locator('.codicon-testing-passed-icon').first().waitFor({ timeout: 60_000 });
   await shot('11-test-continuous-run');
 });
 
