@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { ResponseError } from 'vscode-languageserver-protocol';
+import { CancellationTokenSource, ResponseError } from 'vscode-languageserver-protocol/node';
 import { CheckRequest, TestItemsRequest } from '../../server/src/protocol';
 import { LspClient } from './lsp-client';
 
@@ -12,7 +12,7 @@ const SEED = fs.readFileSync('examples/uffd-wp.vmscen', 'utf8');
 
 let c: LspClient;
 before(async () => {
-  c = new LspClient();
+  c = new LspClient({ VMSCEN_TEST_WORKER_FAULTS: '1' });
   await c.initialize({ debounceMs: 50, timeLimitMs: 10_000, exploreWhileTyping: false });
 });
 after(async () => {
@@ -75,4 +75,14 @@ test('a scenario with errors is reported as not explored, with a reason', async 
   assert.equal(r.errors, 1);
   assert.equal(r.scenarios[0]?.verdict, 'not explored');
   assert.match(r.scenarios[0]!.error!, /has errors/);
+});
+
+test('a run cancelled from the Test Explorer cancels its check of an unopened file: RequestCancelled, and the server answers the next', async () => {
+  const source = new CancellationTokenSource();
+  const p = c.conn.sendRequest(CheckRequest, { uri: 'file:///virtual/hang.vmscen', text: `${SEED}\n// vmscen-test: hang\n` }, source.token).catch((e: unknown) => (e instanceof ResponseError ? e.code : String(e)));
+  await new Promise((r) => setTimeout(r, 300));
+  source.cancel();
+  assert.equal(await p, -32800);
+  const r = await c.conn.sendRequest(CheckRequest, { uri: 'file:///virtual/after.vmscen', scenario: 'fix_write_lock', text: SEED });
+  assert.equal(r.scenarios[0]?.verdict, 'ok');
 });
