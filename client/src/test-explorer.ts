@@ -207,7 +207,8 @@ export class TestExplorer implements vscode.Disposable {
     try {
       text = await this.textOf(uri);
       const one = scenarios !== 'all' && items.length === 1 && file.children.size > 1;
-      const r = await this.client.sendRequest(CheckRequest, { uri: uri.toString(), ...(one ? { scenario: items[0]!.label } : {}), ...(text !== undefined ? { text } : {}) }, token);
+      // an unopened file's results go to the Test Explorer only, not to the Problems panel
+      const r = await this.client.sendRequest(CheckRequest, { uri: uri.toString(), ...(one ? { scenario: items[0]!.label } : {}), ...(text !== undefined ? { text, publish: false } : {}) }, token);
       answers.push(...r.scenarios);
     } catch (e) {
       for (const sc of items) {

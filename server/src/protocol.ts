@@ -68,6 +68,8 @@ export interface CheckParams {
   readonly scenario?: string;
   /** The text, for a file the editor has not opened (else the open document's). */
   readonly text?: string;
+  /** For a file the editor has not opened: publish its diagnostics (default true; the Test Explorer shows results instead). */
+  readonly publish?: boolean;
 }
 
 export interface CheckResult {

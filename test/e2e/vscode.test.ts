@@ -248,6 +248,8 @@ test('the Test Explorer lists the gallery without opening it; a run turns it gre
   const failedRow = failed('expect no race');
   await failedRow.waitFor({ timeout: 10_000 });
   assert.equal(await testRow('expect race lost-write').first().locator('.codicon-testing-passed-icon').count(), 1);
+  // and in the editor's gutter, at the scenario and the expect line
+  assert.ok((await page.locator('.editor-group-container.active .monaco-editor .codicon-testing-failed-icon').count()) >= 2, 'failed glyphs in the gutter');
   await shot('9-test-explorer-failed');
   // the failure's peek: the server's message
   await failedRow.dblclick();

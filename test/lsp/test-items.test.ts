@@ -86,3 +86,12 @@ test('a run cancelled from the Test Explorer cancels its check of an unopened fi
   const r = await c.conn.sendRequest(CheckRequest, { uri: 'file:///virtual/after.vmscen', scenario: 'fix_write_lock', text: SEED });
   assert.equal(r.scenarios[0]?.verdict, 'ok');
 });
+
+test("a Test Explorer check of an unopened file publishes no diagnostics (its results go to the test items); Check Workspace's does", async () => {
+  const quiet = 'file:///virtual/quiet.vmscen';
+  const loud = 'file:///virtual/loud.vmscen';
+  await c.conn.sendRequest(CheckRequest, { uri: quiet, scenario: 'uffd_wp_vs_cow', text: SEED, publish: false });
+  await c.conn.sendRequest(CheckRequest, { uri: loud, scenario: 'uffd_wp_vs_cow', text: SEED });
+  await c.waitFor(loud, (d) => d.some((x) => x.code === 'lost-write'));
+  assert.equal(c.history(quiet).length, 0);
+});

@@ -30,7 +30,7 @@ export function registerRequests(c: Connection, docs: Documents): void {
     throwIfCancelled(token);
     const open = docs.texts.get(p.uri);
     if (open) return docs.checkNow(p.uri, open, p.scenario, token);
-    // a file the editor has not opened: analyse it once, publish, forget
+    // a file the editor has not opened: analyse it once, publish (unless asked not to), forget
     const t = await requestText(docs, p.uri, p.text);
     throwIfCancelled(token);
     const h = docs.pool.run({ kind: 'analyze', text: t, options: { ...budgetOf(docs.settings), ...(p.scenario ? { only: [p.scenario] } : {}) } }, docs.settings.timeLimitMs + 5_000, 'background');
@@ -38,7 +38,7 @@ export function registerRequests(c: Connection, docs: Documents): void {
     try {
       const r = await h.promise;
       if (r.kind !== 'analyze') throw new Error('unexpected answer');
-      c.sendDiagnostics({ uri: p.uri, diagnostics: fileDiagnostics(p.uri, r.analysis.errors, r.analysis) });
+      if (p.publish !== false) c.sendDiagnostics({ uri: p.uri, diagnostics: fileDiagnostics(p.uri, r.analysis.errors, r.analysis) });
       return toCheckResult(p.uri, null, r.analysis);
     } catch (e) {
       throw jobError(e, token);
