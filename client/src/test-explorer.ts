@@ -8,7 +8,7 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { CheckRequest, TestItemsRequest, type ScenarioSummary } from '../../server/src/protocol';
-import { fileId, fileTree, planRun, scenarioOutcome, type OutcomeMessage, type TestTarget } from './test-results';
+import { expectationIds, fileId, fileTree, planRun, scenarioOutcome, type OutcomeMessage, type TestTarget } from './test-results';
 
 /** The largest file read for the server (it refuses larger texts). */
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
@@ -226,10 +226,10 @@ export class TestExplorer implements vscode.Disposable {
       const o = scenarioOutcome(s);
       const msgs = o.messages.map((m) => this.message(uri, m));
       this.report(run, sc, o.status, msgs, o.durationMs);
-      const children: vscode.TestItem[] = [];
-      sc.children.forEach((c) => children.push(c));
+      // each expect line's item by its id, so an edit during the run cannot shift results to other lines
+      const ids = expectationIds(uri.toString(), s.name, (s.expectationResults ?? []).map((e) => e.text));
       o.expectations.forEach((eo, i) => {
-        const ex = children[i];
+        const ex = sc.children.get(ids[i]!);
         if (ex && !this.excluded(ex, request)) this.report(run, ex, eo.status, eo.messages.map((m) => this.message(uri, m)));
       });
     }
