@@ -5,6 +5,7 @@ import { startClient } from './client';
 import { registerCommands } from './commands';
 import { StatusBar } from './status-bar';
 import { registerTasks } from './tasks';
+import { registerTestExplorer } from './test-explorer';
 
 let stop: (() => Promise<void>) | undefined;
 
@@ -17,6 +18,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(status);
   registerCommands(context, client, output);
   registerTasks(context);
+  registerTestExplorer(context, client);
 }
 
 export async function deactivate(): Promise<void> {

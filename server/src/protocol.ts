@@ -1,7 +1,7 @@
 // The vmscen/* protocol between the language server and its clients (the VS Code extension,
 // tests), and the messages between the extension and its interleaving webview. Declared once;
 // both sides import these constants and types.
-import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+import { NotificationType, RequestType, type Range } from 'vscode-languageserver-protocol';
 import type { TraceView } from './analysis/trace-view';
 import type { Design } from './engine/settings';
 
@@ -22,6 +22,44 @@ export interface ScenarioSummary {
   readonly expectations: number;
   /** `ok`, `findings`, `failed`, `incomplete`, `error` or `not explored`. */
   readonly verdict: string;
+  /** The `scenario NAME` head (0-based, like every Range here). */
+  readonly range?: Range;
+  /** Why it was not explored or failed to explore (`error` and `incomplete` verdicts). */
+  readonly error?: string;
+  /** Each `expect` line, judged. */
+  readonly expectationResults?: readonly ExpectationSummary[];
+  /** Every finding, races first, with its interleaving. */
+  readonly findings?: readonly FindingSummary[];
+}
+
+export interface ExpectationSummary {
+  readonly text: string;
+  readonly range: Range;
+  /** `met`, `failed` or `inconclusive`. */
+  readonly status: 'met' | 'failed' | 'inconclusive';
+  readonly message: string;
+  /** The finding (index into `findings`) that meets it or makes it fail. */
+  readonly finding?: number;
+}
+
+/** One step of an interleaving, at its source line. */
+export interface StepSummary {
+  readonly thread: string;
+  /** The micro-step, e.g. "lock ptl 0x1000". */
+  readonly step: string;
+  readonly kernel: string;
+  readonly range: Range;
+}
+
+export interface FindingSummary {
+  readonly type: 'race' | 'violation';
+  readonly code: string;
+  readonly thread: string;
+  readonly message: string;
+  /** Covered by an `expect` line. */
+  readonly expected: boolean;
+  readonly range: Range;
+  readonly steps: readonly StepSummary[];
 }
 
 export interface CheckParams {
@@ -30,6 +68,8 @@ export interface CheckParams {
   readonly scenario?: string;
   /** The text, for a file the editor has not opened (else the open document's). */
   readonly text?: string;
+  /** For a file the editor has not opened: publish its diagnostics (default true; the Test Explorer shows results instead). */
+  readonly publish?: boolean;
 }
 
 export interface CheckResult {
@@ -41,6 +81,31 @@ export interface CheckResult {
 
 /** Explore now (ignoring the explore-while-typing setting) and publish the diagnostics. */
 export const CheckRequest = new RequestType<CheckParams, CheckResult, void>('vmscen/check');
+
+export interface TestItemsParams {
+  readonly uri: string;
+  /** The text, for a file the editor has not opened (else the open document's, else the workspace file's). */
+  readonly text?: string;
+}
+
+/** One scenario of a file and its `expect` lines, from the fast parse (no exploration). */
+export interface TestScenario {
+  /** Its name (unique in an error-free file). */
+  readonly name: string;
+  /** The `scenario NAME` head. */
+  readonly range: Range;
+  readonly expectations: readonly { readonly text: string; readonly range: Range }[];
+}
+
+export interface TestItemsResult {
+  readonly uri: string;
+  readonly scenarios: readonly TestScenario[];
+  /** Errors in the file (its scenarios with errors are not explored). */
+  readonly errors: number;
+}
+
+/** The tests of a file (its scenarios and their expectations), for the Test Explorer. */
+export const TestItemsRequest = new RequestType<TestItemsParams, TestItemsResult, void>('vmscen/testItems');
 
 export interface TraceParams {
   readonly uri: string;

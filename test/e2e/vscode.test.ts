@@ -1,7 +1,8 @@
 // A real VS Code: code-server 4.100.3 (VS Code 1.100.3) with the packaged .vsix installed,
 // driven by playwright-core in Debian's chromium. Opens an example, checks the squiggle at the
 // right line, the Problems entries, the code lenses, runs "Show interleaving" and checks the
-// webview rendered its rows. Screenshots go to test-output/e2e/.
+// webview rendered its rows; the Test Explorer lists the gallery, runs it green, shows an edited
+// expectation red and a continuous run turning it green again. Screenshots go to test-output/e2e/.
 // Needs scripts/e2e/install-code-server.sh and `apt-get install chromium`; skipped when they are
 // missing unless VMSCEN_E2E=1 (CI), where missing tools fail the test.
 import { after, before, test } from 'node:test';
@@ -19,6 +20,8 @@ const OUT = path.resolve('test-output/e2e');
 const available = fs.existsSync(CODE_SERVER) && fs.existsSync(CHROMIUM);
 const required = process.env.VMSCEN_E2E === '1';
 const skip = !available && !required ? 'code-server or chromium is not installed (scripts/e2e/install-code-server.sh, apt-get install chromium)' : false;
+
+const GALLERY = fs.readdirSync('examples').filter((f) => f.endsWith('.vmscen'));
 
 let server: ChildProcess | undefined;
 let browser: Browser | undefined;
@@ -44,6 +47,7 @@ async function shot(name: string): Promise<void> {
 
 /** Open a workspace file by clicking it in the Explorer (quick open's file search may still be indexing). */
 async function openFile(name: string): Promise<void> {
+  if (!(await page.locator('.explorer-folders-view').isVisible())) await page.locator('.activitybar .action-item a[aria-label^="Explorer"]').first().click();
   const row = page.locator('.explorer-folders-view .monaco-list-row').filter({ hasText: name }).first();
   await row.waitFor({ timeout: 30_000 });
   await row.click();
@@ -62,6 +66,9 @@ before(async () => {
   fs.copyFileSync('examples/uffd-wp.vmscen', path.join(workspace, 'uffd-wp.vmscen'));
   fs.copyFileSync('test/data/cli/unexpected-race.vmscen', path.join(workspace, 'unexpected-race.vmscen'));
   fs.copyFileSync('examples/fork-pervma-6.4.vmscen', path.join(workspace, 'fork-pervma-6.4.vmscen'));
+  // the gallery, for the Test Explorer
+  fs.mkdirSync(path.join(workspace, 'gallery'));
+  for (const f of GALLERY) fs.copyFileSync(path.join('examples', f), path.join(workspace, 'gallery', f));
   fs.writeFileSync(path.join(workspace, '.vscode/settings.json'), JSON.stringify({ 'vmscen.debounceMs': 100, 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'editor.codeLens': true, 'workbench.tips.enabled': false }));
   const port = await freePort();
   fs.writeFileSync(path.join(run, 'config.yaml'), `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
@@ -99,6 +106,7 @@ after(async () => {
     }
   }
   if (run) fs.rmSync(run, { recursive: true, force: true });
+  fs.mkdirSync(OUT, { recursive: true });
   if (Object.keys(timings).length) fs.writeFileSync(path.join(OUT, 'timings.json'), JSON.stringify(timings, null, 2));
 });
 
@@ -159,6 +167,105 @@ test('"Compare designs" shows each scenario under the four designs, and a findin
   await frame.locator('tr.step').first().waitFor({ timeout: 60_000 });
   assert.match(await frame.locator('header').innerText(), /pervma/);
   await shot('5-compare-designs-trace');
+});
+
+/** Run a command from the command palette. */
+async function command(title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 10_000 });
+  await input.fill(`>${title}`);
+  const item = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: title }).first();
+  await item.waitFor({ timeout: 10_000 }).catch(async (e: Error) => {
+    await shot(`palette-${title.replace(/\W+/g, '-')}-fail`);
+    throw new Error(`${e.message}\npalette: ${(await page.locator('.quick-input-list').innerText().catch(() => '?'))}`);
+  });
+  await page.keyboard.press('Enter');
+}
+
+/** Replace the text of a line (after its indentation) in the active editor, by typing. */
+async function replaceLine(line: number, text: string): Promise<void> {
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+Home');
+  for (let i = 1; i < line; i++) await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('End');
+  await page.keyboard.press('Shift+Home');
+  await page.keyboard.type(text);
+}
+
+/** The Testing view, from its icon in the activity bar (there once a test controller is registered). */
+async function showTesting(): Promise<void> {
+  const icon = page.locator('.activitybar .action-item a[aria-label^="Testing"]').first();
+  await icon.waitFor({ timeout: 30_000 });
+  if (!(await page.locator('.test-explorer').isVisible())) await icon.click();
+}
+
+/** The Test Explorer's rows whose label is exactly `label`. */
+function testRow(label: string) {
+  const exact = new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  return page.locator('.test-explorer .monaco-list-row').filter({ has: page.locator('.label', { hasText: exact }) });
+}
+
+test('the Test Explorer lists the gallery without opening it; a run turns it green; an edited expectation turns one red', { skip }, async () => {
+  await command('View: Close All Editors');
+  await showTesting();
+  const tree = page.locator('.test-explorer');
+  await tree.waitFor({ timeout: 20_000 });
+  // every gallery file is a suite, found without opening it
+  await testRow('gallery/uffd-wp.vmscen').first().waitFor({ timeout: 30_000 });
+  const labels = await tree.locator('.monaco-list-row .label').allInnerTexts();
+  for (const f of GALLERY.slice(0, 8)) assert.ok(labels.some((l) => l.includes(`gallery/${f}`)), `${f} in ${labels.join(' | ')}`);
+  await shot('7-test-explorer');
+  const t0 = Date.now();
+  await command('Test: Run All Tests');
+  // the gallery passes; unexpected-race.vmscen (a race no expect covers) fails
+  const done = '.codicon-testing-passed-icon, .codicon-testing-failed-icon, .codicon-testing-error-icon, .codicon-testing-skipped-icon';
+  await testRow('unexpected-race.vmscen').locator('.codicon-testing-failed-icon').waitFor({ timeout: 120_000 });
+  const verdicts: string[] = [];
+  for (const f of GALLERY) {
+    const r = testRow(`gallery/${f}`);
+    if (!(await r.count())) continue; // scrolled out of the tree's view
+    await r.locator(done).first().waitFor({ timeout: 120_000 });
+    if ((await r.locator('.codicon-testing-passed-icon').count()) !== 1) verdicts.push(`${f}: ${await r.getAttribute('aria-label')}`);
+  }
+  timings['run all tests ms'] = Date.now() - t0;
+  await shot('8-test-explorer-passed');
+  assert.deepEqual(verdicts, [], 'every gallery file passes');
+  // an expectation edited to a wrong one: that item fails, at its line, with the interleaving
+  await openFile('uffd-wp.vmscen');
+  await replaceLine(33, 'expect no race');
+  await command('Test: Run Tests in Current File');
+  await showTesting();
+  // the file and the scenario fail; the other scenarios of the file still pass
+  const failed = (label: string) => testRow(label).filter({ has: page.locator('.codicon-testing-failed-icon') }).first();
+  await failed('uffd-wp.vmscen').waitFor({ timeout: 60_000 });
+  await failed('uffd-wp.vmscen').click();
+  await page.keyboard.press('ArrowRight');
+  await failed('uffd_wp_vs_cow').waitFor({ timeout: 10_000 });
+  assert.equal(await testRow('uffd_wp_unprotect_vs_cow').locator('.codicon-testing-passed-icon').count(), 1);
+  await failed('uffd_wp_vs_cow').click();
+  await page.keyboard.press('ArrowRight');
+  const failedRow = failed('expect no race');
+  await failedRow.waitFor({ timeout: 10_000 });
+  assert.equal(await testRow('expect race lost-write').first().locator('.codicon-testing-passed-icon').count(), 1);
+  // and in the editor's gutter, at the scenario and the expect line
+  assert.ok((await page.locator('.editor-group-container.active .monaco-editor .codicon-testing-failed-icon').count()) >= 2, 'failed glyphs in the gutter');
+  await shot('9-test-explorer-failed');
+  // the failure's peek: the server's message
+  await failedRow.dblclick();
+  const peek = page.locator('.test-output-peek');
+  await peek.first().waitFor({ timeout: 20_000 });
+  await page.locator('.test-output-peek').filter({ hasText: 'found race lost-write' }).first().waitFor({ timeout: 20_000 });
+  await shot('10-test-failure-peek');
+  // continuous run on the file: fixing the line re-runs its tests, and they pass again
+  await page.keyboard.press('Escape');
+  const file = testRow('uffd-wp.vmscen').first();
+  await file.hover();
+  await file.locator('.action-label[aria-label*="Continuous" i]').first().click();
+  await replaceLine(33, 'expect violation downgrade-needs-flush');
+  await page.keyboard.press('Escape');
+  await testRow('uffd-wp.vmscen').locator('.codicon-testing-passed-icon').first().waitFor({ timeout: 60_000 });
+  await shot('11-test-continuous-run');
 });
 
 test('a language server that dies is restarted with a visible message, and diagnostics come back', { skip }, async () => {

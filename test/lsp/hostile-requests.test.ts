@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CancellationTokenSource, InitializedNotification, InitializeRequest, ResponseError } from 'vscode-languageserver-protocol/node';
-import { CheckRequest, CompareDesignsRequest, TraceRequest } from '../../server/src/protocol';
+import { CheckRequest, CompareDesignsRequest, TestItemsRequest, TraceRequest } from '../../server/src/protocol';
 import { LspClient } from './lsp-client';
 
 const SEED = fs.readFileSync('examples/uffd-wp.vmscen', 'utf8');
@@ -57,7 +57,7 @@ test('paths the server must not read: a device, a FIFO, a file outside the works
     ['untitled:Untitled-1', /only file: URIs/],
   ] as const;
   for (const [uri, why] of refused) {
-    for (const send of [() => c.conn.sendRequest(CheckRequest, { uri }), () => c.conn.sendRequest(CompareDesignsRequest, { uri })]) {
+    for (const send of [() => c.conn.sendRequest(CheckRequest, { uri }), () => c.conn.sendRequest(CompareDesignsRequest, { uri }), () => c.conn.sendRequest(TestItemsRequest, { uri })]) {
       const e = await rejection(send());
       assert.equal(e.code, -32602, `${uri}: InvalidParams`);
       assert.match(e.message, why);
@@ -69,14 +69,19 @@ test('paths the server must not read: a device, a FIFO, a file outside the works
   // the server still answers, and reads a regular .vmscen file of the workspace
   const ok = await c.conn.sendRequest(CheckRequest, { uri: pathToFileURL(path.join(WORKSPACE, 'seed.vmscen')).toString(), scenario: 'fix_write_lock' });
   assert.equal(ok.scenarios[0]!.verdict, 'ok');
+  const items = await c.conn.sendRequest(TestItemsRequest, { uri: pathToFileURL(path.join(WORKSPACE, 'seed.vmscen')).toString() });
+  assert.ok(items.scenarios.some((s) => s.name === 'fix_write_lock'));
   // no diagnostics ever quoted a refused file
   assert.ok(!c.history(pathToFileURL(path.join(OUTSIDE, 'secret.vmscen')).toString()).length);
 });
 
 test('a text sent in a request is refused over the size limit', { timeout: 60_000 }, async () => {
-  const e = await rejection(c.conn.sendRequest(CheckRequest, { uri: 'file:///virtual/huge.vmscen', text: 'x'.repeat(17 * 1024 * 1024) }));
-  assert.equal(e.code, -32602);
-  assert.match(e.message, /over the \d+-byte limit/);
+  const params = { uri: 'file:///virtual/huge.vmscen', text: 'x'.repeat(17 * 1024 * 1024) };
+  for (const send of [() => c.conn.sendRequest(CheckRequest, params), () => c.conn.sendRequest(TestItemsRequest, params)]) {
+    const e = await rejection(send());
+    assert.equal(e.code, -32602);
+    assert.match(e.message, /over the \d+-byte limit/);
+  }
 });
 
 test('requests cancelled at once are answered with RequestCancelled and never run', { timeout: 60_000 }, async () => {

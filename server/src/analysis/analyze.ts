@@ -79,6 +79,10 @@ export function analyzeScenario(file: CheckedFile, sc: CheckedScenario, design: 
   const views = result.findings.map((f) => toFindingView(sc, spec, f));
   const judged = judgeExpectations(compared ? [] : sc.model.expectations, views, result.complete, result.reason, result.stats.states);
   const marked = views.map((v, i) => ({ ...v, expected: judged.covered[i]! }));
+  // an expectation's finding: from an index into the search's order to one into races, then violations
+  const races = marked.filter((f) => f.type === 'race');
+  const order = [...races, ...marked.filter((f) => f.type === 'violation')];
+  const expectations = judged.results.map((e) => (e.finding === undefined ? e : { ...e, finding: order.indexOf(marked[e.finding]!) }));
   return {
     ...head,
     explored: true,
@@ -86,9 +90,9 @@ export function analyzeScenario(file: CheckedFile, sc: CheckedScenario, design: 
     ...(result.reason ? { reason: result.reason } : {}),
     ...(result.error ? { error: result.error } : {}),
     stats: { states: result.stats.states, transitions: result.stats.transitions, ms: result.stats.ms, terminal: result.stats.terminal, maxDepth: result.stats.maxDepth, bytesPerState: result.stats.bytesPerState },
-    races: marked.filter((f) => f.type === 'race'),
+    races,
     violations: marked.filter((f) => f.type === 'violation'),
-    expectations: judged.results,
+    expectations,
   };
 }
 

@@ -22,7 +22,7 @@ function where(f: FindingView): string {
   return `${f.type === 'race' ? 'race' : 'violation'} ${f.code} at line ${f.line}${f.thread ? ` (${f.thread})` : ''}`;
 }
 
-/** Judge each expectation; `covered[i]` says whether finding i is covered by an `expect`. */
+/** Judge each expectation (`finding`: an index into `findings`); `covered[i]` says whether finding i is covered by an `expect`. */
 export function judgeExpectations(
   expectations: readonly Expectation[],
   findings: readonly FindingView[],
@@ -38,12 +38,12 @@ export function judgeExpectations(
     const pos = { line: e.span.line, col: e.span.col, endLine: e.span.endLine, endCol: e.span.endCol, text: e.text };
     const positive = (idx: number[], what: string): ExpectationResult => {
       for (const i of idx) covered[i] = true;
-      if (idx.length > 0) return { ...pos, status: 'met', message: `found: ${where(findings[idx[0]!]!)}` };
+      if (idx.length > 0) return { ...pos, status: 'met', message: `found: ${where(findings[idx[0]!]!)}`, finding: idx[0]! };
       if (!complete) return { ...pos, status: 'inconclusive', message: `${what} not found yet: ${stop}` };
       return { ...pos, status: 'failed', message: `no ${what} is reachable` };
     };
     const negative = (idx: number[], what: string): ExpectationResult => {
-      if (idx.length > 0) return { ...pos, status: 'failed', message: `found ${where(findings[idx[0]!]!)}` };
+      if (idx.length > 0) return { ...pos, status: 'failed', message: `found ${where(findings[idx[0]!]!)}`, finding: idx[0]! };
       if (!complete) return { ...pos, status: 'inconclusive', message: `no ${what} found so far, but ${stop}` };
       return { ...pos, status: 'met', message: `no ${what} is reachable` };
     };

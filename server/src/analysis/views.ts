@@ -73,4 +73,12 @@ export interface ExpectationResult {
   readonly status: ExpectationStatus;
   /** Why, in one sentence. */
   readonly message: string;
+  /** The finding that meets it or makes it fail: its index in the scenario's races, then violations. */
+  readonly finding?: number;
+}
+
+/** A scenario and its `expect` lines, from the fast parse: a test and its children. */
+export interface TestScenarioView extends Position {
+  readonly name: string;
+  readonly expectations: readonly (Position & { readonly text: string })[];
 }

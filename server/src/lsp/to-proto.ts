@@ -28,7 +28,8 @@ import type { CompletionItem as Completion, CompletionKind } from '../analysis/c
 import type { Hover as HoverView } from '../analysis/hover';
 import type { Fold, OutlineNode } from '../analysis/outline';
 import { TOKEN_TYPES, type SemanticToken } from '../analysis/semantic-tokens';
-import type { CheckResult, ScenarioSummary } from '../protocol';
+import type { TestScenarioView } from '../analysis/views';
+import type { CheckResult, FindingSummary, ScenarioSummary, TestItemsResult } from '../protocol';
 
 export function toProtoRange(p: Pick<Position, 'line' | 'col' | 'endLine' | 'endCol'>): Range {
   const start = { line: Math.max(0, p.line - 1), character: Math.max(0, p.col - 1) };
@@ -206,8 +207,29 @@ export function toCheckResult(uri: string, version: number | null, a: FileAnalys
     expectationsMet: s.expectations.filter((e) => e.status === 'met').length,
     expectations: s.expectations.length,
     verdict: verdictOf(s),
+    range: toProtoRange(s),
+    ...(s.error ? { error: s.error } : !s.explored ? { error: 'not explored: the scenario has errors' } : !s.complete ? { error: `exploration stopped (${s.reason}) after ${s.stats.states} states: absence of races is not shown` } : {}),
+    expectationResults: s.expectations.map((e) => ({ text: e.text, range: toProtoRange(e), status: e.status, message: e.message, ...(e.finding !== undefined ? { finding: e.finding } : {}) })),
+    findings: [...s.races, ...s.violations].map(toFindingSummary),
   }));
   return { uri, version, scenarios, errors: a.errors.filter((e) => e.severity === 'error').length };
+}
+
+function toFindingSummary(f: FindingView): FindingSummary {
+  return {
+    type: f.type,
+    code: f.code,
+    thread: f.thread,
+    message: f.message,
+    expected: f.expected,
+    range: toProtoRange(f),
+    steps: f.trace.map((t) => ({ thread: t.thread, step: t.step, kernel: t.kernel, range: toProtoRange({ line: t.line, col: t.col, endLine: t.line, endCol: t.col + 1 }) })),
+  };
+}
+
+/** The answer to vmscen/testItems. */
+export function toTestItemsResult(uri: string, scenarios: readonly TestScenarioView[], errors: number): TestItemsResult {
+  return { uri, errors, scenarios: scenarios.map((s) => ({ name: s.name, range: toProtoRange(s), expectations: s.expectations.map((e) => ({ text: e.text, range: toProtoRange(e) })) })) };
 }
 
 /** The text of the vmscen/status notification after an exploration. */

@@ -1,12 +1,15 @@
-// The `vmscen/*` requests: check (explore now), trace (one finding's interleaving), compare
+// The `vmscen/*` requests: test items (a file's scenarios and expect lines, parsed and
+// checked on the main loop, never explored), check (explore now), trace (one finding's interleaving), compare
 // designs (each scenario under every design) and stop (cancel explorations). A request for a
 // document the editor has not opened reads it through the workspace-files rules; a request
 // cancelled before or while it runs is answered with RequestCancelled.
 import { ErrorCodes, ResponseError, type Connection } from 'vscode-languageserver/node';
-import { CheckRequest, CompareDesignsRequest, StopRequest, TraceRequest } from '../../protocol';
+import { checkFile } from '../../analysis/check-file';
+import { testScenarios } from '../../analysis/test-items';
+import { CheckRequest, CompareDesignsRequest, StopRequest, TestItemsRequest, TraceRequest } from '../../protocol';
 import { jobError, throwIfCancelled } from '../cancel';
 import type { Documents } from '../documents';
-import { fileDiagnostics, toCheckResult } from '../to-proto';
+import { fileDiagnostics, toCheckResult, toTestItemsResult } from '../to-proto';
 import { budgetOf } from '../settings';
 import { checkTextSize } from '../workspace-files';
 
@@ -27,7 +30,7 @@ export function registerRequests(c: Connection, docs: Documents): void {
     throwIfCancelled(token);
     const open = docs.texts.get(p.uri);
     if (open) return docs.checkNow(p.uri, open, p.scenario, token);
-    // a file the editor has not opened: analyse it once, publish, forget
+    // a file the editor has not opened: analyse it once, publish (unless asked not to), forget
     const t = await requestText(docs, p.uri, p.text);
     throwIfCancelled(token);
     const h = docs.pool.run({ kind: 'analyze', text: t, options: { ...budgetOf(docs.settings), ...(p.scenario ? { only: [p.scenario] } : {}) } }, docs.settings.timeLimitMs + 5_000, 'background');
@@ -35,11 +38,19 @@ export function registerRequests(c: Connection, docs: Documents): void {
     try {
       const r = await h.promise;
       if (r.kind !== 'analyze') throw new Error('unexpected answer');
-      c.sendDiagnostics({ uri: p.uri, diagnostics: fileDiagnostics(p.uri, r.analysis.errors, r.analysis) });
+      if (p.publish !== false) c.sendDiagnostics({ uri: p.uri, diagnostics: fileDiagnostics(p.uri, r.analysis.errors, r.analysis) });
       return toCheckResult(p.uri, null, r.analysis);
     } catch (e) {
       throw jobError(e, token);
     }
+  });
+  c.onRequest(TestItemsRequest, async (p, token) => {
+    throwIfCancelled(token);
+    // the open document's current check when the client sends no text
+    const open = p.text === undefined ? docs.get(p.uri) : undefined;
+    const checked = open && docs.texts.get(p.uri) ? open.checked : checkFile(await requestText(docs, p.uri, p.text));
+    throwIfCancelled(token);
+    return toTestItemsResult(p.uri, testScenarios(checked), checked.diagnostics.filter((d) => d.severity === 'error').length);
   });
   c.onRequest(TraceRequest, async (p, token) => {
     throwIfCancelled(token);
