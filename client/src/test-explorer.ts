@@ -48,6 +48,15 @@ export class TestExplorer implements vscode.Disposable {
       watcher.onDidDelete((uri) => this.controller.items.delete(fileId(uri.toString()))),
       vscode.workspace.onDidOpenTextDocument((d) => this.opened(d)),
       vscode.workspace.onDidChangeTextDocument((e) => this.opened(e.document) && this.changed(e.document.uri)),
+      // a removed folder's files leave the tree; an added folder is searched like the first discovery
+      vscode.workspace.onDidChangeWorkspaceFolders((e) => {
+        const gone: string[] = [];
+        this.controller.items.forEach((item) => {
+          if (item.uri && !vscode.workspace.getWorkspaceFolder(item.uri)) gone.push(item.id);
+        });
+        for (const id of gone) this.controller.items.delete(id);
+        if (e.added.length) void this.discover();
+      }),
     );
     for (const d of vscode.workspace.textDocuments) this.opened(d);
   }
