@@ -18,6 +18,8 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-// a test that hangs fails after 10 minutes rather than holding CI to its limit
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=600000', ...files], { stdio: 'inherit' });
+// a test that hangs fails after 10 minutes rather than holding CI to its limit, and a test file
+// whose tests have all finished exits even if something still holds its event loop (CI once
+// waited 8 minutes on a finished LSP test file whose process had only stdout and stderr left)
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=600000', '--test-force-exit', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

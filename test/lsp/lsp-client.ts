@@ -102,14 +102,13 @@ export class LspClient {
     return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
   }
 
+  /** Shut the server down politely, each step bounded (a server that is gone never answers), then kill it and let go of its pipes. */
   async close(): Promise<void> {
-    try {
-      await Promise.race([this.conn.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 1000))]);
-      await this.conn.sendNotification('exit');
-    } catch {
-      // already gone
-    }
+    const bounded = (p: Promise<unknown>, ms: number): Promise<unknown> => Promise.race([p.catch(() => undefined), new Promise((r) => setTimeout(r, ms).unref())]);
+    await bounded(this.conn.sendRequest('shutdown'), 1000);
+    await bounded(this.conn.sendNotification('exit'), 500);
     this.conn.dispose();
     this.proc.kill();
+    for (const s of [this.proc.stdin, this.proc.stdout, this.proc.stderr]) s?.destroy();
   }
 }
