@@ -101,10 +101,8 @@ export function completeAt(file: CheckedFile, line: number, col: number): Comple
       if (slot?.kind === 'word') out.push(...slot.values.map((v) => ({ label: v, kind: 'keyword' as const, detail: slot.role })));
       if (slot?.kind === 'prot') out.push(...items(['none', 'r', 'rw'], 'keyword'));
       if (slot?.kind === 'ref') out.push(...items(names('ref'), 'name'));
-      if (slot?.kind === 'frame') out.push(...items(names('frame'), 'name')); // migrate FRAME
+      if (slot?.kind === 'frame') out.push(...items(names('frame'), 'name')); // reclaim FRAME, migrate FRAME
       if (slot?.kind === 'range-or-all') out.push({ label: 'all', kind: 'keyword' });
-      // reclaim FRAME
-      if (slot?.kind === 'addr-or-frame') out.push(...items(names('frame'), 'name'));
       // truncate FRAME [FRAME …] (issue 10): frame names from the slot on
       if (form.slots.some((x, i) => x.kind === 'frames' && i <= before.length - 1)) out.push(...items(names('frame'), 'name'));
     }

@@ -3,6 +3,7 @@
 // and completion. Built from the AST alone, so it works on files with errors too.
 import type * as A from '../lang/ast';
 import type { Span } from '../lang/span';
+import { OPS } from '../engine/ops';
 import type { CheckedFile } from './check-file';
 
 export type SymbolKind = 'scenario' | 'frame' | 'thread' | 'mm' | 'ref' | 'reg';
@@ -18,6 +19,8 @@ export interface Occurrence {
 
 /** Steps whose positional word names a page reference. */
 const REF_USERS = new Set(['put', 'kwrite', 'kread']);
+/** Ops whose positional words are frame names (a `frame` or `frames` slot in a form). */
+const FRAME_USERS = new Set(OPS.filter((o) => o.forms.some((f) => f.slots.some((x) => x.kind === 'frame' || x.kind === 'frames'))).map((o) => o.name));
 /** Steps whose `-> NAME` defines a register, a reference or an mm. */
 const TARGET_KIND: Record<string, SymbolKind> = { load: 'reg', kread: 'reg', gup: 'ref', fork: 'mm' };
 
@@ -54,11 +57,8 @@ export function collectOccurrences(file: CheckedFile): Occurrence[] {
             const seenRegs = new Set<string>();
             for (const st of d.steps) {
               const op = st.op.text;
-              // migrate FRAME (issue 10)
-              if (op === 'migrate') {
-                const w = st.args.find((a) => a.kind === 'word');
-                if (w?.kind === 'word') add('frame', w.name, false);
-              }
+              // reclaim FRAME, migrate FRAME, truncate FRAME…: their words are frame names
+              if (FRAME_USERS.has(op)) for (const a of st.args) if (a.kind === 'word') add('frame', a.name, false);
               if (REF_USERS.has(op)) {
                 const w = st.args.find((a) => a.kind === 'word');
                 if (w?.kind === 'word') add('ref', w.name, false, tscope);
@@ -66,13 +66,6 @@ export function collectOccurrences(file: CheckedFile): Occurrence[] {
                 const o = st.args.find((a) => a.kind === 'option');
                 if (!w && op === 'kwrite' && o?.kind === 'option') add('ref', o.option.key, false, tscope);
               }
-              // reclaim FRAME names a frame
-              if (op === 'reclaim') {
-                const w = st.args.find((a) => a.kind === 'word');
-                if (w?.kind === 'word') add('frame', w.name, false);
-              }
-              // truncate FRAME … (issue 10): its words are frame names
-              if (op === 'truncate') for (const a of st.args) if (a.kind === 'word') add('frame', a.name, false);
               const tk = TARGET_KIND[op];
               if (tk && st.target && !('value' in st.target)) {
                 if (tk === 'mm') add('mm', st.target, true);

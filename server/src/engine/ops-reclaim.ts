@@ -18,7 +18,10 @@ export const RECLAIM_OP: OpSpec = {
   group: 'kernel',
   summary:
     'Page reclaim of one page (shrink_folio_list() -> try_to_unmap() -> try_to_unmap_one()): no mmap_lock; lock the folio, walk the rmap over every mm mapping it and, under each PTL, turn the PTE into a swap entry (an anonymous page) or none (a page-cache page); flush (batched or under the PTL), write the page out and free it. The page is the one mapped at ADDR in the thread\'s mm, or the frame FRAME.',
-  forms: [{ slots: [{ kind: 'addr-or-frame' }], synopsis: 'reclaim ADDR|FRAME' }],
+  forms: [
+    { slots: [{ kind: 'addr' }], synopsis: 'reclaim ADDR' },
+    { slots: [{ kind: 'frame' }], synopsis: 'reclaim FRAME' },
+  ],
   flags: [],
   options: [
     {

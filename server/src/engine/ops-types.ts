@@ -26,9 +26,7 @@ export type SlotSpec =
   | { readonly kind: 'range-or-all' }
   | { readonly kind: 'prot' }
   | { readonly kind: 'ref' }
-  // reclaim: a page address or a declared frame's name
-  | { readonly kind: 'addr-or-frame' }
-  // migrate FRAME (issue 10): a declared frame's name
+  /** A declared frame's name (reclaim FRAME, migrate FRAME). */
   | { readonly kind: 'frame' }
   /** One or more frame names to the end of the positional part (truncate's page-cache pages). */
   | { readonly kind: 'frames' };

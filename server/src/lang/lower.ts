@@ -65,6 +65,13 @@ function lowerStep(s: ShapedStep, origin: number, registers: readonly string[], 
     const r = slot(s, 'range');
     return { start: r.start, end: r.end };
   };
+  // `OP ADDR` or `OP FRAME` (reclaim, migrate): the form that matched says which
+  const addrOrFrame = (): { addr: number | undefined; frame: number | undefined } => {
+    const a = s.slots[0];
+    if (a?.kind === 'addr') return { addr: a.addr, frame: undefined };
+    const f = a?.kind === 'frame' ? m.frames.findIndex((x) => x.name === a.name.text) : -1;
+    return { addr: undefined, frame: f >= 0 ? f : undefined };
+  };
   switch (s.op.name) {
     case 'load':
       return { origin, op: 'load', addr: slot(s, 'addr').addr, reg: reg() };
@@ -179,19 +186,13 @@ function lowerStep(s: ShapedStep, origin: number, registers: readonly string[], 
     case 'irq':
       return { origin, op: 'irq', on: word(s) === 'on' };
     // reclaim
-    case 'reclaim': {
-      const a = s.slots[0];
-      return { origin, op: 'reclaim', addr: a?.kind === 'addr' ? a.addr : undefined, frame: a?.kind === 'frame' ? m.frames.findIndex((f) => f.name === a.name.text) : undefined, batch: opt('batch') === 'on' };
-    }
+    case 'reclaim':
+      return { origin, op: 'reclaim', ...addrOrFrame(), batch: opt('batch') === 'on' };
     // numa, migrate (issue 10)
     case 'numa':
       return { origin, op: 'numa', ...range(), migrate: opt('migrate') === 'on' };
-    case 'migrate': {
-      const a = s.slots.find((x) => x.kind === 'addr');
-      const f = s.slots.find((x) => x.kind === 'frame');
-      const frame = f?.kind === 'frame' ? m.frames.findIndex((x) => x.name === f.name.text) : -1;
-      return { origin, op: 'migrate', addr: a?.kind === 'addr' ? a.addr : undefined, frame: frame >= 0 ? frame : undefined, pending: opt('pending') as 'check' | 'ignore' };
-    }
+    case 'migrate':
+      return { origin, op: 'migrate', ...addrOrFrame(), pending: opt('pending') as 'check' | 'ignore' };
     // mremap and truncate (issue 10)
     case 'mremap':
       return { origin, op: 'mremap', ...range(), dest: s.targetAddr!, flush: opt('flush') as 'ptl' | 'dirty' | 'deferred', batched: opt('batched') === 'check' };

@@ -216,8 +216,6 @@ function slotName(slot: SlotSpec): string {
       return 'a protection (none|r|rw)';
     case 'ref':
       return 'a reference name';
-    case 'addr-or-frame':
-      return 'an address or a frame name';
     case 'frame':
       return 'a frame name';
     case 'frames':
@@ -255,14 +253,6 @@ function readSlot(slot: SlotSpec, arg: A.StepArg, op: OpSpec, form: FormSpec, ou
     case 'ref':
       if (arg.kind === 'word') return { kind: 'ref', name: arg.name };
       out.push(diagnostic('shape', arg.span, `expected a reference name (from 'gup … -> REF') here: ${form.synopsis}`));
-      return undefined;
-    case 'addr-or-frame':
-      if (arg.kind === 'word') return { kind: 'frame', name: arg.name };
-      if (arg.kind === 'int') {
-        const addr = checkAddress(arg.lit, out);
-        return addr === undefined ? undefined : { kind: 'addr', addr, span: arg.span };
-      }
-      out.push(diagnostic('shape', arg.span, `expected an address or a frame name here: ${form.synopsis}`));
       return undefined;
     case 'frame':
       if (arg.kind === 'word') return { kind: 'frame', name: arg.name };
