@@ -1,12 +1,16 @@
 // The commands: check the scenario at the cursor, the file or the workspace; show an
 // interleaving; compare designs; stop; open an example. Long explorations show progress with
 // a cancel button that cancels the server request (and so terminates its worker).
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
+import type { BaseLanguageClient } from 'vscode-languageclient';
 import { CheckRequest, Commands, CompareDesignsRequest, StopRequest, TraceRequest, type CheckResult, type ScenarioSummary } from '../../server/src/protocol';
-import { restarts } from './client';
+import { restarts } from './client-options';
 import { sourceOf, TracePanel } from './trace-panel';
+
+/** A URI's last path segment (any scheme: file, vscode-vfs, …). */
+function baseName(uri: vscode.Uri): string {
+  return uri.path.slice(uri.path.lastIndexOf('/') + 1);
+}
 
 interface ScenarioArgs {
   readonly uri: string;
@@ -44,7 +48,7 @@ async function withProgress<T>(title: string, run: (token: vscode.CancellationTo
 /** The largest file Check Workspace sends (the server refuses larger texts). */
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
-export function registerCommands(context: vscode.ExtensionContext, client: LanguageClient, output: vscode.OutputChannel): void {
+export function registerCommands(context: vscode.ExtensionContext, client: BaseLanguageClient, output: vscode.OutputChannel): void {
   const reg = (id: string, fn: (...args: never[]) => unknown): void => {
     context.subscriptions.push(vscode.commands.registerCommand(id, fn));
   };
@@ -53,7 +57,7 @@ export function registerCommands(context: vscode.ExtensionContext, client: Langu
     for (const s of r.scenarios) output.appendLine(`${vscode.Uri.parse(r.uri).fsPath}:${s.line}: ${describe(s)}`);
     const bad = r.scenarios.filter((s) => s.verdict !== 'ok');
     const msg = r.scenarios.length === 1 ? describe(r.scenarios[0]!) : `${r.scenarios.length} scenarios: ${r.scenarios.length - bad.length} ok${bad.length ? `, ${bad.length} with findings or failures` : ''}`;
-    if (r.errors) void vscode.window.showErrorMessage(`vmscen: ${r.errors} error${r.errors === 1 ? '' : 's'} in ${path.basename(vscode.Uri.parse(r.uri).fsPath)}: fix them to explore`);
+    if (r.errors) void vscode.window.showErrorMessage(`vmscen: ${r.errors} error${r.errors === 1 ? '' : 's'} in ${baseName(vscode.Uri.parse(r.uri))}: fix them to explore`);
     else if (bad.length) void vscode.window.showWarningMessage(`vmscen: ${msg}`, 'Show interleaving').then((a) => a && vscode.commands.executeCommand(Commands.showInterleaving, { uri: r.uri, scenario: bad[0]!.name }));
     else void vscode.window.showInformationMessage(`vmscen: ${msg}`);
   };
@@ -79,7 +83,7 @@ export function registerCommands(context: vscode.ExtensionContext, client: Langu
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'vmscen: checking the workspace', cancellable: true }, async (progress, token) => {
       for (const [i, f] of files.entries()) {
         if (token.isCancellationRequested) break;
-        progress.report({ message: `${path.basename(f.fsPath)} (${i + 1}/${files.length})`, increment: 100 / files.length });
+        progress.report({ message: `${baseName(f)} (${i + 1}/${files.length})`, increment: 100 / files.length });
         try {
           // read through the workspace file system (virtual workspaces too); the server reads nothing itself
           const st = await vscode.workspace.fs.stat(f);
@@ -134,12 +138,14 @@ export function registerCommands(context: vscode.ExtensionContext, client: Langu
 
   reg(Commands.restartServer, async () => {
     restarts.reset();
-    await client.restart();
+    // stop and start: what the Node client's restart() does, on either platform's client
+    if (client.isRunning()) await client.stop();
+    await client.start();
     void vscode.window.showInformationMessage('vmscen: the language server was restarted');
   });
 
   reg(Commands.openExample, async () => {
-    const dir = vscode.Uri.file(context.asAbsolutePath('examples'));
+    const dir = vscode.Uri.joinPath(context.extensionUri, 'examples');
     let entries: [string, vscode.FileType][] = [];
     try {
       entries = await vscode.workspace.fs.readDirectory(dir);

@@ -1,24 +1,17 @@
-// The VS Code extension: starts the language server, registers the commands, the status bar
-// item and the interleaving view. It holds no semantics: everything comes from the server.
-import * as vscode from 'vscode';
+// The desktop VS Code extension (package.json `main`): starts the language server as a Node
+// process and registers the features (features.ts). It holds no semantics: everything comes
+// from the server. The browser extension is browser-extension.ts.
+import type * as vscode from 'vscode';
 import { startClient } from './client';
-import { registerCommands } from './commands';
-import { StatusBar } from './status-bar';
+import { registerFeatures } from './features';
 import { registerTasks } from './tasks';
-import { registerTestExplorer } from './test-explorer';
 
 let stop: (() => Promise<void>) | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
-  const output = vscode.window.createOutputChannel('vmscen');
-  context.subscriptions.push(output);
   const client = await startClient(context);
   stop = () => client.stop();
-  const status = new StatusBar(client);
-  context.subscriptions.push(status);
-  registerCommands(context, client, output);
-  registerTasks(context);
-  registerTestExplorer(context, client);
+  registerFeatures(context, client, { registerNodeFeatures: registerTasks });
 }
 
 export async function deactivate(): Promise<void> {

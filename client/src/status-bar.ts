@@ -1,6 +1,6 @@
 // A status bar item with the result of the last exploration of the active file.
 import * as vscode from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
+import type { BaseLanguageClient } from 'vscode-languageclient';
 import { Commands, StatusNotification, type StatusParams } from '../../server/src/protocol';
 
 export class StatusBar implements vscode.Disposable {
@@ -8,7 +8,7 @@ export class StatusBar implements vscode.Disposable {
   private readonly last = new Map<string, StatusParams>();
   private readonly subs: vscode.Disposable[] = [];
 
-  constructor(client: LanguageClient) {
+  constructor(client: BaseLanguageClient) {
     this.item = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 50);
     this.item.name = 'vmscen';
     this.subs.push(client.onNotification(StatusNotification, (p) => {

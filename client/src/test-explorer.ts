@@ -6,7 +6,7 @@
 // the finding, with the interleaving's steps as the stack trace. Continuous runs re-run a file's
 // tests when it changes. No Debug profile: there is no debug adapter yet.
 import * as vscode from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
+import type { BaseLanguageClient } from 'vscode-languageclient';
 import { CheckRequest, TestItemsRequest, type ScenarioSummary } from '../../server/src/protocol';
 import { expectationIds, fileId, fileTree, planRun, scenarioOutcome, type OutcomeMessage, type TestTarget } from './test-results';
 
@@ -30,7 +30,7 @@ export class TestExplorer implements vscode.Disposable {
   private readonly continuous = new Set<{ readonly request: vscode.TestRunRequest; readonly token: vscode.CancellationToken; readonly reruns: Map<string, vscode.CancellationTokenSource> }>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
 
-  constructor(private readonly client: LanguageClient) {
+  constructor(private readonly client: BaseLanguageClient) {
     this.controller = vscode.tests.createTestController('vmscen', 'vmscen scenarios');
     this.disposables.push(this.controller);
     this.controller.resolveHandler = async (item) => {
@@ -260,6 +260,6 @@ export class TestExplorer implements vscode.Disposable {
   }
 }
 
-export function registerTestExplorer(context: vscode.ExtensionContext, client: LanguageClient): void {
+export function registerTestExplorer(context: vscode.ExtensionContext, client: BaseLanguageClient): void {
   context.subscriptions.push(new TestExplorer(client));
 }

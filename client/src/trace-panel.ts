@@ -1,9 +1,8 @@
 // The interleaving view's host: one webview panel, a strict content security policy, no
 // remote resources. It forwards what the server computed and turns the view's messages into
 // editor actions (jump to a line, copy text).
-import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
+import type { BaseLanguageClient } from 'vscode-languageclient';
 import { TraceRequest, type HostToWebview, type ViewSource, type WebviewToHost } from '../../server/src/protocol';
 import { clickTarget, PanelKeys } from './panel-keys';
 
@@ -23,7 +22,7 @@ export class TracePanel {
   private constructor(
     private readonly panel: vscode.WebviewPanel,
     private readonly context: vscode.ExtensionContext,
-    private readonly client: LanguageClient,
+    private readonly client: BaseLanguageClient,
   ) {
     panel.webview.html = this.html();
     panel.onDidDispose(() => {
@@ -32,7 +31,7 @@ export class TracePanel {
     panel.webview.onDidReceiveMessage((m: WebviewToHost) => void this.receive(m));
   }
 
-  static show(context: vscode.ExtensionContext, client: LanguageClient): TracePanel {
+  static show(context: vscode.ExtensionContext, client: BaseLanguageClient): TracePanel {
     if (TracePanel.current) {
       TracePanel.current.panel.reveal(vscode.ViewColumn.Beside, true);
       return TracePanel.current;
@@ -93,7 +92,8 @@ export class TracePanel {
   }
 
   private html(): string {
-    const nonce = crypto.randomBytes(16).toString('base64');
+    // Web Crypto: in the desktop extension host (Node) and in the browser's alike
+    const nonce = btoa(String.fromCharCode(...globalThis.crypto.getRandomValues(new Uint8Array(16))));
     const script = this.panel.webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview.js'));
     const csp = [`default-src 'none'`, `img-src ${this.panel.webview.cspSource}`, `style-src 'nonce-${nonce}'`, `script-src 'nonce-${nonce}'`].join('; ');
     return `<!DOCTYPE html>

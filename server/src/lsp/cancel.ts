@@ -1,7 +1,7 @@
 // Cancelled requests: a request whose token is already cancelled when it is dispatched, or is
 // cancelled while it waits, is answered with LSP's RequestCancelled (-32800) and runs no further.
-import { LSPErrorCodes, ResponseError, type CancellationToken } from 'vscode-languageserver/node';
-import { JobCancelled } from './worker-pool';
+import { LSPErrorCodes, ResponseError, type CancellationToken } from 'vscode-languageserver';
+import { JobCancelled } from './explore-runner';
 
 export function cancelledError(): ResponseError<void> {
   return new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');

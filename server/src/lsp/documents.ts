@@ -2,7 +2,7 @@
 // change (they are fast); exploration runs in worker threads, debounced, keyed by (uri,
 // version) and cancelled by the next edit, so a result for an old version is never shown and
 // typing never waits for a search.
-import { ErrorCodes, ResponseError, TextDocuments, type CancellationToken, type Connection, type Diagnostic } from 'vscode-languageserver/node';
+import { ErrorCodes, ResponseError, TextDocuments, type CancellationToken, type Connection, type Diagnostic } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { toErrorView, type FileAnalysis, type FindingView } from '../analysis/analyze';
 import { checkFile, type CheckedFile } from '../analysis/check-file';
@@ -11,8 +11,8 @@ import { throwIfCancelled } from './cancel';
 import type { JobResult } from './jobs';
 import { budgetOf, DEFAULT_SETTINGS, type Settings } from './settings';
 import { fileDiagnostics, fileStartRange, summaryText, toCheckResult } from './to-proto';
-import { JobCancelled, type JobHandle, type WorkerPool } from './worker-pool';
-import { WorkspaceFiles, type ReadResult } from './workspace-files';
+import { JobCancelled, type ExploreRunner, type JobHandle } from './explore-runner';
+import type { FileSource, ReadResult } from './file-source';
 
 export interface DocState {
   /** Parse + check of the current version. */
@@ -40,13 +40,13 @@ export class Documents {
   /** The text of the open documents, as the client syncs it. */
   readonly texts = new TextDocuments(TextDocument);
   settings: Settings = DEFAULT_SETTINGS;
-  /** The workspace folders, and the files in them the server may read itself. */
-  readonly files = new WorkspaceFiles();
   private readonly docs = new Map<string, DocState>();
 
   constructor(
     private readonly connection: Connection,
-    readonly pool: WorkerPool,
+    readonly pool: ExploreRunner,
+    /** The workspace folders, and the files in them the server may read itself. */
+    readonly files: FileSource,
   ) {}
 
   /** Follows opening, changing and closing; call after every handler is registered. */

@@ -1,12 +1,8 @@
 // The exploration worker: runs analyses (parse, check, explore, judge) off the language
 // server's main loop. The server terminates it to cancel a job and restarts it after a crash.
 import { parentPort } from 'node:worker_threads';
-import { analyze } from '../analysis/analyze';
-import { checkFile } from '../analysis/check-file';
-import { traceView } from '../analysis/trace-view';
-import { DESIGNS } from '../engine/settings';
-import type { CompareResult, DesignCell } from '../protocol';
-import type { Job, JobResult, WorkerReply, WorkerRequest } from './jobs';
+import type { WorkerReply, WorkerRequest } from './jobs';
+import { runJob } from './run-job';
 
 function testFaults(text: string): void {
   // fault injection for the server's tests only (never set in normal use)
@@ -19,41 +15,11 @@ function testFaults(text: string): void {
   }
 }
 
-function compare(job: Extract<Job, { kind: 'compare' }>): CompareResult {
-  const designs = DESIGNS.map((d) => d.value);
-  const fa = analyze(job.text, { designs, maxStates: job.maxStates, maxMs: job.maxMs, maxBytes: job.maxBytes, now: () => Date.now(), ...(job.scenario ? { only: [job.scenario] } : {}) });
-  const names = [...new Set(fa.scenarios.map((s) => s.name))];
-  return {
-    designs,
-    rows: names.map((scenario) => ({
-      scenario,
-      cells: designs.map((design): DesignCell => {
-        const sc = fa.scenarios.find((s) => s.name === scenario && s.locking === design)!;
-        const findings = [...sc.races, ...sc.violations].map((f) => ({ type: f.type, code: f.code, line: f.line, trace: f.trace.map((t) => `${t.thread}: ${t.step}`) }));
-        const codes = [...new Set(findings.map((f) => f.code))];
-        const verdict = !sc.explored ? 'not explored' : sc.error ? 'error' : `${codes.length ? codes.join(', ') : 'clean'}${sc.complete ? '' : ' (incomplete)'}`;
-        return { design, verdict, findings, complete: sc.complete, states: sc.stats.states, ...(sc.error ? { error: sc.error } : {}) };
-      }),
-    })),
-  };
-}
-
-function run(job: Job): JobResult {
-  testFaults(job.text);
-  switch (job.kind) {
-    case 'analyze':
-      return { kind: 'analyze', analysis: analyze(job.text, { ...job.options, now: () => Date.now() }) };
-    case 'trace':
-      return { kind: 'trace', view: traceView(checkFile(job.text), job.request) };
-    case 'compare':
-      return { kind: 'compare', table: compare(job) };
-  }
-}
-
 parentPort?.on('message', (msg: WorkerRequest) => {
   let reply: WorkerReply;
   try {
-    reply = { id: msg.id, ok: true, result: run(msg.job) };
+    testFaults(msg.job.text);
+    reply = { id: msg.id, ok: true, result: runJob(msg.job) };
   } catch (e) {
     if ((e as Error).message === 'injected worker crash') process.exit(3);
     reply = { id: msg.id, ok: false, error: (e as Error).stack ?? String(e) };

@@ -1,6 +1,6 @@
 // Conversions from LSP types (0-based lines and characters) and the client's configuration
 // into the analysis layer's terms (1-based lines and columns). The mirror of to-proto.ts.
-import { ErrorCodes, ResponseError, type Diagnostic, type FormattingOptions, type Position as LspPosition, type Range } from 'vscode-languageserver/node';
+import { ErrorCodes, ResponseError, type Diagnostic, type FormattingOptions, type Position as LspPosition, type Range } from 'vscode-languageserver';
 import type { Position } from '../analysis/analyze';
 import type { DiagnosticRef } from '../analysis/code-actions';
 import type { Settings } from './settings';

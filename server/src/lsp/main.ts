@@ -2,9 +2,14 @@
 // `--node-ipc` when VS Code starts it, `--stdio` for other editors (`vmscen lsp`), where the
 // stream is read by a strict reader (stdio-reader.ts): a frame that is not JSON is answered
 // with Parse error, a stream that cannot be framed ends the server with a message.
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createConnection, ProposedFeatures, StreamMessageWriter, type Connection } from 'vscode-languageserver/node';
 import { VmscenServer } from './server';
 import { StdioReader } from './stdio-reader';
+import { setFindingsDoc } from './to-proto';
+import { WorkerPool } from './worker-pool';
+import { WorkspaceFiles } from './workspace-files';
 
 function stdioConnection(): Connection {
   const writer = new StreamMessageWriter(process.stdout);
@@ -29,5 +34,6 @@ function stdioConnection(): Connection {
 }
 
 const connection = process.argv.includes('--stdio') ? stdioConnection() : createConnection(ProposedFeatures.all);
-new VmscenServer(connection).listen();
+setFindingsDoc(pathToFileURL(path.join(__dirname, '..', 'docs', 'findings.md')).href);
+new VmscenServer(connection, new WorkerPool(path.join(__dirname, 'explore-worker.js')), new WorkspaceFiles()).listen();
 connection.listen();

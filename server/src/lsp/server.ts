@@ -1,10 +1,12 @@
-// The language server's wiring: the worker pool and the documents store, one registration per
-// feature (features/), and the capabilities they answer to. The documents (documents.ts)
-// parse and check on every change and explore in workers; each feature reads them.
-import * as path from 'node:path';
-import { TextDocumentSyncKind, type Connection, type InitializeResult } from 'vscode-languageserver/node';
+// The language server's wiring: the documents store, one registration per feature (features/),
+// and the capabilities they answer to. The documents (documents.ts) parse and check on every
+// change and explore in workers; each feature reads them. The entry point (main.ts for Node,
+// browser-main.ts for a web worker) gives it the connection, the exploration runner and the
+// file source of its platform.
+import { TextDocumentSyncKind, type Connection, type InitializeResult } from 'vscode-languageserver';
 import { TOKEN_MODIFIERS, TOKEN_TYPES } from '../analysis/semantic-tokens';
 import { Documents } from './documents';
+import type { ExploreRunner } from './explore-runner';
 import { registerCodeActions } from './features/code-actions';
 import { registerCodeLens } from './features/code-lens';
 import { registerCompletion } from './features/completion';
@@ -15,7 +17,7 @@ import { registerOutline } from './features/outline';
 import { registerRequests } from './features/requests';
 import { registerSemanticTokens } from './features/semantic-tokens';
 import { workspaceFolders } from './features/workspace-folders';
-import { WorkerPool } from './worker-pool';
+import type { FileSource } from './file-source';
 
 const CAPABILITIES: InitializeResult = {
   capabilities: {
@@ -39,12 +41,14 @@ const CAPABILITIES: InitializeResult = {
 const FEATURES = [registerHover, registerCompletion, registerNavigation, registerOutline, registerSemanticTokens, registerCodeActions, registerCodeLens, registerRequests];
 
 export class VmscenServer {
-  readonly pool: WorkerPool;
   readonly documents: Documents;
 
-  constructor(private readonly connection: Connection) {
-    this.pool = new WorkerPool(path.join(__dirname, 'explore-worker.js'));
-    this.documents = new Documents(connection, this.pool);
+  constructor(
+    private readonly connection: Connection,
+    readonly pool: ExploreRunner,
+    files: FileSource,
+  ) {
+    this.documents = new Documents(connection, pool, files);
   }
 
   listen(): void {

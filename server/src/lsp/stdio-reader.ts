@@ -5,7 +5,7 @@
 // message on stderr; a header block the server cannot frame by (no Content-Length, not a whole
 // number, negative) is an unrecoverable stream: the server says so on stderr and exits, and so
 // it does when a frame's body stops arriving half-way (a Content-Length longer than the data).
-import { AbstractMessageReader, type DataCallback, type Disposable, type Message } from 'vscode-languageserver/node';
+import { AbstractMessageReader, type DataCallback, type Disposable, type Message } from 'vscode-languageserver';
 
 /** The largest message body accepted (a 16 MiB document, JSON-escaped, fits). */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;

@@ -1,7 +1,5 @@
 // Conversions from analysis results (1-based lines and columns) to LSP types (0-based) and
 // to the `vmscen/*` protocol's answers. The mirror of from-proto.ts.
-import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import {
   CodeActionKind,
   CompletionItemKind,
@@ -21,7 +19,7 @@ import {
   type Range,
   type SemanticTokens,
   type TextEdit,
-} from 'vscode-languageserver/node';
+} from 'vscode-languageserver';
 import type { ErrorView, FileAnalysis, FindingView, Position, ScenarioAnalysis } from '../analysis/analyze';
 import type { CodeAction as FixAction, TextEdit as FixEdit } from '../analysis/code-actions';
 import type { CompletionItem as Completion, CompletionKind } from '../analysis/completion';
@@ -47,9 +45,16 @@ export function toProtoLocation(uri: string, p: Pick<Position, 'line' | 'col' | 
   return { uri, range: toProtoRange(p) };
 }
 
-/** docs/findings.md shipped with the server, for a diagnostic's code link. */
-export function docsLink(code: string): string {
-  return `${pathToFileURL(path.join(__dirname, '..', 'docs', 'findings.md')).href}#${code}`;
+/** docs/findings.md shipped with the server, as a URL: the entry point says where it is. */
+let findingsDoc: string | undefined;
+
+export function setFindingsDoc(url: string | undefined): void {
+  findingsDoc = url;
+}
+
+/** A diagnostic's code link, when the entry point said where docs/findings.md is. */
+export function docsLink(code: string): string | undefined {
+  return findingsDoc === undefined ? undefined : `${findingsDoc}#${code}`;
 }
 
 export function toProtoError(e: ErrorView): Diagnostic {
@@ -68,11 +73,12 @@ export function toProtoFinding(uri: string, f: FindingView): Diagnostic {
     message: `${i + 1}. ${t.thread}: ${t.step} — ${t.kernel}`,
   }));
   for (const r of f.related) related.push({ location: { uri, range: toProtoRange(r) }, message: `involved: ${r.thread}` });
+  const link = docsLink(f.code);
   return {
     range: toProtoRange(f),
     severity: f.expected ? DiagnosticSeverity.Information : f.type === 'race' ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
     code: f.code,
-    codeDescription: { href: docsLink(f.code) },
+    ...(link ? { codeDescription: { href: link } } : {}),
     source: 'vmscen',
     message: `${f.type} ${f.code}${f.expected ? ' (expected)' : ''}: ${f.message}${f.trace.length ? ` [${f.trace.length}-step interleaving]` : ''}`,
     relatedInformation: related,

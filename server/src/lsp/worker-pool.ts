@@ -6,17 +6,10 @@
 // jobs never take the last free worker, and a waiting live job goes first, so diagnostics never
 // queue behind a comparison. A job cancelled while it waits leaves the queue at once.
 import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { JobCancelled, WorkerFailure, type ExploreRunner, type JobHandle, type Lane } from './explore-runner';
 import type { Job, JobResult, WorkerReply } from './jobs';
 
-export class JobCancelled extends Error {
-  constructor() {
-    super('cancelled');
-  }
-}
-
-export class WorkerFailure extends Error {}
-
-export type Lane = 'live' | 'background';
+export { JobCancelled, WorkerFailure, type JobHandle, type Lane };
 
 interface Running {
   readonly worker: Worker;
@@ -36,15 +29,10 @@ interface Waiter {
   readonly reject: (e: Error) => void;
 }
 
-export interface JobHandle {
-  readonly promise: Promise<JobResult>;
-  cancel(): void;
-}
-
 /** Heap limits of a worker: running out ends that worker (and its job), never the server. */
 export const WORKER_LIMITS: ResourceLimits = { maxOldGenerationSizeMb: 1024, maxYoungGenerationSizeMb: 64 };
 
-export class WorkerPool {
+export class WorkerPool implements ExploreRunner {
   private idle: Worker[] = [];
   private readonly running = new Set<Running>();
   private readonly waiting: Waiter[] = [];

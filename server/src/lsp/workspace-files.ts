@@ -6,13 +6,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MAX_DOCUMENT_BYTES, type FileSource, type ReadResult } from './file-source';
 
-/** The most the server reads of one file, or accepts as a document's text in a request. */
-export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
-
-export type ReadResult = { readonly text: string } | { readonly error: string };
-
-export class WorkspaceFiles {
+export class WorkspaceFiles implements FileSource {
   /** Real paths of the workspace folders the client declared. */
   private folders: string[] = [];
 
@@ -81,9 +77,4 @@ export class WorkspaceFiles {
       await handle?.close();
     }
   }
-}
-
-/** A document's text sent in a request: refused over the size limit. */
-export function checkTextSize(text: string): string | undefined {
-  return Buffer.byteLength(text, 'utf8') > MAX_DOCUMENT_BYTES ? `the text is over the ${MAX_DOCUMENT_BYTES}-byte limit` : undefined;
 }

@@ -1,5 +1,5 @@
 // Quick fixes for the diagnostics the client sends back.
-import type { Connection } from 'vscode-languageserver/node';
+import type { Connection } from 'vscode-languageserver';
 import { codeActions } from '../../analysis/code-actions';
 import type { Documents } from '../documents';
 import { fromProtoDiagnostic } from '../from-proto';

@@ -1,6 +1,6 @@
 // Code lenses above each named scenario: Check, Show interleaving (when the current
 // exploration found something) and Compare designs, each a client command.
-import type { CodeLens, Connection } from 'vscode-languageserver/node';
+import type { CodeLens, Connection } from 'vscode-languageserver';
 import { Commands } from '../../protocol';
 import { currentExploration, type Documents } from '../documents';
 import { toProtoRange } from '../to-proto';

@@ -1,5 +1,5 @@
 // Completion: keywords, ops, options and their values, names, snippets.
-import type { Connection } from 'vscode-languageserver/node';
+import type { Connection } from 'vscode-languageserver';
 import { completeAt } from '../../analysis/completion';
 import type { Documents } from '../documents';
 import { fromProtoPosition } from '../from-proto';

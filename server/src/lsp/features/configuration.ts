@@ -1,6 +1,6 @@
 // Settings: from the initialization options, then pulled with workspace/configuration when
 // the client supports it, and again (or taken inline) on every configuration change.
-import type { Connection } from 'vscode-languageserver/node';
+import type { Connection } from 'vscode-languageserver';
 import type { Documents } from '../documents';
 import { fromProtoSettings } from '../from-proto';
 import type { Settings } from '../settings';

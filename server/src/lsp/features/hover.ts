@@ -1,5 +1,5 @@
 // Hover: an op's micro-steps with their kernel functions, an option's values, a finding.
-import type { Connection } from 'vscode-languageserver/node';
+import type { Connection } from 'vscode-languageserver';
 import { hoverAt } from '../../analysis/hover';
 import { currentFindings, type Documents } from '../documents';
 import { fromProtoPosition } from '../from-proto';

@@ -1,5 +1,5 @@
 // Go to definition, find references and rename, over the names of one file.
-import type { Connection, Position } from 'vscode-languageserver/node';
+import type { Connection, Position } from 'vscode-languageserver';
 import { collectOccurrences, definitionOf, occurrenceAt, sameSymbol, type Occurrence } from '../../analysis/symbols';
 import type { DocState, Documents } from '../documents';
 import { fromProtoPosition } from '../from-proto';

@@ -1,5 +1,5 @@
 // The document's shape: symbols (scenarios → threads), folding ranges and formatting.
-import type { Connection } from 'vscode-languageserver/node';
+import type { Connection } from 'vscode-languageserver';
 import { foldingRanges, format, outline } from '../../analysis/outline';
 import type { Documents } from '../documents';
 import { fromProtoIndent } from '../from-proto';

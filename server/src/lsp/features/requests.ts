@@ -3,7 +3,7 @@
 // designs (each scenario under every design) and stop (cancel explorations). A request for a
 // document the editor has not opened reads it through the workspace-files rules; a request
 // cancelled before or while it runs is answered with RequestCancelled.
-import { ErrorCodes, ResponseError, type Connection } from 'vscode-languageserver/node';
+import { ErrorCodes, ResponseError, type Connection } from 'vscode-languageserver';
 import { checkFile } from '../../analysis/check-file';
 import { testScenarios } from '../../analysis/test-items';
 import { CheckRequest, CompareDesignsRequest, StopRequest, TestItemsRequest, TraceRequest } from '../../protocol';
@@ -11,7 +11,7 @@ import { jobError, throwIfCancelled } from '../cancel';
 import type { Documents } from '../documents';
 import { fileDiagnostics, toCheckResult, toTestItemsResult } from '../to-proto';
 import { budgetOf } from '../settings';
-import { checkTextSize } from '../workspace-files';
+import { checkTextSize } from '../file-source';
 
 /** The text of a request's document, or an InvalidParams error that says why it cannot be read. */
 async function requestText(docs: Documents, uri: string, given?: string): Promise<string> {

@@ -1,5 +1,5 @@
 // Semantic tokens: names by what they declare or refer to, ops as functions.
-import type { Connection } from 'vscode-languageserver/node';
+import type { Connection } from 'vscode-languageserver';
 import { semanticTokens } from '../../analysis/semantic-tokens';
 import type { Documents } from '../documents';
 import { toProtoSemanticTokens } from '../to-proto';

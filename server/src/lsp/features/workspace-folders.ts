@@ -1,6 +1,6 @@
 // The workspace folders the client declares (initialize, then workspace/didChangeWorkspaceFolders):
 // the only places the server reads files the editor has not opened (workspace-files.ts).
-import type { Connection } from 'vscode-languageserver/node';
+import type { Connection } from 'vscode-languageserver';
 import type { Documents } from '../documents';
 import type { Lifecycle } from './lifecycle';
 

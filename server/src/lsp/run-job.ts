@@ -1,0 +1,39 @@
+// What an exploration worker does with a job (parse, check, explore, judge), shared by the Node
+// worker thread (explore-worker.ts) and the browser's web worker (browser-explore-worker.ts).
+import { analyze } from '../analysis/analyze';
+import { checkFile } from '../analysis/check-file';
+import { traceView } from '../analysis/trace-view';
+import { DESIGNS } from '../engine/settings';
+import type { CompareResult, DesignCell } from '../protocol';
+import type { Job, JobResult } from './jobs';
+
+function compare(job: Extract<Job, { kind: 'compare' }>): CompareResult {
+  const designs = DESIGNS.map((d) => d.value);
+  const fa = analyze(job.text, { designs, maxStates: job.maxStates, maxMs: job.maxMs, maxBytes: job.maxBytes, now: () => Date.now(), ...(job.scenario ? { only: [job.scenario] } : {}) });
+  const names = [...new Set(fa.scenarios.map((s) => s.name))];
+  return {
+    designs,
+    rows: names.map((scenario) => ({
+      scenario,
+      cells: designs.map((design): DesignCell => {
+        const sc = fa.scenarios.find((s) => s.name === scenario && s.locking === design)!;
+        const findings = [...sc.races, ...sc.violations].map((f) => ({ type: f.type, code: f.code, line: f.line, trace: f.trace.map((t) => `${t.thread}: ${t.step}`) }));
+        const codes = [...new Set(findings.map((f) => f.code))];
+        const verdict = !sc.explored ? 'not explored' : sc.error ? 'error' : `${codes.length ? codes.join(', ') : 'clean'}${sc.complete ? '' : ' (incomplete)'}`;
+        return { design, verdict, findings, complete: sc.complete, states: sc.stats.states, ...(sc.error ? { error: sc.error } : {}) };
+      }),
+    })),
+  };
+}
+
+/** Run one job to its answer, in whichever worker this is. */
+export function runJob(job: Job): JobResult {
+  switch (job.kind) {
+    case 'analyze':
+      return { kind: 'analyze', analysis: analyze(job.text, { ...job.options, now: () => Date.now() }) };
+    case 'trace':
+      return { kind: 'trace', view: traceView(checkFile(job.text), job.request) };
+    case 'compare':
+      return { kind: 'compare', table: compare(job) };
+  }
+}
