@@ -15,6 +15,8 @@ interface Step {
 }
 const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8')) as {
   icon: string;
+  main: string;
+  browser: string;
   capabilities: { untrustedWorkspaces: { supported: boolean | string }; virtualWorkspaces: boolean | object };
   contributes: { commands: { command: string }[]; walkthroughs: { id: string; steps: Step[] }[] };
 };
@@ -44,7 +46,14 @@ test('vsce packages the manifest, bundles, grammar, examples, icon, CHANGELOG an
   const r = spawnSync(process.execPath, ['node_modules/@vscode/vsce/vsce', 'ls', '--no-dependencies'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const files = r.stdout.split('\n').filter(Boolean);
-  for (const f of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', pkg.icon, 'dist/client.js', 'dist/server.js', 'dist/explore-worker.js', 'dist/webview.js', 'syntaxes/vmscen.tmLanguage.json', 'examples/uffd-wp.vmscen']) assert.ok(files.includes(f), `packaged: ${f}`);
+  for (const f of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', pkg.icon, 'dist/client.js', 'dist/server.js', 'dist/explore-worker.js', 'dist/webview.js', 'dist/browser-client.js', 'dist/browser-server.js', 'syntaxes/vmscen.tmLanguage.json', 'examples/uffd-wp.vmscen']) assert.ok(files.includes(f), `packaged: ${f}`);
   for (const s of pkg.contributes.walkthroughs[0]!.steps) assert.ok(files.includes(s.media.markdown ?? s.media.image!), `packaged: ${s.id}'s media`);
   assert.ok(!files.some((f) => /^(server|client|test|scripts)\//.test(f) || f.endsWith('.map') || f.endsWith('.ts')), files.join('\n'));
+});
+
+test('a web extension too: `browser` names the browser client bundle, `main` the Node one', () => {
+  assert.equal(pkg.main, './dist/client.js');
+  assert.equal(pkg.browser, './dist/browser-client.js');
+  // the browser client starts the server from this bundle (client/src/browser-extension.ts)
+  assert.match(fs.readFileSync('client/src/browser-extension.ts', 'utf8'), /joinPath\(context\.extensionUri, 'dist', 'browser-server\.js'\)/);
 });
