@@ -7,51 +7,28 @@
 // missing unless VMSCEN_E2E=1 (CI), where missing tools fail the test.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
+import type { FrameLocator, Page } from 'playwright-core';
+import { available, CHROMIUM, CODE_SERVER, openFile as openIn, skip, startCodeServer, type CodeServer } from './code-server';
 
-const CODE_SERVER = path.join(process.env.VMSCEN_CODE_SERVER_DIR ?? path.join(os.homedir(), '.cache/vmscen-e2e/code-server-4.100.3'), 'node_modules/.bin/code-server');
-const CHROMIUM = '/usr/bin/chromium';
 const OUT = path.resolve('test-output/e2e');
-const available = fs.existsSync(CODE_SERVER) && fs.existsSync(CHROMIUM);
-const required = process.env.VMSCEN_E2E === '1';
-const skip = !available && !required ? 'code-server or chromium is not installed (scripts/e2e/install-code-server.sh, apt-get install chromium)' : false;
 
 const GALLERY = fs.readdirSync('examples').filter((f) => f.endsWith('.vmscen'));
 
-let server: ChildProcess | undefined;
-let browser: Browser | undefined;
+let cs: CodeServer | undefined;
 let page: Page;
 let run: string;
-let workspace: string;
 const timings: Record<string, number> = {};
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function shot(name: string): Promise<void> {
   fs.mkdirSync(OUT, { recursive: true });
   await page.screenshot({ path: path.join(OUT, `${name}.png`) });
 }
 
-/** Open a workspace file by clicking it in the Explorer (quick open's file search may still be indexing). */
 async function openFile(name: string): Promise<void> {
-  if (!(await page.locator('.explorer-folders-view').isVisible())) await page.locator('.activitybar .action-item a[aria-label^="Explorer"]').first().click();
-  const row = page.locator('.explorer-folders-view .monaco-list-row').filter({ hasText: name }).first();
-  await row.waitFor({ timeout: 30_000 });
-  await row.click();
-  await page.waitForSelector(`.tab.active:has-text("${name}")`, { timeout: 20_000 });
+  await openIn(page, name);
 }
 
 before(async () => {
@@ -60,52 +37,20 @@ before(async () => {
   // the packaged extension
   const pkg = spawnSync('npm', ['run', '--silent', 'package'], { encoding: 'utf8' });
   assert.equal(pkg.status, 0, pkg.stdout + pkg.stderr);
-  run = fs.mkdtempSync(path.join(os.tmpdir(), 'vmscen-cs-'));
-  workspace = path.join(run, 'ws');
-  fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
-  fs.copyFileSync('examples/uffd-wp.vmscen', path.join(workspace, 'uffd-wp.vmscen'));
-  fs.copyFileSync('test/data/cli/unexpected-race.vmscen', path.join(workspace, 'unexpected-race.vmscen'));
-  fs.copyFileSync('examples/fork-pervma-6.4.vmscen', path.join(workspace, 'fork-pervma-6.4.vmscen'));
+  const files: Record<string, string> = {};
+  for (const f of ['examples/uffd-wp.vmscen', 'test/data/cli/unexpected-race.vmscen', 'examples/fork-pervma-6.4.vmscen']) files[path.basename(f)] = fs.readFileSync(f, 'utf8');
   // the gallery, for the Test Explorer
-  fs.mkdirSync(path.join(workspace, 'gallery'));
-  for (const f of GALLERY) fs.copyFileSync(path.join('examples', f), path.join(workspace, 'gallery', f));
-  fs.writeFileSync(path.join(workspace, '.vscode/settings.json'), JSON.stringify({ 'vmscen.debounceMs': 100, 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'editor.codeLens': true, 'workbench.tips.enabled': false }));
-  const port = await freePort();
-  fs.writeFileSync(path.join(run, 'config.yaml'), `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
-  const common = ['--config', path.join(run, 'config.yaml'), '--user-data-dir', path.join(run, 'ud'), '--extensions-dir', path.join(run, 'ext')];
-  const inst = spawnSync(CODE_SERVER, [...common, '--install-extension', path.resolve('vmscen.vsix')], { encoding: 'utf8' });
-  assert.equal(inst.status, 0, inst.stdout + inst.stderr);
-  server = spawn(CODE_SERVER, [...common, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened', workspace], {
-    detached: true,
-    stdio: ['ignore', fs.openSync(path.join(run, 'cs.log'), 'w'), fs.openSync(path.join(run, 'cs.err'), 'w')],
-  });
-  for (let i = 0; i < 300; i++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok).catch(() => false);
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  for (const f of GALLERY) files[`gallery/${f}`] = fs.readFileSync(path.join('examples', f), 'utf8');
+  files['.vscode/settings.json'] = JSON.stringify({ 'vmscen.debounceMs': 100, 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'editor.codeLens': true, 'workbench.tips.enabled': false });
   const t0 = Date.now();
-  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`, { waitUntil: 'domcontentloaded' });
-  await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+  cs = await startCodeServer('vmscen.vsix', files, {});
+  page = cs.page;
+  run = cs.run;
   timings['workbench'] = Date.now() - t0;
 });
 
 after(async () => {
-  await browser?.close().catch(() => undefined);
-  if (server?.pid) {
-    try {
-      process.kill(-server.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  if (run) fs.rmSync(run, { recursive: true, force: true });
+  await cs?.stop();
   fs.mkdirSync(OUT, { recursive: true });
   if (Object.keys(timings).length) fs.writeFileSync(path.join(OUT, 'timings.json'), JSON.stringify(timings, null, 2));
 });
