@@ -2,7 +2,7 @@
 // scenarios, their `expect` lines), which vmscen/check requests a run needs, and how a check's
 // answer becomes each item's outcome and failure messages. Every verdict, message and place
 // comes from the server; this only arranges them.
-import type { ExpectationSummary, FindingSummary, ScenarioSummary, TestScenario } from '../../server/src/protocol';
+import { interleavingNote, type ExpectationSummary, type FindingSummary, type ScenarioSummary, type TestScenario } from '../../server/src/protocol';
 
 type Range = ScenarioSummary['range'] & object;
 
@@ -65,13 +65,13 @@ export interface ScenarioOutcome extends Outcome {
   readonly expectations: readonly Outcome[];
 }
 
+/** The slice's steps (those the finding depends on), numbered by their place in the interleaving. */
 export function stepFrames(f: FindingSummary): StepFrame[] {
-  return f.steps.map((s, i) => ({ label: `${i + 1}. ${s.thread}: ${s.step} — ${s.kernel}`, range: s.range }));
+  return f.steps.flatMap((s, i) => (s.inSlice ? [{ label: `${i + 1}. ${s.thread}: ${s.step} — ${s.kernel}`, range: s.range }] : []));
 }
 
 function findingMessage(f: FindingSummary, prefix = ''): OutcomeMessage {
-  const n = f.steps.length;
-  return { text: `${prefix}${f.type} ${f.code}${f.thread ? ` (${f.thread})` : ''}: ${f.message}${n ? ` [${n}-step interleaving]` : ''}`, range: f.range, steps: stepFrames(f) };
+  return { text: `${prefix}${f.type} ${f.code}${f.thread ? ` (${f.thread})` : ''}: ${f.message}${interleavingNote(f.steps.length, f.steps.filter((s) => s.inSlice).length)}`, range: f.range, steps: stepFrames(f) };
 }
 
 function expectationMessage(e: ExpectationSummary, findings: readonly FindingSummary[]): OutcomeMessage {

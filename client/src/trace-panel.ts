@@ -141,6 +141,7 @@ tr.step { cursor: pointer; }
 tr.step:hover { background: var(--vscode-list-hoverBackground); }
 tr.step.selected { background: var(--vscode-list-activeSelectionBackground); color: var(--vscode-list-activeSelectionForeground); }
 tr.step.last td.num { color: var(--vscode-errorForeground); font-weight: bold; }
+#app.slice-only tr.step.outside { opacity: 0.4; }
 td.num { color: var(--vscode-descriptionForeground); text-align: right; }
 td.changed { background: var(--vscode-diffEditor-insertedTextBackground, #9bb95533); font-weight: bold; }
 .machine h3 { margin: 10px 0 2px; font-size: 1em; }

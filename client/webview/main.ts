@@ -15,6 +15,8 @@ let view: TraceView | undefined;
 /** The document and version what is shown was computed from: every click names it. */
 let source: ViewSource = { uri: '', version: null };
 let selected = -1;
+/** Dim the steps outside the finding's slice, and copy only the slice (the toggle's state survives a new view). */
+let sliceOnly = true;
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
@@ -44,8 +46,18 @@ function renderTrace(v: TraceView): void {
     el('p', { class: 'msg' }, v.finding.message),
     el('p', { class: 'muted' }, `scenario ${v.scenario} · locking ${v.design} · ${v.steps.length} micro-steps · the finding is at line ${v.finding.line}`),
   );
-  const copy = el('button', { id: 'copy', title: 'Copy the interleaving as a CPU-column text table' }, 'Copy as text');
-  copy.addEventListener('click', () => api.postMessage({ type: 'copy', text: v.text }));
+  const copy = el('button', { id: 'copy', title: 'Copy the interleaving as a CPU-column text table (with the slice toggle on, only the steps the finding depends on)' }, 'Copy as text');
+  copy.addEventListener('click', () => api.postMessage({ type: 'copy', text: sliceOnly ? v.text : v.fullText }));
+  const outside = v.steps.filter((s) => !s.inSlice).length;
+  const toggle = el('input', { type: 'checkbox', id: 'slice' });
+  toggle.checked = sliceOnly;
+  toggle.addEventListener('change', () => {
+    sliceOnly = toggle.checked;
+    app.classList.toggle('slice-only', sliceOnly);
+  });
+  app.classList.toggle('slice-only', sliceOnly);
+  const sliceLabel = el('label', { for: 'slice', title: 'Dim the steps the finding does not depend on' }, toggle, ` slice: ${v.steps.length - outside} of ${v.steps.length} steps`);
+  header.append(sliceLabel);
   const legend = el('p', { class: 'legend muted' }, 'locks held: ', el('span', { class: 'mmap-r' }, 'mmap / range / VMA read, speculative'), el('span', { class: 'mmap-w' }, 'mmap / range / VMA write'), el('span', { class: 'held' }, 'PTL'), el('span', { class: 'irq' }, 'IRQs off'));
   header.append(copy, legend);
   app.append(header);
@@ -56,7 +68,7 @@ function renderTrace(v: TraceView): void {
   grid.append(el('thead', {}, head));
   const body = el('tbody');
   v.steps.forEach((s, i) => {
-    const row = el('tr', { class: `step${i === v.steps.length - 1 ? ' last' : ''}`, 'data-index': String(i), title: `line ${s.line}` });
+    const row = el('tr', { class: `step${i === v.steps.length - 1 ? ' last' : ''}${s.inSlice ? '' : ' outside'}`, 'data-index': String(i), title: `line ${s.line}${s.inSlice ? '' : ' (the finding does not depend on this step)'}` });
     row.append(el('td', { class: 'num' }, String(i + 1)));
     v.threads.forEach((_, c) => {
       const locks = s.machine.locks[c] ?? [];

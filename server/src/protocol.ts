@@ -49,6 +49,14 @@ export interface StepSummary {
   readonly step: string;
   readonly kernel: string;
   readonly range: Range;
+  /** In the finding's slice: the finding depends on this step. */
+  readonly inSlice: boolean;
+}
+
+/** " [12-step interleaving]", or with a slice shorter than the interleaving " [12-step interleaving; its slice: 9 steps]". */
+export function interleavingNote(total: number, inSlice: number): string {
+  if (total === 0) return '';
+  return ` [${total}-step interleaving${inSlice < total ? `; its slice: ${inSlice} step${inSlice === 1 ? '' : 's'}` : ''}]`;
 }
 
 export interface FindingSummary {

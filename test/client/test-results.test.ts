@@ -33,8 +33,8 @@ const race: FindingSummary = {
   expected: false,
   range: r(28, 4),
   steps: [
-    { thread: 'wp', step: 'wrprotect 0x1000: lock mmap read', kernel: 'mmap_read_lock()', range: r(22, 4) },
-    { thread: 'writer', step: 'store 0x1000 = 2', kernel: 'store (MMU)', range: r(28, 4) },
+    { thread: 'wp', step: 'wrprotect 0x1000: lock mmap read', kernel: 'mmap_read_lock()', range: r(22, 4), inSlice: true },
+    { thread: 'writer', step: 'store 0x1000 = 2', kernel: 'store (MMU)', range: r(28, 4), inSlice: true },
   ],
 };
 
@@ -86,4 +86,12 @@ test('an incomplete exploration is an error, its expectations inconclusive; a sc
   const bad = scenarioOutcome(summary({ verdict: 'not explored', error: 'not explored: the scenario has errors', expectationResults: [] }));
   assert.equal(bad.status, 'errored');
   assert.match(bad.messages[0]!.text, /has errors/);
+});
+
+test("a finding's stack frames are its slice, numbered by their place in the interleaving", () => {
+  const other = { thread: 'c', step: 'lock ptl 0x400000', kernel: 'spin_lock(ptl)', range: r(30, 4), inSlice: false };
+  const sliced: FindingSummary = { ...race, steps: [race.steps[0]!, other, race.steps[1]!] };
+  const o = scenarioOutcome(summary({ verdict: 'findings', findings: [sliced] }));
+  assert.match(o.messages[0]!.text, /\[3-step interleaving; its slice: 2 steps\]$/);
+  assert.deepEqual(o.messages[0]!.steps.map((s) => s.label.slice(0, 2)), ['1.', '3.']);
 });

@@ -103,6 +103,7 @@ function stepSpan(sc: CheckedScenario, thread: number, step: number): Span {
 }
 
 function toFindingView(sc: CheckedScenario, spec: ScenarioSpec, f: Finding): FindingView {
+  const inSlice = new Set(f.slice);
   const placeSpan = f.place.thread < 0 ? (sc.model.checks[f.place.step]?.span ?? sc.ast.headSpan) : stepSpan(sc, f.place.thread, f.place.step);
   return {
     ...toPosition(placeSpan),
@@ -111,9 +112,9 @@ function toFindingView(sc: CheckedScenario, spec: ScenarioSpec, f: Finding): Fin
     thread: f.place.thread < 0 ? '' : (spec.threads[f.place.thread]?.name ?? ''),
     message: f.message,
     expected: false,
-    trace: f.trace.map((t) => {
+    trace: f.trace.map((t, i) => {
       const sp = stepSpan(sc, t.thread, t.step);
-      return { thread: spec.threads[t.thread]!.name, line: sp.line, col: sp.col, step: t.text, kernel: t.kernel };
+      return { thread: spec.threads[t.thread]!.name, line: sp.line, col: sp.col, step: t.text, kernel: t.kernel, inSlice: inSlice.has(i) };
     }),
     related: f.related.map((r) => ({ ...toPosition(stepSpan(sc, r.thread, r.step)), thread: spec.threads[r.thread]?.name ?? '' })),
   };

@@ -20,6 +20,8 @@ export interface TraceViewStep {
   readonly col: number;
   /** The machine after this step. */
   readonly machine: MachineSnapshot;
+  /** In the finding's slice: the finding depends on this step (explore/slice.ts). */
+  readonly inSlice: boolean;
 }
 
 export interface TraceView {
@@ -29,8 +31,10 @@ export interface TraceView {
   readonly threads: readonly { readonly name: string; readonly cpu: number; readonly mm: string }[];
   readonly initial: MachineSnapshot;
   readonly steps: readonly TraceViewStep[];
-  /** The interleaving as a CPU-column plain-text table. */
+  /** The slice (the steps the finding depends on) as a CPU-column plain-text table: what "Copy as text" copies. */
   readonly text: string;
+  /** Every step of the interleaving as the same table. */
+  readonly fullText: string;
 }
 
 export interface TraceRequest {
@@ -67,10 +71,11 @@ export function traceView(file: CheckedFile, req: TraceRequest): TraceView | { e
   const s = exec.initial();
   const initial = snapshot(exec, s);
   const steps: TraceViewStep[] = [];
-  for (const st of f.trace) {
+  const inSlice = new Set(f.slice);
+  f.trace.forEach((st, i) => {
     exec.step(s, st.thread);
-    steps.push({ thread: st.thread, text: st.text, kernel: st.kernel, footprint: footprintText(st.kind), ...spanOf(st.thread, st.step), machine: snapshot(exec, s) });
-  }
+    steps.push({ thread: st.thread, text: st.text, kernel: st.kernel, footprint: footprintText(st.kind), ...spanOf(st.thread, st.step), machine: snapshot(exec, s), inSlice: inSlice.has(i) });
+  });
   const threads = spec.threads.map((t) => ({ name: t.name, cpu: t.cpu, mm: spec.mms[t.mm]!.name }));
   const findingLine = f.place.thread >= 0 ? spanOf(f.place.thread, f.place.step).line : (sc.model.checks[f.place.step]?.span.line ?? sc.ast.headSpan.line);
   return {
@@ -80,7 +85,8 @@ export function traceView(file: CheckedFile, req: TraceRequest): TraceView | { e
     threads,
     initial,
     steps,
-    text: traceText(threads, steps, `${f.type} ${f.code}: ${f.message}`),
+    text: traceText(threads, steps.filter((x) => x.inSlice), `${f.type} ${f.code}: ${f.message}`),
+    fullText: traceText(threads, steps, `${f.type} ${f.code}: ${f.message}`),
   };
 }
 

@@ -24,6 +24,8 @@ export interface TraceStepView {
   /** The micro-step, e.g. "lock ptl 0x1000". */
   readonly step: string;
   readonly kernel: string;
+  /** In the finding's slice: the finding depends on this step (explore/slice.ts). */
+  readonly inSlice: boolean;
 }
 
 export interface FindingView extends Position {

@@ -9,7 +9,7 @@ function toJsonFinding(f: FindingView, key: 'kind' | 'code'): Record<string, unk
     thread: f.thread,
     message: f.message,
     expected: f.expected,
-    trace: f.trace.map((t) => ({ thread: t.thread, line: t.line, step: t.step, kernel: t.kernel })),
+    trace: f.trace.map((t) => ({ thread: t.thread, line: t.line, step: t.step, kernel: t.kernel, inSlice: t.inSlice })),
     related: f.related.map((r) => ({ thread: r.thread, line: r.line })),
   };
 }

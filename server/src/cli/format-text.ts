@@ -9,17 +9,24 @@ export interface TextOptions {
   readonly quiet: boolean;
   /** Include wall-clock times (they make output differ between runs). */
   readonly timing: boolean;
+  /** Every step of each interleaving, not only its slice (the steps the finding depends on). */
+  readonly full: boolean;
 }
 
-export function formatFindingTrace(f: FindingView, indent = '    '): string[] {
+/**
+ * A finding's interleaving, one micro-step a line numbered by its place in the interleaving:
+ * its slice (the steps the finding depends on), or with `full` every step.
+ */
+export function formatFindingTrace(f: FindingView, indent = '    ', full = false): string[] {
   if (f.trace.length === 0) return [];
+  const sliced = full ? 0 : f.trace.length - f.trace.filter((t) => t.inSlice).length;
+  const shown = f.trace.map((t, i) => ({ t, n: i + 1 })).filter(({ t }) => !sliced || t.inSlice);
   const tw = Math.max(6, ...f.trace.map((t) => t.thread.length));
-  const sw = Math.max(...f.trace.map((t) => t.step.length));
+  const sw = Math.max(0, ...shown.map(({ t }) => t.step.length));
   const nw = String(f.trace.length).length;
-  const out = [`${indent}interleaving (${f.trace.length} step${f.trace.length === 1 ? '' : 's'}):`];
-  f.trace.forEach((t, i) => {
-    out.push(`${indent}  ${String(i + 1).padStart(nw)}  ${t.thread.padEnd(tw)}  line ${String(t.line).padEnd(4)} ${t.step.padEnd(sw)}  ${t.kernel}`);
-  });
+  const steps = `${f.trace.length} step${f.trace.length === 1 ? '' : 's'}`;
+  const out = [`${indent}interleaving (${sliced ? `${shown.length} of ${steps}: its slice, the steps the finding depends on; --full shows all` : steps}):`];
+  for (const { t, n } of shown) out.push(`${indent}  ${String(n).padStart(nw)}  ${t.thread.padEnd(tw)}  line ${String(t.line).padEnd(4)} ${t.step.padEnd(sw)}  ${t.kernel}`);
   return out;
 }
 
@@ -46,7 +53,7 @@ function scenarioLines(path: string, sc: ScenarioAnalysis, o: TextOptions): stri
     const sev = info ? 'info' : f.type === 'race' ? 'error' : 'warning';
     if (info && o.quiet) continue;
     out.push(`${at(f.line, f.col)}: ${sev}: [${f.code}] ${f.type}${f.expected ? ' (expected)' : sc.compared ? ` (under ${sc.locking})` : ''}: ${f.message}`);
-    if (!o.brief) out.push(...formatFindingTrace(f));
+    if (!o.brief) out.push(...formatFindingTrace(f, '    ', o.full));
   }
   for (const e of sc.expectations) {
     if (e.status === 'met' && o.quiet) continue;

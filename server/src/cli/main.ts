@@ -25,6 +25,9 @@ options for check:
   --max-ms N             bound every exploration to N milliseconds
   --max-memory-mb N      bound every exploration's state store to N MB
   --brief                leave out interleavings
+  --slice                show only the steps of each interleaving the finding depends on
+                         (the default)
+  --full                 show every step of each interleaving
   --quiet                leave out information lines
   --timing               show exploration times
   -h, --help             show this help
@@ -43,6 +46,8 @@ interface CheckArgs {
   brief: boolean;
   quiet: boolean;
   timing: boolean;
+  /** --full (true) or --slice (false); undefined: the default, the slice. */
+  full: boolean | undefined;
 }
 
 function parsePositive(flag: string, v: string | undefined): number {
@@ -51,7 +56,7 @@ function parsePositive(flag: string, v: string | undefined): number {
 }
 
 function parseCheckArgs(argv: string[]): CheckArgs {
-  const a: CheckArgs = { paths: [], json: false, sarif: false, designs: undefined, maxStates: undefined, maxMs: undefined, maxMemoryMb: undefined, brief: false, quiet: false, timing: false };
+  const a: CheckArgs = { paths: [], json: false, sarif: false, designs: undefined, maxStates: undefined, maxMs: undefined, maxMemoryMb: undefined, brief: false, quiet: false, timing: false, full: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -62,6 +67,11 @@ function parseCheckArgs(argv: string[]): CheckArgs {
         break;
       case '--sarif':
         a.sarif = true;
+        break;
+      case '--slice':
+      case '--full':
+        if (a.full !== undefined && a.full !== (flag === '--full')) throw new UsageError('--slice and --full choose how much of an interleaving to show: give one');
+        a.full = flag === '--full';
         break;
       case '--brief':
         a.brief = true;
@@ -130,7 +140,7 @@ function runCheck(argv: string[], out: Output): number {
     const fa: FileAnalysis = empty ? { ...analyzed, errors: [{ line: 1, col: 1, endLine: 1, endCol: 1, severity: 'warning', code: 'empty', message: 'no scenarios in this file' }] } : analyzed;
     results.push({ file, fa });
     if (!args.json && !args.sarif) {
-      const lines = formatFileText(displayPath(file), fa, { brief: args.brief, quiet: args.quiet, timing: args.timing });
+      const lines = formatFileText(displayPath(file), fa, { brief: args.brief, quiet: args.quiet, timing: args.timing, full: args.full ?? false });
       if (lines.length) out.write(lines.join('\n') + '\n');
     }
   }

@@ -35,10 +35,11 @@ export class Exec {
   private readonly mover: Mover[];
   private readonly canon: Canonicalizer;
 
-  constructor(spec: ScenarioSpec, options: { reduce?: boolean; canonical?: boolean } = {}) {
+  /** `context`: another Exec's of the same spec, to share its compiled programs (it holds no state of a search). */
+  constructor(spec: ScenarioSpec, options: { reduce?: boolean; canonical?: boolean; context?: ExecContext } = {}) {
     this.reduce = options.reduce ?? true;
     this.canonical = options.canonical ?? true;
-    this.cx = new ExecContext(spec);
+    this.cx = options.context ?? new ExecContext(spec);
     this.spec = spec;
     this.L = this.cx.L;
     this.m = this.cx.m;

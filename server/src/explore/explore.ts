@@ -11,7 +11,9 @@ import { evalCond } from './check-final';
 import { BudgetClock, type Budget, type StopReason } from './budget';
 import { MemoryGuard, MemoryLimitError } from './memory';
 import { StateStore } from './state-store';
+import { sliceTrace } from './slice';
 import { buildTrace, type TraceStep } from './trace';
+import { findCycle } from './wait-cycle';
 
 export interface Finding {
   readonly type: 'race' | 'violation';
@@ -24,6 +26,8 @@ export interface Finding {
   readonly trace: readonly TraceStep[];
   /** The same interleaving as the explorer's transitions: the thread that moved at each. */
   readonly path: readonly number[];
+  /** The trace steps the finding depends on (slice.ts): indices into `trace`, ascending. */
+  readonly slice: readonly number[];
 }
 
 export interface ExploreStats {
@@ -141,7 +145,8 @@ export function explore(spec: ScenarioSpec, budget: Budget, options: ExploreOpti
   for (const p of found.values()) {
     const path = p.parent >= 0 ? store.path(p.parent) : [];
     if (p.mover >= 0) path.push(p.mover);
-    findings.push({ ...p.event, trace: buildTrace(spec, path, options), path });
+    const finding = { ...p.event, trace: buildTrace(spec, path, options), path };
+    findings.push({ ...finding, slice: sliceTrace(spec, finding, exec.cx) });
   }
   findings.sort((a, b) => a.trace.length - b.trace.length || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
   return {
@@ -193,19 +198,4 @@ function terminalFindings(exec: Exec, s: Int32Array, spec: ScenarioSpec, found: 
     if (!r.ok) add({ type: 'race', code: 'check-failed', place: { thread: -1, step: i }, message: `check final fails: ${r.detail}`, related: [] });
   });
   return blocked.length > 0;
-}
-
-function findCycle<T extends { thread: number; holders: readonly number[] }>(waits: T[]): T[] | undefined {
-  const byThread = new Map(waits.map((w) => [w.thread, w]));
-  for (const start of waits) {
-    const seen: T[] = [];
-    let cur: T | undefined = start;
-    while (cur && !seen.includes(cur)) {
-      seen.push(cur);
-      const nextHolder: number | undefined = cur.holders.find((h) => byThread.has(h));
-      cur = nextHolder === undefined ? undefined : byThread.get(nextHolder);
-    }
-    if (cur) return seen.slice(seen.indexOf(cur));
-  }
-  return undefined;
 }

@@ -27,7 +27,7 @@ import type { Hover as HoverView } from '../analysis/hover';
 import type { Fold, OutlineNode } from '../analysis/outline';
 import { TOKEN_TYPES, type SemanticToken } from '../analysis/semantic-tokens';
 import type { TestScenarioView } from '../analysis/views';
-import type { CheckResult, FindingSummary, ScenarioSummary, TestItemsResult } from '../protocol';
+import { interleavingNote, type CheckResult, type FindingSummary, type ScenarioSummary, type TestItemsResult } from '../protocol';
 
 export function toProtoRange(p: Pick<Position, 'line' | 'col' | 'endLine' | 'endCol'>): Range {
   const start = { line: Math.max(0, p.line - 1), character: Math.max(0, p.col - 1) };
@@ -68,10 +68,12 @@ export function toProtoError(e: ErrorView): Diagnostic {
 }
 
 export function toProtoFinding(uri: string, f: FindingView): Diagnostic {
-  const related: DiagnosticRelatedInformation[] = f.trace.map((t, i) => ({
-    location: { uri, range: toProtoRange({ line: t.line, col: t.col, endLine: t.line, endCol: t.col + 1 }) },
-    message: `${i + 1}. ${t.thread}: ${t.step} — ${t.kernel}`,
-  }));
+  // the slice's steps (those the finding depends on), numbered by their place in the interleaving
+  const related: DiagnosticRelatedInformation[] = [];
+  f.trace.forEach((t, i) => {
+    if (!t.inSlice) return;
+    related.push({ location: { uri, range: toProtoRange({ line: t.line, col: t.col, endLine: t.line, endCol: t.col + 1 }) }, message: `${i + 1}. ${t.thread}: ${t.step} — ${t.kernel}` });
+  });
   for (const r of f.related) related.push({ location: { uri, range: toProtoRange(r) }, message: `involved: ${r.thread}` });
   const link = docsLink(f.code);
   return {
@@ -80,7 +82,7 @@ export function toProtoFinding(uri: string, f: FindingView): Diagnostic {
     code: f.code,
     ...(link ? { codeDescription: { href: link } } : {}),
     source: 'vmscen',
-    message: `${f.type} ${f.code}${f.expected ? ' (expected)' : ''}: ${f.message}${f.trace.length ? ` [${f.trace.length}-step interleaving]` : ''}`,
+    message: `${f.type} ${f.code}${f.expected ? ' (expected)' : ''}: ${f.message}${interleavingNote(f.trace.length, f.trace.filter((t) => t.inSlice).length)}`,
     relatedInformation: related,
     data: { finding: true, type: f.type, code: f.code },
   };
@@ -229,7 +231,7 @@ function toFindingSummary(f: FindingView): FindingSummary {
     message: f.message,
     expected: f.expected,
     range: toProtoRange(f),
-    steps: f.trace.map((t) => ({ thread: t.thread, step: t.step, kernel: t.kernel, range: toProtoRange({ line: t.line, col: t.col, endLine: t.line, endCol: t.col + 1 }) })),
+    steps: f.trace.map((t) => ({ thread: t.thread, step: t.step, kernel: t.kernel, range: toProtoRange({ line: t.line, col: t.col, endLine: t.line, endCol: t.col + 1 }), inSlice: t.inSlice })),
   };
 }
 
