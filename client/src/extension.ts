@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { startClient } from './client';
 import { registerCommands } from './commands';
+import { registerDebugger } from './debug/debugger';
 import { StatusBar } from './status-bar';
 import { registerTasks } from './tasks';
 import { registerTestExplorer } from './test-explorer';
@@ -18,6 +19,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(status);
   registerCommands(context, client, output);
   registerTasks(context);
+  registerDebugger(context, client);
   registerTestExplorer(context, client);
 }
 

@@ -10,7 +10,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { DapBreakpoint, DapScope, DapStackFrame, DapVariable } from '../../client/src/debug/dap';
-import { TraceRequest, type TraceView } from '../../server/src/protocol';
+import { findingToDebug, launchConfig } from '../../client/src/debug/debug-target';
+import { CheckRequest, TraceRequest, type TraceView } from '../../server/src/protocol';
 import { LspClient } from '../lsp/lsp-client';
 import { DapClient } from './dap-client';
 
@@ -210,4 +211,26 @@ test('disconnect ends the session', async () => {
   const from = dap.mark();
   await dap.body('disconnect', {});
   await dap.event('terminated', from);
+});
+
+test('the Test Explorer\'s Debug profile debugs the finding an expect line is judged by, else the first unexpected one', async () => {
+  const text = fs.readFileSync(FILE, 'utf8');
+  const checked = await lsp.conn.sendRequest(CheckRequest, { uri: URI, scenario: SCENARIO });
+  const s = checked.scenarios.find((x) => x.name === SCENARIO)!;
+  const judged = s.expectationResults!.find((e) => e.text === 'expect violation downgrade-needs-flush')!;
+  const i = findingToDebug(s, judged.text)!;
+  assert.equal(s.findings![i]!.code, 'downgrade-needs-flush');
+  const v = await lsp.conn.sendRequest(TraceRequest, { uri: URI, scenario: SCENARIO, finding: i });
+  assert.ok(!('error' in v) && v.finding.code === 'downgrade-needs-flush', 'vmscen/trace takes the same index');
+  // with its expect line gone, the race is unexpected: the scenario's Debug run steps through it
+  const uncovered = pathToFileURL(path.resolve('test-output/uncovered.vmscen')).href;
+  const r = await lsp.conn.sendRequest(CheckRequest, { uri: uncovered, text: text.replace(/^\s*expect race lost-write\n/m, ''), publish: false });
+  const u = r.scenarios.find((x) => x.name === SCENARIO)!;
+  assert.equal(u.findings![findingToDebug(u)!]!.code, 'lost-write');
+  assert.equal(u.findings![findingToDebug(u)!]!.expected, false);
+  // a clean scenario has nothing to debug
+  const clean = (await lsp.conn.sendRequest(CheckRequest, { uri: URI })).scenarios.find((x) => x.verdict === 'ok' && !(x.findings ?? []).length);
+  assert.ok(clean, 'the example has a clean scenario');
+  assert.equal(findingToDebug(clean), undefined);
+  assert.deepEqual(launchConfig('/w/a.vmscen', 'file:///w/a.vmscen', 'x', 1), { type: 'vmscen', request: 'launch', name: 'Debug x (finding 2)', file: '/w/a.vmscen', uri: 'file:///w/a.vmscen', scenario: 'x', finding: 1 });
 });

@@ -6,6 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { DESIGNS } from '../../server/src/engine/settings';
+import { Commands } from '../../server/src/protocol';
 
 interface Step {
   id: string;
@@ -16,7 +18,13 @@ interface Step {
 const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8')) as {
   icon: string;
   capabilities: { untrustedWorkspaces: { supported: boolean | string }; virtualWorkspaces: boolean | object };
-  contributes: { commands: { command: string }[]; walkthroughs: { id: string; steps: Step[] }[] };
+  activationEvents: string[];
+  contributes: {
+    commands: { command: string }[];
+    walkthroughs: { id: string; steps: Step[] }[];
+    breakpoints: { language: string }[];
+    debuggers: { type: string; languages: string[]; configurationAttributes: { launch: { required: string[]; properties: Record<string, { enum?: string[] }> } }; initialConfigurations: { type: string; request: string }[] }[];
+  };
 };
 
 test('the icon is a 128x128 PNG and the CHANGELOG has an Unreleased section', () => {
@@ -47,4 +55,19 @@ test('vsce packages the manifest, bundles, grammar, examples, icon, CHANGELOG an
   for (const f of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', pkg.icon, 'dist/client.js', 'dist/server.js', 'dist/explore-worker.js', 'dist/webview.js', 'syntaxes/vmscen.tmLanguage.json', 'examples/uffd-wp.vmscen']) assert.ok(files.includes(f), `packaged: ${f}`);
   for (const s of pkg.contributes.walkthroughs[0]!.steps) assert.ok(files.includes(s.media.markdown ?? s.media.image!), `packaged: ${s.id}'s media`);
   assert.ok(!files.some((f) => /^(server|client|test|scripts)\//.test(f) || f.endsWith('.map') || f.endsWith('.ts')), files.join('\n'));
+});
+
+test('the debugger: a vmscen launch type (file, scenario, finding, design) for vmscen files, breakpoints there, and every command the server and client name is contributed', () => {
+  const commands = new Set(pkg.contributes.commands.map((c) => c.command));
+  for (const c of Object.values(Commands)) assert.ok(commands.has(c), `${c} is contributed`);
+  const dbg = pkg.contributes.debuggers.find((d) => d.type === 'vmscen');
+  assert.ok(dbg, 'a vmscen debugger');
+  assert.deepEqual(dbg.languages, ['vmscen']);
+  const launch = dbg.configurationAttributes.launch;
+  assert.deepEqual(launch.required, ['file', 'scenario']);
+  for (const k of ['file', 'scenario', 'finding', 'design', 'stopOnEntry']) assert.ok(launch.properties[k], `launch.${k}`);
+  assert.deepEqual(launch.properties['design']!.enum, DESIGNS.map((d) => d.value));
+  assert.ok(dbg.initialConfigurations.every((c) => c.type === 'vmscen' && c.request === 'launch'));
+  assert.ok(pkg.contributes.breakpoints.some((b) => b.language === 'vmscen'));
+  assert.ok(pkg.activationEvents.includes('onDebugResolve:vmscen'));
 });
