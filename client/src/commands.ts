@@ -12,14 +12,14 @@ function baseName(uri: vscode.Uri): string {
   return uri.path.slice(uri.path.lastIndexOf('/') + 1);
 }
 
-interface ScenarioArgs {
+export interface ScenarioArgs {
   readonly uri: string;
   readonly scenario?: string;
   readonly finding?: number;
 }
 
 /** The scenario the cursor is in: the nearest `scenario NAME {` at or above it. */
-function scenarioAtCursor(): ScenarioArgs | undefined {
+export function scenarioAtCursor(): ScenarioArgs | undefined {
   const ed = vscode.window.activeTextEditor;
   if (!ed || ed.document.languageId !== 'vmscen') return undefined;
   for (let l = ed.selection.active.line; l >= 0; l--) {

@@ -1,9 +1,10 @@
 // The extension's features on a started LanguageClient, whichever platform runs it: the status
-// bar item, the commands, the Test Explorer, and (desktop only) the `vmscen` task, which runs
-// the bundled CLI on the editor's Node.
+// bar item, the commands, the scenario debugger, the Test Explorer, and (desktop only) the
+// `vmscen` task, which runs the bundled CLI on the editor's Node.
 import * as vscode from 'vscode';
 import type { BaseLanguageClient } from 'vscode-languageclient';
 import { registerCommands } from './commands';
+import { registerDebugger } from './debug/debugger';
 import { StatusBar } from './status-bar';
 import { registerTestExplorer } from './test-explorer';
 
@@ -17,5 +18,6 @@ export function registerFeatures(context: vscode.ExtensionContext, client: BaseL
   context.subscriptions.push(output, new StatusBar(client));
   registerCommands(context, client, output);
   platform.registerNodeFeatures?.(context);
+  registerDebugger(context, client);
   registerTestExplorer(context, client);
 }

@@ -4,11 +4,15 @@
 // through the workspace file system, bounded, and sent). A run sends vmscen/check per file (or per
 // scenario), cancelled with the run; failures carry the server's messages, at the expect line or
 // the finding, with the interleaving's steps as the stack trace. Continuous runs re-run a file's
-// tests when it changes. No Debug profile: there is no debug adapter yet.
+// tests when it changes. The Debug profile runs the tests, then steps through the finding of the
+// first one that has one in the scenario debugger (the finding its `expect` line is judged by,
+// else the first no `expect` covers).
 import * as vscode from 'vscode';
 import type { BaseLanguageClient } from 'vscode-languageclient';
 import { CheckRequest, TestItemsRequest, type ScenarioSummary } from '../../server/src/protocol';
-import { expectationIds, fileId, fileTree, planRun, scenarioOutcome, type OutcomeMessage, type TestTarget } from './test-results';
+import { debugScenario } from './debug/debugger';
+import { findingToDebug } from './debug/debug-target';
+import { expectationIds, fileId, fileTree, planRun, scenarioId, scenarioOutcome, type OutcomeMessage, type TestTarget } from './test-results';
 
 /** The largest file read for the server (it refuses larger texts). */
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
@@ -29,6 +33,8 @@ export class TestExplorer implements vscode.Disposable {
   /** Continuous runs in progress, each with what it covers. */
   private readonly continuous = new Set<{ readonly request: vscode.TestRunRequest; readonly token: vscode.CancellationToken; readonly reruns: Map<string, vscode.CancellationTokenSource> }>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** The last check of each scenario (by scenario id), for the Debug profile. */
+  private readonly answers = new Map<string, ScenarioSummary>();
 
   constructor(private readonly client: BaseLanguageClient) {
     this.controller = vscode.tests.createTestController('vmscen', 'vmscen scenarios');
@@ -39,6 +45,7 @@ export class TestExplorer implements vscode.Disposable {
     };
     this.controller.refreshHandler = async () => this.discover();
     this.controller.createRunProfile('Run', vscode.TestRunProfileKind.Run, (request, token) => this.runHandler(request, token), true, undefined, true);
+    this.controller.createRunProfile('Debug', vscode.TestRunProfileKind.Debug, (request, token) => this.debugHandler(request, token), true);
 
     const watcher = vscode.workspace.createFileSystemWatcher(GLOB);
     this.disposables.push(
@@ -150,6 +157,31 @@ export class TestExplorer implements vscode.Disposable {
     return this.run(request, token);
   }
 
+  /** Run the tests, then debug the finding of the first one that has one. */
+  private async debugHandler(request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<void> {
+    await this.run(request, token);
+    if (token.isCancellationRequested) return;
+    const items: vscode.TestItem[] = request.include ? [...request.include] : [];
+    if (!request.include) this.controller.items.forEach((i) => items.push(i));
+    // a file stands for its scenarios
+    const candidates = items.flatMap((i) => {
+      if (this.targets.get(i)?.scenario !== undefined) return [i];
+      const children: vscode.TestItem[] = [];
+      i.children.forEach((c) => children.push(c));
+      return children;
+    });
+    for (const item of candidates) {
+      const t = this.targets.get(item);
+      if (!t?.scenario) continue;
+      const s = this.answers.get(scenarioId(t.uri, t.scenario));
+      const finding = s && findingToDebug(s, item.label === t.scenario ? undefined : item.label);
+      if (finding === undefined) continue;
+      await debugScenario({ uri: t.uri, scenario: t.scenario, finding });
+      return;
+    }
+    void vscode.window.showInformationMessage('vmscen: nothing to debug: no finding in the tests run');
+  }
+
   /** The files a continuous run covers and `uri` is one of: run that file's part of it, stopping its previous re-run. */
   private rerunContinuous(uri: vscode.Uri): void {
     const file = this.controller.items.get(fileId(uri.toString()));
@@ -232,6 +264,7 @@ export class TestExplorer implements vscode.Disposable {
         run.skipped(sc);
         continue;
       }
+      this.answers.set(scenarioId(uri.toString(), s.name), s);
       const o = scenarioOutcome(s);
       const msgs = o.messages.map((m) => this.message(uri, m));
       this.report(run, sc, o.status, msgs, o.durationMs);

@@ -190,6 +190,7 @@ export const Commands = {
   checkFile: 'vmscen.checkFile',
   checkWorkspace: 'vmscen.checkWorkspace',
   showInterleaving: 'vmscen.showInterleaving',
+  debugScenario: 'vmscen.debugScenario',
   compareDesigns: 'vmscen.compareDesigns',
   stop: 'vmscen.stopExploration',
   openExample: 'vmscen.openExample',

@@ -6,6 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { DESIGNS } from '../../server/src/engine/settings';
+import { Commands } from '../../server/src/protocol';
 
 interface Step {
   id: string;
@@ -18,7 +20,13 @@ const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8')) as {
   main: string;
   browser: string;
   capabilities: { untrustedWorkspaces: { supported: boolean | string }; virtualWorkspaces: boolean | object };
-  contributes: { commands: { command: string }[]; walkthroughs: { id: string; steps: Step[] }[] };
+  activationEvents: string[];
+  contributes: {
+    commands: { command: string }[];
+    walkthroughs: { id: string; steps: Step[] }[];
+    breakpoints: { language: string }[];
+    debuggers: { type: string; languages: string[]; configurationAttributes: { launch: { required: string[]; properties: Record<string, { enum?: string[] }> } }; initialConfigurations: { type: string; request: string }[] }[];
+  };
 };
 
 test('the icon is a 128x128 PNG and the CHANGELOG has an Unreleased section', () => {
@@ -56,4 +64,19 @@ test('a web extension too: `browser` names the browser client bundle, `main` the
   assert.equal(pkg.browser, './dist/browser-client.js');
   // the browser client starts the server from this bundle (client/src/browser-extension.ts)
   assert.match(fs.readFileSync('client/src/browser-extension.ts', 'utf8'), /joinPath\(context\.extensionUri, 'dist', 'browser-server\.js'\)/);
+});
+
+test('the debugger: a vmscen launch type (file, scenario, finding, design) for vmscen files, breakpoints there, and every command the server and client name is contributed', () => {
+  const commands = new Set(pkg.contributes.commands.map((c) => c.command));
+  for (const c of Object.values(Commands)) assert.ok(commands.has(c), `${c} is contributed`);
+  const dbg = pkg.contributes.debuggers.find((d) => d.type === 'vmscen');
+  assert.ok(dbg, 'a vmscen debugger');
+  assert.deepEqual(dbg.languages, ['vmscen']);
+  const launch = dbg.configurationAttributes.launch;
+  assert.deepEqual(launch.required, ['file', 'scenario']);
+  for (const k of ['file', 'scenario', 'finding', 'design', 'stopOnEntry']) assert.ok(launch.properties[k], `launch.${k}`);
+  assert.deepEqual(launch.properties['design']!.enum, DESIGNS.map((d) => d.value));
+  assert.ok(dbg.initialConfigurations.every((c) => c.type === 'vmscen' && c.request === 'launch'));
+  assert.ok(pkg.contributes.breakpoints.some((b) => b.language === 'vmscen'));
+  assert.ok(pkg.activationEvents.includes('onDebugResolve:vmscen'));
 });

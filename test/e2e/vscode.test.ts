@@ -1,8 +1,8 @@
 // A real VS Code: code-server 4.100.3 (VS Code 1.100.3) with the packaged .vsix installed,
 // driven by playwright-core in Debian's chromium. Opens an example, checks the squiggle at the
 // right line, the Problems entries, the code lenses, runs "Show interleaving" and checks the
-// webview rendered its rows; the Test Explorer lists the gallery, runs it green, shows an edited
-// expectation red and a continuous run turning it green again. Screenshots go to test-output/e2e/.
+// webview rendered its rows; "Debug scenario" stops in the debugger, steps over and back; the
+// Test Explorer lists the gallery, runs it green, shows an edited expectation red and a continuous run turning it green again. Screenshots go to test-output/e2e/.
 // Needs scripts/e2e/install-code-server.sh and `apt-get install chromium`; skipped when they are
 // missing unless VMSCEN_E2E=1 (CI), where missing tools fail the test.
 import { after, before, test } from 'node:test';
@@ -29,6 +29,16 @@ async function shot(name: string): Promise<void> {
 
 async function openFile(name: string): Promise<void> {
   await openIn(page, name);
+}
+
+/** Open a file, wait for its first code lens titled `title` and click it; when it was clicked (Date.now()). */
+async function clickLens(file: string, title: string): Promise<number> {
+  await openFile(file);
+  const lens = page.locator('.editor-group-container.active .codelens-decoration a').filter({ hasText: title }).first();
+  await lens.waitFor({ timeout: 30_000 });
+  const t0 = Date.now();
+  await lens.click();
+  return t0;
 }
 
 before(async () => {
@@ -92,11 +102,7 @@ test('code lenses above each scenario, and "Show interleaving" draws the interle
 });
 
 test('"Compare designs" shows each scenario under the four designs, and a finding opens its interleaving under that design', { skip }, async () => {
-  await openFile('fork-pervma-6.4.vmscen');
-  const lens = page.locator('.codelens-decoration a').filter({ hasText: 'Compare designs' }).first();
-  await lens.waitFor({ timeout: 30_000 });
-  const t0 = Date.now();
-  await lens.click();
+  const t0 = await clickLens('fork-pervma-6.4.vmscen', 'Compare designs');
   const frame: FrameLocator = page.frameLocator('iframe.webview').frameLocator('#active-frame');
   const table = frame.locator('table.compare');
   await table.waitFor({ timeout: 60_000 });
@@ -113,6 +119,48 @@ test('"Compare designs" shows each scenario under the four designs, and a findin
   assert.match(await frame.locator('header').innerText(), /pervma/);
   await shot('5-compare-designs-trace');
 });
+
+test('"Debug scenario" steps through the interleaving in the debugger: threads, the micro-step as the top frame, the machine changing in the Variables view', { skip }, async () => {
+  // one editor: the lens clicked is the seed race's (other open files have findings too)
+  await command('View: Close All Editors');
+  const t0 = await clickLens('uffd-wp.vmscen', 'Debug scenario');
+  try {
+    await stepThroughSeedRace(t0);
+  } catch (e) {
+    await shot('12-debug-fail');
+    throw e;
+  } finally {
+    // the session ends even when a check failed, so the tests after it see no debugger
+    const stop = page.locator('.debug-toolbar .action-label[aria-label^="Stop"], .debug-toolbar .action-label[aria-label^="Disconnect"]').first();
+    if (await stop.isVisible()) await stop.click();
+    await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 20_000 });
+  }
+});
+
+/** Stopped on entry in the seed race's first scenario: check the threads and frame, step over (the machine changes) and back. */
+async function stepThroughSeedRace(t0: number): Promise<void> {
+  // stopped on entry: the first micro-step of the wrprotect thread is the top frame
+  const stack = page.locator('.debug-call-stack');
+  await stack.locator('.monaco-list-row').filter({ hasText: 'mmap_read_lock' }).first().waitFor({ timeout: 60_000 });
+  timings['click to debugger stopped ms'] = Date.now() - t0;
+  const threads = await stack.innerText();
+  for (const t of ['wp (cpu0)', 'faulter (cpu1)', 'writer (cpu2)']) assert.ok(threads.includes(t), `${t} in the call stack: ${threads}`);
+  const variables = page.locator('.debug-variables');
+  await variables.locator('.monaco-list-row').filter({ hasText: 'Machine' }).first().waitFor({ timeout: 20_000 });
+  assert.ok(!(await variables.innerText()).includes('→'), 'nothing changed at entry');
+  await shot('12-debug-entry');
+  // Step Over runs one micro-step: the changes since the last stop show in the Variables view
+  await page.locator('.debug-toolbar .action-label[aria-label^="Step Over"]').first().click();
+  await variables.locator('.monaco-list-row').filter({ hasText: '→' }).first().waitFor({ timeout: 20_000 });
+  const changed = await variables.innerText();
+  assert.match(changed, /Threads: wp/, changed);
+  // the wp thread's top frame is now its next micro-step
+  await stack.locator('.monaco-list-row').filter({ hasText: 'mmap_read_lock' }).first().waitFor({ state: 'hidden', timeout: 20_000 });
+  await shot('13-debug-step-over');
+  // Step Back undoes it
+  await page.locator('.debug-toolbar .action-label[aria-label^="Step Back"]').first().click();
+  await stack.locator('.monaco-list-row').filter({ hasText: 'mmap_read_lock' }).first().waitFor({ timeout: 20_000 });
+}
 
 /** Run a command from the command palette. */
 async function command(title: string): Promise<void> {
