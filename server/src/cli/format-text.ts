@@ -1,6 +1,8 @@
 // The text output of `vmscen check`: `file:line:col: severity: [code] message`, each finding
 // followed by its interleaving, one micro-step a line.
-import type { FileAnalysis, FindingView, ScenarioAnalysis } from '../analysis/views';
+import type { FileAnalysis, ScenarioAnalysis } from '../analysis/views';
+import { formatOutcomesText } from './format-outcomes';
+import { formatFindingTrace } from './format-trace';
 
 export interface TextOptions {
   /** Leave out interleavings. */
@@ -9,18 +11,8 @@ export interface TextOptions {
   readonly quiet: boolean;
   /** Include wall-clock times (they make output differ between runs). */
   readonly timing: boolean;
-}
-
-export function formatFindingTrace(f: FindingView, indent = '    '): string[] {
-  if (f.trace.length === 0) return [];
-  const tw = Math.max(6, ...f.trace.map((t) => t.thread.length));
-  const sw = Math.max(...f.trace.map((t) => t.step.length));
-  const nw = String(f.trace.length).length;
-  const out = [`${indent}interleaving (${f.trace.length} step${f.trace.length === 1 ? '' : 's'}):`];
-  f.trace.forEach((t, i) => {
-    out.push(`${indent}  ${String(i + 1).padStart(nw)}  ${t.thread.padEnd(tw)}  line ${String(t.line).padEnd(4)} ${t.step.padEnd(sw)}  ${t.kernel}`);
-  });
-  return out;
+  /** Print each scenario's outcome table (when analysed with outcomes). */
+  readonly outcomes?: boolean;
 }
 
 function scenarioLines(path: string, sc: ScenarioAnalysis, o: TextOptions): string[] {
@@ -62,7 +54,10 @@ export function formatFileText(path: string, fa: FileAnalysis, o: TextOptions): 
     if (e.severity === 'info' && o.quiet) continue;
     out.push(`${path}:${e.line}:${e.col}: ${e.severity}: [${e.code}] ${e.message}`);
   }
-  for (const sc of fa.scenarios) out.push(...scenarioLines(path, sc, o));
+  for (const sc of fa.scenarios) {
+    out.push(...scenarioLines(path, sc, o));
+    if (o.outcomes) out.push(...formatOutcomesText(path, sc, o.brief));
+  }
   return out;
 }
 
