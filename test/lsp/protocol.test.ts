@@ -211,11 +211,11 @@ test('Compare designs: each scenario under all four designs, with each finding\'
   assert.equal(view.steps.length, lost.trace.length);
 });
 
-test('code lenses: Check, Show interleaving (with findings) and Compare designs above each scenario', async () => {
+test('code lenses: Check, Show interleaving (with findings), Outcomes and Compare designs above each scenario', async () => {
   await c.waitFor(URI, (d) => d.some((x) => x.code === 'lost-write'));
   const lenses = (await c.conn.sendRequest('textDocument/codeLens', { textDocument: { uri: URI } })) as { range: { start: { line: number } }; command: { title: string; command: string; arguments: unknown[] } }[];
   const first = lenses.filter((l) => l.range.start.line === 12).map((l) => l.command.title);
-  assert.deepEqual(first, ['▶ Check', 'Show interleaving (2 findings)', 'Compare designs']);
+  assert.deepEqual(first, ['▶ Check', 'Show interleaving (2 findings)', 'Outcomes', 'Compare designs']);
   const clean = lenses.filter((l) => l.range.start.line === 72).map((l) => l.command.title);
-  assert.deepEqual(clean, ['▶ Check', 'Compare designs']);
+  assert.deepEqual(clean, ['▶ Check', 'Outcomes', 'Compare designs']);
 });

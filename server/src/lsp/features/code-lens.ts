@@ -1,5 +1,5 @@
 // Code lenses above each named scenario: Check, Show interleaving (when the current
-// exploration found something) and Compare designs, each a client command.
+// exploration found something), Outcomes and Compare designs, each a client command.
 import type { CodeLens, Connection } from 'vscode-languageserver/node';
 import { Commands } from '../../protocol';
 import { currentExploration, type Documents } from '../documents';
@@ -19,6 +19,7 @@ export function registerCodeLens(c: Connection, docs: Documents): void {
       const result = explored?.scenarios.find((x) => x.name === sc.ast.name!.text);
       const n = result ? result.races.length + result.violations.length : 0;
       if (n > 0) lenses.push({ range, command: { title: `Show interleaving (${n} finding${n === 1 ? '' : 's'})`, command: Commands.showInterleaving, arguments: [args] } });
+      lenses.push({ range, command: { title: 'Outcomes', command: Commands.showOutcomes, arguments: [args] } });
       lenses.push({ range, command: { title: 'Compare designs', command: Commands.compareDesigns, arguments: [args] } });
     }
     return lenses;
