@@ -1,9 +1,9 @@
 // The commands: check the scenario at the cursor, the file or the workspace; show an
-// interleaving; compare designs; stop; open an example. Long explorations show progress with
+// interleaving; show a scenario's outcomes; compare designs; stop; open an example. Long explorations show progress with
 // a cancel button that cancels the server request (and so terminates its worker).
 import * as vscode from 'vscode';
 import type { BaseLanguageClient } from 'vscode-languageclient';
-import { CheckRequest, Commands, CompareDesignsRequest, StopRequest, TraceRequest, type CheckResult, type ScenarioSummary } from '../../server/src/protocol';
+import { CheckRequest, Commands, CompareDesignsRequest, OutcomesRequest, StopRequest, TraceRequest, type CheckResult, type ScenarioSummary } from '../../server/src/protocol';
 import { restarts } from './client-options';
 import { sourceOf, TracePanel } from './trace-panel';
 
@@ -116,6 +116,19 @@ export function registerCommands(context: vscode.ExtensionContext, client: BaseL
     if (!view) return;
     if ('error' in view) panel.post({ type: 'error', message: view.error }, generation);
     else panel.post({ type: 'show', view, source }, generation);
+  });
+
+  reg(Commands.showOutcomes, async (args?: ScenarioArgs) => {
+    const a = args ?? scenarioAtCursor();
+    if (!a?.scenario) return void vscode.window.showWarningMessage('vmscen: put the cursor in a scenario to show its outcomes');
+    const panel = TracePanel.show(context, client);
+    const generation = panel.begin();
+    const source = sourceOf(a.uri);
+    panel.post({ type: 'loading', message: `exploring ${a.scenario} for its outcomes…` }, generation);
+    const result = await withProgress(`vmscen: collecting the outcomes of ${a.scenario}…`, (token) => client.sendRequest(OutcomesRequest, { uri: a.uri, scenario: a.scenario! }, token));
+    if (!result) return;
+    if ('error' in result) panel.post({ type: 'error', message: result.error }, generation);
+    else panel.post({ type: 'outcomes', result, source }, generation);
   });
 
   reg(Commands.compareDesigns, async (args?: ScenarioArgs) => {

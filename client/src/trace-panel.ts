@@ -55,6 +55,7 @@ export class TracePanel {
     if (generation !== undefined && !this.keys.current(generation)) return;
     if (m.type === 'show') this.panel.title = `vmscen: ${m.view.scenario} — ${m.view.finding.code}${m.view.design === 'classic' ? '' : ` (${m.view.design})`}`;
     else if (m.type === 'compare') this.panel.title = `vmscen: ${m.title}`;
+    else if (m.type === 'outcomes') this.panel.title = `vmscen: outcomes of ${m.result.scenario}`;
     if (this.ready) void this.panel.webview.postMessage(m);
     else this.pending.push(m);
   }

@@ -2,7 +2,7 @@
 // micro-step, the locks each thread holds drawn as bars; selecting a row jumps to its source
 // line and shows the machine after that step with every changed field highlighted. It draws
 // the data it is handed and holds no semantics.
-import type { CompareResult, HostToWebview, TraceView, ViewSource, WebviewToHost } from '../../server/src/protocol';
+import type { CompareResult, HostToWebview, OutcomesResult, TraceView, ViewSource, WebviewToHost } from '../../server/src/protocol';
 
 interface VsCodeApi {
   postMessage(m: WebviewToHost): void;
@@ -148,6 +148,42 @@ function renderCompare(title: string, table: CompareResult): void {
   app.append(t);
 }
 
+/** The outcome table: one row an outcome; selecting one lists its shortest interleaving, each step a link to its line. */
+function renderOutcomes(r: OutcomesResult): void {
+  view = undefined;
+  const tableSource = source;
+  const t = r.table;
+  app.replaceChildren(
+    el('header', {}, el('h2', {}, `Outcomes of ${r.scenario}`), el('p', { class: 'muted' }, `locking ${r.design} · ${r.outcomes.outcomes.length} outcomes over ${r.outcomes.terminal} terminal states · select an outcome to see a shortest interleaving that reaches it`)),
+    ...t.notes.map((n) => el('p', { class: 'muted' }, n)),
+    ...t.verdicts.map((v) => el('p', { class: /: (Always|Sometimes|Never) /.test(v) ? 'msg' : 'muted' }, v)),
+  );
+  const table = el('table', { class: 'outcomes' });
+  table.append(el('thead', {}, el('tr', {}, ...t.head.map((h) => el('th', {}, h)))));
+  const tb = el('tbody');
+  const steps = el('div', { class: 'outcome-trace' });
+  t.rows.forEach((row, i) => {
+    const tr = el('tr', { class: 'step', 'data-index': String(i), title: `${row.steps} micro-steps` }, ...row.cells.map((c) => el('td', c === 'fails' ? { class: 'race' } : {}, c)));
+    tr.addEventListener('click', () => {
+      document.querySelectorAll('table.outcomes tr.step').forEach((x) => x.classList.toggle('selected', x === tr));
+      const trace = r.outcomes.outcomes[i]?.trace ?? [];
+      const list = el('ol');
+      for (const s of trace) {
+        const a = el('a', { href: '#' }, `${s.thread}: ${s.step}`);
+        a.addEventListener('click', (e) => {
+          e.preventDefault();
+          api.postMessage({ type: 'reveal', line: s.line, col: s.col, source: tableSource });
+        });
+        list.append(el('li', { title: s.kernel }, a));
+      }
+      steps.replaceChildren(el('h3', {}, `Outcome ${i + 1}: ${trace.length} micro-steps`), list);
+    });
+    tb.append(tr);
+  });
+  table.append(tb);
+  app.append(table, steps);
+}
+
 window.addEventListener('message', (e: MessageEvent<HostToWebview>) => {
   const m = e.data;
   switch (m.type) {
@@ -159,6 +195,10 @@ window.addEventListener('message', (e: MessageEvent<HostToWebview>) => {
     case 'compare':
       source = m.source;
       renderCompare(m.title, m.table);
+      break;
+    case 'outcomes':
+      source = m.source;
+      renderOutcomes(m.result);
       break;
     case 'loading':
       app.replaceChildren(el('p', { class: 'muted' }, m.message));

@@ -2,10 +2,12 @@
 // tests), and the messages between the extension and its interleaving webview. Declared once;
 // both sides import these constants and types.
 import { NotificationType, RequestType, type Range } from 'vscode-languageserver-protocol';
+import type { OutcomeTableModel } from './analysis/outcomes-view';
 import type { TraceView } from './analysis/trace-view';
+import type { OutcomesView } from './analysis/views';
 import type { Design } from './engine/settings';
 
-export type { TraceView };
+export type { OutcomesView, OutcomeTableModel, TraceView };
 
 /** One explored scenario, in a line. */
 export interface ScenarioSummary {
@@ -126,6 +128,24 @@ export interface TraceParams {
 /** The interleaving of one finding with the machine at each step, for the interleaving view. */
 export const TraceRequest = new RequestType<TraceParams, TraceView | { readonly error: string }, void>('vmscen/trace');
 
+export interface OutcomesParams {
+  readonly uri: string;
+  readonly scenario: string;
+  readonly design?: Design;
+}
+
+export interface OutcomesResult {
+  readonly scenario: string;
+  readonly design: Design;
+  /** The table as data (values, counts, interleavings, verdicts) ... */
+  readonly outcomes: OutcomesView;
+  /** ... and as the strings the Outcomes view draws. */
+  readonly table: OutcomeTableModel;
+}
+
+/** One scenario's outcome table (`vmscen check --outcomes`), for the Outcomes code lens. */
+export const OutcomesRequest = new RequestType<OutcomesParams, OutcomesResult | { readonly error: string }, void>('vmscen/outcomes');
+
 export interface CompareParams {
   readonly uri: string;
   readonly scenario?: string;
@@ -175,6 +195,7 @@ export interface ViewSource {
 export type HostToWebview =
   | { readonly type: 'show'; readonly view: TraceView; readonly source: ViewSource }
   | { readonly type: 'compare'; readonly title: string; readonly table: CompareResult; readonly source: ViewSource }
+  | { readonly type: 'outcomes'; readonly result: OutcomesResult; readonly source: ViewSource }
   | { readonly type: 'loading'; readonly message: string }
   | { readonly type: 'error'; readonly message: string };
 
@@ -192,6 +213,7 @@ export const Commands = {
   showInterleaving: 'vmscen.showInterleaving',
   debugScenario: 'vmscen.debugScenario',
   compareDesigns: 'vmscen.compareDesigns',
+  showOutcomes: 'vmscen.showOutcomes',
   stop: 'vmscen.stopExploration',
   openExample: 'vmscen.openExample',
   restartServer: 'vmscen.restartServer',

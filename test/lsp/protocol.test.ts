@@ -211,14 +211,14 @@ test('Compare designs: each scenario under all four designs, with each finding\'
   assert.equal(view.steps.length, lost.trace.length);
 });
 
-test('code lenses: Check, Show interleaving and Debug scenario (with findings) and Compare designs above each scenario', async () => {
+test('code lenses: Check, Show interleaving and Debug scenario (with findings), Outcomes and Compare designs above each scenario', async () => {
   await c.waitFor(URI, (d) => d.some((x) => x.code === 'lost-write'));
   const lenses = (await c.conn.sendRequest('textDocument/codeLens', { textDocument: { uri: URI } })) as { range: { start: { line: number } }; command: { title: string; command: string; arguments: unknown[] } }[];
   const first = lenses.filter((l) => l.range.start.line === 12).map((l) => l.command.title);
-  assert.deepEqual(first, ['▶ Check', 'Show interleaving (2 findings)', 'Debug scenario', 'Compare designs']);
+  assert.deepEqual(first, ['▶ Check', 'Show interleaving (2 findings)', 'Debug scenario', 'Outcomes', 'Compare designs']);
   const debug = lenses.find((l) => l.range.start.line === 12 && l.command.title === 'Debug scenario')!;
   assert.equal(debug.command.command, 'vmscen.debugScenario');
   assert.deepEqual(debug.command.arguments, [{ uri: URI, scenario: 'uffd_wp_vs_cow' }]);
   const clean = lenses.filter((l) => l.range.start.line === 72).map((l) => l.command.title);
-  assert.deepEqual(clean, ['▶ Check', 'Compare designs']);
+  assert.deepEqual(clean, ['▶ Check', 'Outcomes', 'Compare designs']);
 });

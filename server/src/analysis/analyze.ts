@@ -9,12 +9,14 @@ import { explore, type ExploreResult, type Finding } from '../explore/explore';
 import type { CheckedScenario } from '../lang/checks';
 import type { LangDiagnostic } from '../lang/diagnostic';
 import { lowerScenario } from '../lang/lower';
-import type { Span } from '../lang/span';
 import { checkFile, isExplorable, type CheckedFile } from './check-file';
 import { judgeExpectations } from './expectations';
-import type { ErrorView, FileAnalysis, FindingView, Position, ScenarioAnalysis } from './views';
+import { toOutcomesView } from './outcomes-view';
+import { stepSpan, toPosition, toTraceStepViews } from './places';
+import type { ErrorView, FileAnalysis, FindingView, ScenarioAnalysis } from './views';
 
-// Re-exported for lsp/, whose files import the views from here.
+// Re-exported for lsp/, whose files import the views (and toPosition) from here.
+export { toPosition };
 export type { ErrorView, FileAnalysis, FindingView, Position, ScenarioAnalysis, TraceStepView } from './views';
 
 export interface AnalyzeOptions {
@@ -28,10 +30,8 @@ export interface AnalyzeOptions {
   readonly designs?: readonly Design[];
   /** Only explore scenarios whose name is listed. */
   readonly only?: readonly string[];
-}
-
-export function toPosition(s: Span): Position {
-  return { line: s.line, col: s.col, endLine: s.endLine, endCol: s.endCol };
+  /** Collect each scenario's outcome table (`--outcomes`, the Outcomes lens). */
+  readonly outcomes?: boolean;
 }
 
 export function toErrorView(d: LangDiagnostic): ErrorView {
@@ -75,7 +75,7 @@ export function analyzeScenario(file: CheckedFile, sc: CheckedScenario, design: 
     ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(options.cancelled ? { cancelled: options.cancelled } : {}),
-  });
+  }, options.outcomes ? { outcomes: true } : {});
   const views = result.findings.map((f) => toFindingView(sc, spec, f));
   const judged = judgeExpectations(compared ? [] : sc.model.expectations, views, result.complete, result.reason, result.stats.states);
   const marked = views.map((v, i) => ({ ...v, expected: judged.covered[i]! }));
@@ -93,13 +93,8 @@ export function analyzeScenario(file: CheckedFile, sc: CheckedScenario, design: 
     races,
     violations: marked.filter((f) => f.type === 'violation'),
     expectations,
+    ...(result.outcomes ? { outcomes: toOutcomesView(sc, spec, result.outcomes) } : {}),
   };
-}
-
-function stepSpan(sc: CheckedScenario, thread: number, step: number): Span {
-  const th = sc.model.threads[thread];
-  const s = th?.steps[step] ?? th?.steps[th.steps.length - 1];
-  return s?.node.span ?? th?.span ?? sc.ast.headSpan;
 }
 
 function toFindingView(sc: CheckedScenario, spec: ScenarioSpec, f: Finding): FindingView {
@@ -112,10 +107,7 @@ function toFindingView(sc: CheckedScenario, spec: ScenarioSpec, f: Finding): Fin
     thread: f.place.thread < 0 ? '' : (spec.threads[f.place.thread]?.name ?? ''),
     message: f.message,
     expected: false,
-    trace: f.trace.map((t, i) => {
-      const sp = stepSpan(sc, t.thread, t.step);
-      return { thread: spec.threads[t.thread]!.name, line: sp.line, col: sp.col, step: t.text, kernel: t.kernel, inSlice: inSlice.has(i) };
-    }),
+    trace: toTraceStepViews(sc, spec, f.trace, inSlice),
     related: f.related.map((r) => ({ ...toPosition(stepSpan(sc, r.thread, r.step)), thread: spec.threads[r.thread]?.name ?? '' })),
   };
 }

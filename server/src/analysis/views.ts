@@ -3,6 +3,7 @@
 // from analysis/, so every file here can use them without an import cycle.
 import type { Design } from '../engine/settings';
 import type { StopReason } from '../explore/budget';
+import type { CheckOutcome, Outcome, OutcomeTable } from '../explore/outcomes';
 
 export interface Position {
   readonly line: number;
@@ -57,6 +58,27 @@ export interface ScenarioAnalysis extends Position {
   readonly races: readonly FindingView[];
   readonly violations: readonly FindingView[];
   readonly expectations: readonly ExpectationResult[];
+  /** The outcome table, when asked for (`outcomes` in AnalyzeOptions). */
+  readonly outcomes?: OutcomesView;
+}
+
+/** One outcome (explore/outcomes.ts): the values of the columns, how many terminal states. */
+export interface OutcomeView extends Pick<Outcome, 'values' | 'count' | 'checks'> {
+  /** A shortest interleaving that ends in it. */
+  readonly trace: readonly TraceStepView[];
+}
+
+/** A `check final` judged over the terminal states: herd7's Always / Sometimes / Never. */
+export interface CheckOutcomeView extends Position, CheckOutcome {
+  readonly text: string;
+}
+
+/** The outcome table of a scenario (herd7's list of final states); deadlocks are counted apart. */
+export interface OutcomesView extends Pick<OutcomeTable, 'terminal' | 'deadlocked' | 'complete'> {
+  /** The registers (`thread.reg`), then the addresses `check final` names. */
+  readonly columns: readonly string[];
+  readonly outcomes: readonly OutcomeView[];
+  readonly checks: readonly CheckOutcomeView[];
 }
 
 export interface FileAnalysis {

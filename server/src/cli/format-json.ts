@@ -1,5 +1,6 @@
 // The --json document of `vmscen check` (SPEC §9).
 import type { FileAnalysis, FindingView, ScenarioAnalysis } from '../analysis/views';
+import { toJsonOutcomes } from './format-outcomes';
 
 function toJsonFinding(f: FindingView, key: 'kind' | 'code'): Record<string, unknown> {
   return {
@@ -27,6 +28,7 @@ export function toJsonScenario(sc: ScenarioAnalysis): Record<string, unknown> {
     races: sc.races.map((f) => toJsonFinding(f, 'kind')),
     violations: sc.violations.map((f) => toJsonFinding(f, 'code')),
     expectations: sc.expectations.map((e) => ({ line: e.line, text: e.text, status: e.status, message: e.message })),
+    ...(sc.outcomes ? { outcomes: toJsonOutcomes(sc.outcomes) } : {}),
   };
 }
 

@@ -1,6 +1,8 @@
 // The text output of `vmscen check`: `file:line:col: severity: [code] message`, each finding
 // followed by its interleaving, one micro-step a line.
-import type { FileAnalysis, FindingView, ScenarioAnalysis } from '../analysis/views';
+import type { FileAnalysis, ScenarioAnalysis } from '../analysis/views';
+import { formatOutcomesText } from './format-outcomes';
+import { formatFindingTrace } from './format-trace';
 
 export interface TextOptions {
   /** Leave out interleavings. */
@@ -11,23 +13,8 @@ export interface TextOptions {
   readonly timing: boolean;
   /** Every step of each interleaving, not only its slice (the steps the finding depends on). */
   readonly full: boolean;
-}
-
-/**
- * A finding's interleaving, one micro-step a line numbered by its place in the interleaving:
- * its slice (the steps the finding depends on), or with `full` every step.
- */
-export function formatFindingTrace(f: FindingView, indent = '    ', full = false): string[] {
-  if (f.trace.length === 0) return [];
-  const sliced = full ? 0 : f.trace.length - f.trace.filter((t) => t.inSlice).length;
-  const shown = f.trace.map((t, i) => ({ t, n: i + 1 })).filter(({ t }) => !sliced || t.inSlice);
-  const tw = Math.max(6, ...f.trace.map((t) => t.thread.length));
-  const sw = Math.max(0, ...shown.map(({ t }) => t.step.length));
-  const nw = String(f.trace.length).length;
-  const steps = `${f.trace.length} step${f.trace.length === 1 ? '' : 's'}`;
-  const out = [`${indent}interleaving (${sliced ? `${shown.length} of ${steps}: its slice, the steps the finding depends on; --full shows all` : steps}):`];
-  for (const { t, n } of shown) out.push(`${indent}  ${String(n).padStart(nw)}  ${t.thread.padEnd(tw)}  line ${String(t.line).padEnd(4)} ${t.step.padEnd(sw)}  ${t.kernel}`);
-  return out;
+  /** Print each scenario's outcome table (when analysed with outcomes). */
+  readonly outcomes?: boolean;
 }
 
 function scenarioLines(path: string, sc: ScenarioAnalysis, o: TextOptions): string[] {
@@ -69,7 +56,10 @@ export function formatFileText(path: string, fa: FileAnalysis, o: TextOptions): 
     if (e.severity === 'info' && o.quiet) continue;
     out.push(`${path}:${e.line}:${e.col}: ${e.severity}: [${e.code}] ${e.message}`);
   }
-  for (const sc of fa.scenarios) out.push(...scenarioLines(path, sc, o));
+  for (const sc of fa.scenarios) {
+    out.push(...scenarioLines(path, sc, o));
+    if (o.outcomes) out.push(...formatOutcomesText(path, sc, o.brief));
+  }
   return out;
 }
 

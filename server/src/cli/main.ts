@@ -24,6 +24,9 @@ options for check:
   --max-states N         bound every exploration to N states
   --max-ms N             bound every exploration to N milliseconds
   --max-memory-mb N      bound every exploration's state store to N MB
+  --outcomes             print each scenario's outcome table: the values of its registers
+                         and checked addresses in the terminal states, with counts, a
+                         shortest interleaving each, and Always/Sometimes/Never per check final
   --brief                leave out interleavings
   --slice                show only the steps of each interleaving the finding depends on
                          (the default)
@@ -48,6 +51,7 @@ interface CheckArgs {
   timing: boolean;
   /** --full (true) or --slice (false); undefined: the default, the slice. */
   full: boolean | undefined;
+  outcomes: boolean;
 }
 
 function parsePositive(flag: string, v: string | undefined): number {
@@ -56,7 +60,7 @@ function parsePositive(flag: string, v: string | undefined): number {
 }
 
 function parseCheckArgs(argv: string[]): CheckArgs {
-  const a: CheckArgs = { paths: [], json: false, sarif: false, designs: undefined, maxStates: undefined, maxMs: undefined, maxMemoryMb: undefined, brief: false, quiet: false, timing: false, full: undefined };
+  const a: CheckArgs = { paths: [], json: false, sarif: false, designs: undefined, maxStates: undefined, maxMs: undefined, maxMemoryMb: undefined, brief: false, quiet: false, timing: false, full: undefined, outcomes: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -81,6 +85,9 @@ function parseCheckArgs(argv: string[]): CheckArgs {
         break;
       case '--timing':
         a.timing = true;
+        break;
+      case '--outcomes':
+        a.outcomes = true;
         break;
       case '--max-states':
         a.maxStates = parsePositive('--max-states', value());
@@ -133,6 +140,7 @@ function runCheck(argv: string[], out: Output): number {
       ...(args.maxMs !== undefined ? { maxMs: args.maxMs } : {}),
       ...(args.maxMemoryMb !== undefined ? { maxBytes: args.maxMemoryMb * 1024 * 1024 } : {}),
       ...(args.designs ? { designs: args.designs } : {}),
+      ...(args.outcomes ? { outcomes: true } : {}),
       now,
     });
     // an empty file checks nothing: say so rather than pass silently
@@ -140,7 +148,7 @@ function runCheck(argv: string[], out: Output): number {
     const fa: FileAnalysis = empty ? { ...analyzed, errors: [{ line: 1, col: 1, endLine: 1, endCol: 1, severity: 'warning', code: 'empty', message: 'no scenarios in this file' }] } : analyzed;
     results.push({ file, fa });
     if (!args.json && !args.sarif) {
-      const lines = formatFileText(displayPath(file), fa, { brief: args.brief, quiet: args.quiet, timing: args.timing, full: args.full ?? false });
+      const lines = formatFileText(displayPath(file), fa, { brief: args.brief, quiet: args.quiet, timing: args.timing, full: args.full ?? false, outcomes: args.outcomes });
       if (lines.length) out.write(lines.join('\n') + '\n');
     }
   }

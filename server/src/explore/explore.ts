@@ -10,6 +10,7 @@ import type { ScenarioSpec } from '../engine/scenario';
 import { evalCond } from './check-final';
 import { BudgetClock, type Budget, type StopReason } from './budget';
 import { MemoryGuard, MemoryLimitError } from './memory';
+import { OutcomeCollector, type OutcomeTable, type TerminalKind } from './outcomes';
 import { StateStore } from './state-store';
 import { sliceTrace } from './slice';
 import { buildTrace, type TraceStep } from './trace';
@@ -47,6 +48,8 @@ export interface ExploreResult {
   readonly findings: readonly Finding[];
   /** Terminal states in which some thread waits in userfaultfd forever (not a finding). */
   readonly uffdStuck: number;
+  /** The outcome table, when `outcomes` was asked for. */
+  readonly outcomes?: OutcomeTable;
 }
 
 interface Pending {
@@ -59,6 +62,11 @@ interface Pending {
 export interface ExploreOptions {
   readonly reduce?: boolean;
   readonly canonical?: boolean;
+  /**
+   * Collect the outcome table (explore/outcomes.ts). Values stay live: any mode that stops
+   * tracking values the scenario does not check must be off when this is on.
+   */
+  readonly outcomes?: boolean;
 }
 
 export function explore(spec: ScenarioSpec, budget: Budget, options: ExploreOptions = {}): ExploreResult {
@@ -98,6 +106,7 @@ export function explore(spec: ScenarioSpec, budget: Budget, options: ExploreOpti
   let uffdStuck = 0;
   let reason: StopReason | undefined;
   let error: string | undefined;
+  const outcomes = options.outcomes ? new OutcomeCollector(exec, spec) : undefined;
   let frontierEnd = 1;
   let depth = 0;
   try {
@@ -126,8 +135,9 @@ export function explore(spec: ScenarioSpec, budget: Budget, options: ExploreOpti
         terminal++;
         parent = i;
         mover = -1;
-        const stuck = terminalFindings(exec, cur, spec, found, i);
-        if (stuck) uffdStuck++;
+        const kind = terminalFindings(exec, cur, spec, found, i);
+        if (kind === 'uffd') uffdStuck++;
+        outcomes?.record(cur, i, kind);
       }
       if (store.size >= budget.maxStates) {
         reason = 'state-limit';
@@ -156,6 +166,14 @@ export function explore(spec: ScenarioSpec, budget: Budget, options: ExploreOpti
     stats: { states: store.size, transitions, terminal, maxDepth: depth, ms: clock.elapsed(), bytesPerState: store.bytesPerState() },
     findings,
     uffdStuck,
+    ...(outcomes ? { outcomes: outcomes.finish(
+          (id) => {
+            store.read(id, next);
+            return next;
+          },
+          (id) => store.path(id),
+          reason === undefined,
+        ) } : {}),
   };
 }
 
@@ -163,8 +181,8 @@ function failed(message: string, clock: BudgetClock): ExploreResult {
   return { complete: false, reason: 'error', error: message, stats: { states: 0, transitions: 0, terminal: 0, maxDepth: 0, ms: clock.elapsed(), bytesPerState: 0 }, findings: [], uffdStuck: 0 };
 }
 
-/** Deadlock and `check final` in a terminal state. Returns true if only userfaultfd waiters remain. */
-function terminalFindings(exec: Exec, s: Int32Array, spec: ScenarioSpec, found: Map<string, Pending>, id: number): boolean {
+/** Deadlock and `check final` in a terminal state; how it ended. */
+function terminalFindings(exec: Exec, s: Int32Array, spec: ScenarioSpec, found: Map<string, Pending>, id: number): TerminalKind {
   const m = exec.m;
   const blocked: number[] = [];
   let uffdOnly = true;
@@ -191,11 +209,11 @@ function terminalFindings(exec: Exec, s: Int32Array, spec: ScenarioSpec, found: 
       message: `deadlock: ${shown.map(describe).join('; ')}${cycle ? ' (a cycle)' : ''}`,
       related: shown.slice(1).map((w) => ({ thread: w.thread, step: Math.min(exec.curStep(s, w.thread), spec.threads[w.thread]!.steps.length - 1) })),
     });
-    return false;
+    return 'deadlock';
   }
   spec.checks.forEach((c, i) => {
     const r = evalCond(c.cond, exec, s);
     if (!r.ok) add({ type: 'race', code: 'check-failed', place: { thread: -1, step: i }, message: `check final fails: ${r.detail}`, related: [] });
   });
-  return blocked.length > 0;
+  return blocked.length > 0 ? 'uffd' : 'done';
 }

@@ -1,5 +1,5 @@
 // Code lenses above each named scenario: Check, Show interleaving and Debug scenario (when the
-// current exploration found something) and Compare designs, each a client command.
+// current exploration found something), Outcomes and Compare designs, each a client command.
 import type { CodeLens, Connection } from 'vscode-languageserver';
 import { Commands } from '../../protocol';
 import { currentExploration, type Documents } from '../documents';
@@ -22,6 +22,7 @@ export function registerCodeLens(c: Connection, docs: Documents): void {
         lenses.push({ range, command: { title: `Show interleaving (${n} finding${n === 1 ? '' : 's'})`, command: Commands.showInterleaving, arguments: [args] } });
         lenses.push({ range, command: { title: 'Debug scenario', command: Commands.debugScenario, arguments: [args] } });
       }
+      lenses.push({ range, command: { title: 'Outcomes', command: Commands.showOutcomes, arguments: [args] } });
       lenses.push({ range, command: { title: 'Compare designs', command: Commands.compareDesigns, arguments: [args] } });
     }
     return lenses;

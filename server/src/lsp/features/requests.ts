@@ -1,12 +1,14 @@
 // The `vmscen/*` requests: test items (a file's scenarios and expect lines, parsed and
-// checked on the main loop, never explored), check (explore now), trace (one finding's interleaving), compare
+// checked on the main loop, never explored), check (explore now), trace (one finding's interleaving),
+// outcomes (one scenario's outcome table), compare
 // designs (each scenario under every design) and stop (cancel explorations). A request for a
 // document the editor has not opened reads it through the workspace-files rules; a request
 // cancelled before or while it runs is answered with RequestCancelled.
 import { ErrorCodes, ResponseError, type Connection } from 'vscode-languageserver';
 import { checkFile } from '../../analysis/check-file';
+import { outcomeTableModel } from '../../analysis/outcomes-view';
 import { testScenarios } from '../../analysis/test-items';
-import { CheckRequest, CompareDesignsRequest, StopRequest, TestItemsRequest, TraceRequest } from '../../protocol';
+import { CheckRequest, CompareDesignsRequest, OutcomesRequest, StopRequest, TestItemsRequest, TraceRequest } from '../../protocol';
 import { jobError, throwIfCancelled } from '../cancel';
 import type { Documents } from '../documents';
 import { fileDiagnostics, toCheckResult, toTestItemsResult } from '../to-proto';
@@ -70,6 +72,24 @@ export function registerRequests(c: Connection, docs: Documents): void {
       const err = jobError(e, token);
       if (err instanceof ResponseError) throw err;
       return { error: err.message };
+    }
+  });
+  c.onRequest(OutcomesRequest, async (p, token) => {
+    throwIfCancelled(token);
+    const text = await requestText(docs, p.uri);
+    throwIfCancelled(token);
+    const options = { ...budgetOf(docs.settings), only: [p.scenario], outcomes: true, ...(p.design ? { designs: [p.design] } : {}) };
+    const h = docs.pool.run({ kind: 'analyze', text, options }, docs.settings.timeLimitMs + 10_000, 'background');
+    token.onCancellationRequested(() => h.cancel());
+    try {
+      const r = await h.promise;
+      if (r.kind !== 'analyze') throw new Error('unexpected answer');
+      const sc = r.analysis.scenarios[0];
+      if (!sc) return { error: `no scenario '${p.scenario}'` };
+      if (!sc.outcomes) return { error: sc.error ?? `scenario '${p.scenario}' has errors: fix them first` };
+      return { scenario: sc.name, design: sc.locking, outcomes: sc.outcomes, table: outcomeTableModel(sc.outcomes) };
+    } catch (e) {
+      throw jobError(e, token);
     }
   });
   c.onRequest(CompareDesignsRequest, async (p, token) => {
