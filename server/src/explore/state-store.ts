@@ -76,11 +76,13 @@ export class StateStore {
     const added = this.states.added;
     if (added) {
       if (id >= this.parents.length) {
-        this.guard.grow(this.parents.byteLength + this.movers.byteLength, 2 * (this.parents.byteLength + this.movers.byteLength));
-        const np = new Int32Array(this.parents.length * 2);
+        // grown by half: the slack of a doubling would be a third of the store's bytes
+        const len = Math.floor(this.parents.length * 1.5);
+        this.guard.grow(this.parents.byteLength + this.movers.byteLength, len * 5);
+        const np = new Int32Array(len);
         np.set(this.parents);
         this.parents = np;
-        const nm = new Uint8Array(this.movers.length * 2);
+        const nm = new Uint8Array(len);
         nm.set(this.movers);
         this.movers = nm;
       }
