@@ -3,8 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { Exec } from '../../server/src/engine/exec';
+import { StateStore } from '../../server/src/explore/state-store';
 import { StateTable } from '../../server/src/explore/state-table';
 import { VecTable } from '../../server/src/explore/vec-table';
+import { familyScenario } from '../bench/family';
+import { specOf } from '../helpers';
 
 test('StateTable interns like a Map, across id-width growth', () => {
   fc.assert(
@@ -49,4 +53,33 @@ test('VecTable interns like a Map, trimming trailing zeros', () => {
     }),
     { numRuns: 50 },
   );
+});
+
+test('StateStore.readNext decodes only the components that changed and gives what read gives', () => {
+  // a real search order: every stored state of a family scenario, read one after another
+  const spec = specOf(familyScenario(3, 'flush'));
+  const exec = new Exec(spec);
+  exec.setSink(() => {});
+  const store = new StateStore(exec.L);
+  const cur = exec.initial();
+  store.add(cur, -1, undefined, 0);
+  const next = new Int32Array(cur.length);
+  const full = new Int32Array(cur.length);
+  for (let i = 0; i < store.size; i++) {
+    store.readNext(i, cur);
+    store.read(i, full);
+    assert.deepEqual(cur, full, `state ${i}`);
+    for (let t = 0; t < spec.threads.length; t++) {
+      if (!exec.enabled(cur, t)) continue;
+      next.set(cur);
+      exec.transition(next, t);
+      store.add(next, i, cur, t);
+    }
+  }
+  assert.ok(store.size > 1000);
+  // a different buffer is decoded in full
+  const other = new Int32Array(cur.length).fill(7);
+  store.readNext(0, other);
+  store.read(0, full);
+  assert.deepEqual(other, full);
 });

@@ -119,7 +119,7 @@ export function explore(spec: ScenarioSpec, budget: Budget, options: ExploreOpti
         reason = clock.check(store.size);
         if (reason) break;
       }
-      store.read(i, cur);
+      store.readNext(i, cur);
       let any = false;
       for (let t = 0; t < nThread; t++) {
         if (!exec.enabled(cur, t)) continue;

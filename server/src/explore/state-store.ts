@@ -17,6 +17,9 @@ export class StateStore {
   private movers: Uint8Array;
   private parentId = -1;
   private readonly parentIds: Int32Array;
+  /** The buffer `readNext` last wrote, and the component ids it holds. */
+  private nextBuf: Int32Array | undefined;
+  private readonly nextIds: Int32Array;
 
   constructor(
     private readonly layout: Layout,
@@ -28,6 +31,7 @@ export class StateStore {
     guard.grow(0, (1 << 14) * 5);
     this.ids = new Int32Array(this.ranges.length);
     this.parentIds = new Int32Array(this.ranges.length);
+    this.nextIds = new Int32Array(this.ranges.length);
     this.parents = new Int32Array(1 << 14);
     this.movers = new Uint8Array(1 << 14);
   }
@@ -36,13 +40,14 @@ export class StateStore {
     return this.states.size;
   }
 
-  /**
-   * Add state `s`, reached from stored state `from` (whose vector is `fromState`) by thread
-   * `mover`; components equal to the parent's reuse its ids. Returns the id and whether it is new.
-   */
   /** Whether the last `add` stored a new state. */
   added = false;
 
+  /**
+   * Add state `s`, reached from stored state `from` (whose vector is `fromState`) by thread
+   * `mover`; components equal to the parent's reuse its ids. Returns the id; `added` says
+   * whether it is new.
+   */
   add(s: Int32Array, from: number, fromState: Int32Array | undefined, mover: number): number {
     const ranges = this.ranges;
     if (from >= 0 && from !== this.parentId) {
@@ -71,11 +76,13 @@ export class StateStore {
     const added = this.states.added;
     if (added) {
       if (id >= this.parents.length) {
-        this.guard.grow(this.parents.byteLength + this.movers.byteLength, 2 * (this.parents.byteLength + this.movers.byteLength));
-        const np = new Int32Array(this.parents.length * 2);
+        // grown by half: the slack of a doubling would be a third of the store's bytes
+        const len = Math.floor(this.parents.length * 1.5);
+        this.guard.grow(this.parents.byteLength + this.movers.byteLength, len * 5);
+        const np = new Int32Array(len);
         np.set(this.parents);
         this.parents = np;
-        const nm = new Uint8Array(this.movers.length * 2);
+        const nm = new Uint8Array(len);
         nm.set(this.movers);
         this.movers = nm;
       }
@@ -84,6 +91,26 @@ export class StateStore {
     }
     this.added = added;
     return id;
+  }
+
+  /**
+   * Write state `id` into s, which must hold what the previous `readNext` wrote into it,
+   * unchanged: only the components whose ids differ from that state's are decoded. The ids
+   * are kept as the parent's for the `add`s of its successors.
+   */
+  readNext(id: number, s: Int32Array): void {
+    const ranges = this.ranges;
+    const ids = this.nextIds;
+    const fresh = s !== this.nextBuf;
+    this.nextBuf = s;
+    for (let c = 0; c < ranges.length; c++) {
+      const cid = this.states.get(id, c);
+      this.parentIds[c] = cid;
+      if (!fresh && ids[c] === cid) continue;
+      ids[c] = cid;
+      this.tables[c]!.read(cid, s, ranges[c]![0]);
+    }
+    this.parentId = id;
   }
 
   /** Write state `id` into s. */
