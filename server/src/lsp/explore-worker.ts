@@ -1,12 +1,19 @@
 // The exploration worker: runs analyses (parse, check, explore, judge) off the language
-// server's main loop. The server terminates it to cancel a job and restarts it after a crash.
-import { parentPort } from 'node:worker_threads';
-import { analyze } from '../analysis/analyze';
+// server's main loop. The server cancels a job by setting the worker's shared flag, which every
+// search's budget polls: the job ends incomplete, answers, and the worker takes the next job. It
+// terminates a worker only when that answer does not come, and restarts it after a crash.
+import { parentPort, workerData } from 'node:worker_threads';
+import { analyze, runTask } from '../analysis/analyze';
 import { checkFile } from '../analysis/check-file';
 import { traceView } from '../analysis/trace-view';
 import { DESIGNS } from '../engine/settings';
 import type { CompareResult, DesignCell } from '../protocol';
-import type { Job, JobResult, WorkerReply, WorkerRequest } from './jobs';
+import type { Job, JobResult, WorkerInit, WorkerReply, WorkerRequest } from './jobs';
+
+const flag = new Int32Array((workerData as WorkerInit).cancel);
+/** The budgets' cancellation check: the server sets the flag to stop the job that runs. */
+const cancelled = (): boolean => Atomics.load(flag, 0) !== 0;
+const now = (): number => Date.now();
 
 function testFaults(text: string): void {
   // fault injection for the server's tests only (never set in normal use)
@@ -21,7 +28,7 @@ function testFaults(text: string): void {
 
 function compare(job: Extract<Job, { kind: 'compare' }>): CompareResult {
   const designs = DESIGNS.map((d) => d.value);
-  const fa = analyze(job.text, { designs, maxStates: job.maxStates, maxMs: job.maxMs, maxBytes: job.maxBytes, now: () => Date.now(), ...(job.scenario ? { only: [job.scenario] } : {}) });
+  const fa = analyze(job.text, { designs, maxStates: job.maxStates, maxMs: job.maxMs, maxBytes: job.maxBytes, now, cancelled, ...(job.scenario ? { only: [job.scenario] } : {}) });
   const names = [...new Set(fa.scenarios.map((s) => s.name))];
   return {
     designs,
@@ -42,9 +49,11 @@ function run(job: Job): JobResult {
   testFaults(job.text);
   switch (job.kind) {
     case 'analyze':
-      return { kind: 'analyze', analysis: analyze(job.text, { ...job.options, now: () => Date.now() }) };
+      return { kind: 'analyze', analysis: analyze(job.text, { ...job.options, now, cancelled }) };
+    case 'explore':
+      return { kind: 'explore', results: job.tasks.map((t) => runTask(t, { now, cancelled })) };
     case 'trace':
-      return { kind: 'trace', view: traceView(checkFile(job.text), job.request) };
+      return { kind: 'trace', view: traceView(checkFile(job.text), job.request, cancelled) };
     case 'compare':
       return { kind: 'compare', table: compare(job) };
   }

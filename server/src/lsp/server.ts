@@ -15,7 +15,7 @@ import { registerOutline } from './features/outline';
 import { registerRequests } from './features/requests';
 import { registerSemanticTokens } from './features/semantic-tokens';
 import { workspaceFolders } from './features/workspace-folders';
-import { WorkerPool } from './worker-pool';
+import { WORKER_LIMITS, WorkerPool } from './worker-pool';
 
 const CAPABILITIES: InitializeResult = {
   capabilities: {
@@ -43,7 +43,8 @@ export class VmscenServer {
   readonly documents: Documents;
 
   constructor(private readonly connection: Connection) {
-    this.pool = new WorkerPool(path.join(__dirname, 'explore-worker.js'));
+    // the pool's worker starts and terminations go to the client's log (the Output panel in VS Code)
+    this.pool = new WorkerPool(path.join(__dirname, 'explore-worker.js'), 2, WORKER_LIMITS, (m) => connection.console.log(m));
     this.documents = new Documents(connection, this.pool);
   }
 
