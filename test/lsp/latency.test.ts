@@ -17,7 +17,7 @@ const explored = (ds: Diagnostic[]): boolean => ds.some((d) => d.code === 'met' 
 const shape = (ds: Diagnostic[], shift = 0): string[] =>
   ds
     .map((d) => {
-      const message = d.message.replace(/\bline (\d+)/g, (_m, n: string) => `line ${Number(n) + shift}`);
+      const message = String(d.message).replace(/\bline (\d+)/g, (_m: string, n: string) => `line ${Number(n) + shift}`);
       return JSON.stringify([d.range.start.line + shift, d.range.start.character, d.range.end.line + shift, d.range.end.character, d.code, message, d.relatedInformation?.map((r) => [r.location.range.start.line + shift, r.message])]);
     })
     .sort();
