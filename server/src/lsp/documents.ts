@@ -161,7 +161,8 @@ export class Documents {
     const { plan, known, missing, cached } = this.plan(d, undefined);
     // with exploreWhileTyping off, a file with nothing cached waits for a Check
     if (missing.length > 0 || (!this.settings.exploreWhileTyping && cached === 0)) return false;
-    this.show(uri, d, d.version, undefined, analysisOf(d.checked, plan, (t) => known.get(t.key)!), cached);
+    // published while the change is handled: the client asks for code lenses after it anyway
+    this.show(uri, d, d.version, undefined, analysisOf(d.checked, plan, (t) => known.get(t.key)!), cached, false);
     return true;
   }
 
@@ -221,12 +222,12 @@ export class Documents {
       if (d.version !== version) return undefined; // a result for an old version is never shown
     }
     const analysis = analysisOf(d.checked, plan, (t) => known.get(t.key)!);
-    this.show(uri, d, version, only, analysis, cached);
+    this.show(uri, d, version, only, analysis, cached, true);
     return analysis;
   }
 
   /** Publishes a version's exploration (one scenario's, merged into the document's, with `only`) and its status. */
-  private show(uri: string, d: DocState, version: number, only: string | undefined, analysis: FileAnalysis, cached: number): void {
+  private show(uri: string, d: DocState, version: number, only: string | undefined, analysis: FileAnalysis, cached: number, refreshLenses: boolean): void {
     d.failure = undefined;
     if (only && d.exploredVersion === version && d.explored) {
       // merge one scenario into the document's results
@@ -235,7 +236,7 @@ export class Documents {
     } else d.explored = analysis;
     d.exploredVersion = version;
     this.publish(uri, d);
-    this.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+    if (refreshLenses) this.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
     const states = analysis.scenarios.reduce((n, s) => n + s.stats.states, 0);
     const explored = analysis.scenarios.filter((s) => s.explored).length;
     const note = cached === 0 ? '' : cached === explored ? ' · cached' : ` · ${cached} cached`;
