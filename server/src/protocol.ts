@@ -178,6 +178,8 @@ export interface StatusParams {
   /** One line for the status bar, e.g. "3 scenarios: 2 ok, 1 race · 1,024 states". */
   readonly text: string;
   readonly states: number;
+  /** With `done`: how many of the scenarios' explorations were served from the server's cache of complete explorations (an edit that changed no scenario's meaning is answered from it at once). */
+  readonly cached?: number;
 }
 
 /** Exploration progress for the status bar. */

@@ -4,7 +4,8 @@
 //     states, transitions, states/s, bytes per stored state, wall time, verdict;
 //  3. with --vs-spin and `spin` installed: SPIN on the same family in the same run, and ratios.
 // Options: --max-n N (default 5), --variants race,flush,wlock, --vs-spin, --parse-only, --engine-only,
-//          --designs classic,… (engine runs per design), --runs N (parse runs).
+//          --designs classic,… (engine runs per design), --runs N (parse runs), --lsp (and the
+//          editor latencies), --lsp-only (parse and editor latencies), --lsp-runs N (edits per kind).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -12,6 +13,7 @@ import * as path from 'node:path';
 import { checkFile } from '../../server/src/analysis/check-file';
 import { explore } from '../../server/src/explore/explore';
 import { lowerScenario } from '../../server/src/lang/lower';
+import { TextDocument } from 'vscode-languageserver-textdocument';
 import { LspClient } from '../lsp/lsp-client';
 import { DESIGNS, type Design } from '../../server/src/engine/settings';
 import { familyScenario, thousandLines, type Variant } from './family';
@@ -136,33 +138,75 @@ function benchSpin(rows: EngineRow[]): void {
   console.log(table(out));
 }
 
-/** Editor latencies through the real server: keystroke -> parse diagnostics, keystroke -> exploration diagnostics. */
+/** Race (and expectation) diagnostics: an exploration's, not only the parse's. */
+const explored = (p: { diagnostics: { code?: unknown }[] }): boolean => p.diagnostics.some((d) => d.code === 'met' || d.code === 'failed' || d.code === 'inconclusive');
+
+/** An open document in the bench: its text as the server has it, and how long an edit takes to show. */
+class BenchDoc {
+  private doc: TextDocument;
+
+  constructor(
+    private readonly c: LspClient,
+    readonly uri: string,
+    text: string,
+  ) {
+    this.doc = TextDocument.create(uri, 'vmscen', 1, text);
+  }
+
+  get text(): string {
+    return this.doc.getText();
+  }
+
+  /** Edit; the ms until this version's diagnostics, and until its race diagnostics. */
+  async edit(range: { start: { line: number; character: number }; end: { line: number; character: number } }, text: string): Promise<{ parse: number; race: number }> {
+    const v = this.doc.version + 1;
+    this.doc = TextDocument.update(this.doc, [{ range, text }], v);
+    const t0 = performance.now();
+    await this.c.edit(this.uri, v, range, text);
+    await this.c.waitFor(this.uri, (_d, p) => p.version === v, 60_000);
+    const parse = performance.now() - t0;
+    await this.c.waitFor(this.uri, (_d, p) => p.version === v && explored(p), 60_000);
+    return { parse, race: performance.now() - t0 };
+  }
+}
+
+/**
+ * Editor latencies through the real server, per example: keystroke -> parse diagnostics, and
+ * keystroke -> race diagnostics for (a) an edit that changes no scenario's meaning (a space typed
+ * into and deleted from the first comment line) and (b) an edit that does (a `limit states N`
+ * line in the first scenario, N new on every edit, so each version needs an exploration: an
+ * option toggled back and forth would be answered from the cache every second edit).
+ */
 async function benchLsp(): Promise<void> {
   const c = new LspClient();
   await c.initialize({});
-  const rows: (string | number)[][] = [['example', 'keystroke → parse diagnostics ms (median)', 'keystroke → race diagnostics ms (median, incl. 300 ms debounce)']];
+  const rows: (string | number)[][] = [['example', 'keystroke → parse diagnostics ms', 'no-spec edit → race diagnostics ms', 'semantic edit → race diagnostics ms']];
   const files = fs.readdirSync('examples').filter((f) => f.endsWith('.vmscen')).sort();
+  const runs = Number(opt('--lsp-runs', '9'));
   for (const f of files) {
     const uri = `file:///bench/${f}`;
-    const text = fs.readFileSync(path.join('examples', f), 'utf8');
-    await c.open(uri, text, 1);
-    const explored = (p: { diagnostics: { code?: unknown }[] }): boolean => p.diagnostics.some((d) => d.code === 'met' || d.code === 'failed' || d.code === 'inconclusive');
+    const d = new BenchDoc(c, uri, fs.readFileSync(path.join('examples', f), 'utf8'));
+    await c.open(uri, d.text, 1);
     await c.waitFor(uri, (_d, p) => explored(p), 60_000);
     const parse: number[] = [];
-    const race: number[] = [];
-    for (let v = 2; v <= 8; v++) {
-      const t0 = performance.now();
-      // type one character into the first comment line
-      await c.edit(uri, v, { start: { line: 0, character: 2 }, end: { line: 0, character: 2 } }, v % 2 ? ' ' : '');
-      await c.waitFor(uri, (_d, p) => p.version === v, 60_000);
-      parse.push(performance.now() - t0);
-      await c.waitFor(uri, (_d, p) => p.version === v && explored(p), 60_000);
-      race.push(performance.now() - t0);
+    const same: number[] = [];
+    const semantic: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const at = { line: 0, character: 2 };
+      const t = await d.edit(i % 2 ? { start: at, end: { line: 0, character: 3 } } : { start: at, end: at }, i % 2 ? '' : ' ');
+      parse.push(t.parse);
+      same.push(t.race);
     }
-    rows.push([f, median(parse).toFixed(1), median(race).toFixed(0)]);
+    const head = d.text.split('\n').findIndex((l) => /^scenario\s+\S+\s*\{\s*$/.test(l));
+    if (head < 0) throw new Error(`${f}: no 'scenario NAME {' line`);
+    const N = 1_000_000;
+    await d.edit({ start: { line: head + 1, character: 0 }, end: { line: head + 1, character: 0 } }, `  limit states ${N}\n`);
+    const num = (line: number): { start: { line: number; character: number }; end: { line: number; character: number } } => ({ start: { line, character: 15 }, end: { line, character: 15 + String(N).length } });
+    for (let i = 1; i <= runs; i++) semantic.push((await d.edit(num(head + 1), String(N + i))).race);
+    rows.push([f, median(parse).toFixed(1), median(same).toFixed(1), median(semantic).toFixed(0)]);
   }
   await c.close();
-  console.log('\n## editor latency through the language server (stdio, default settings)\n');
+  console.log(`\n## editor latency through the language server (stdio, default settings, median of ${runs} edits each)\n`);
   console.log(table(rows));
 }
 

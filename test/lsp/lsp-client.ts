@@ -8,6 +8,7 @@ import {
   DidOpenTextDocumentNotification,
   InitializedNotification,
   InitializeRequest,
+  LogMessageNotification,
   PublishDiagnosticsNotification,
   StreamMessageReader,
   StreamMessageWriter,
@@ -24,6 +25,8 @@ export class LspClient {
   private readonly waiters: (() => void)[] = [];
   /** Every vmscen/status notification, with when it arrived (Date.now()). */
   readonly statuses: (StatusParams & { at: number })[] = [];
+  /** Every window/logMessage's text (the server logs its exploration workers' starts and terminations). */
+  readonly logs: string[] = [];
   /** When the last diagnostics for each uri arrived (Date.now()). */
   readonly lastPublishedAt = new Map<string, number>();
   stderr = '';
@@ -39,6 +42,9 @@ export class LspClient {
     });
     this.conn.onNotification(StatusNotification.method, (p: StatusParams) => {
       this.statuses.push({ ...p, at: Date.now() });
+    });
+    this.conn.onNotification(LogMessageNotification.type, (p) => {
+      this.logs.push(p.message);
     });
     this.conn.listen();
   }

@@ -1,12 +1,16 @@
 // The worker pool's lanes (issue 14, item 4): background jobs never take the last free worker,
 // a live job goes ahead of queued background ones, and a job cancelled while queued leaves the
-// queue at once without starting a worker. Runs the real explore worker (dist/), with the test
+// queue at once without starting a worker. Cancelling a running job (issue 11, item 6) goes
+// through the worker's shared flag and keeps the worker; one that does not answer is terminated. Runs the real explore worker (dist/), with the test
 // fault injection that makes a job hang.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { planFile } from '../../server/src/analysis/analyze';
+import { checkFile } from '../../server/src/analysis/check-file';
 import { JobCancelled, WorkerPool } from '../../server/src/lsp/worker-pool';
+import { familyScenario } from '../bench/family';
 import type { Job } from '../../server/src/lsp/jobs';
 
 const SCRIPT = path.resolve('dist/explore-worker.js');
@@ -66,6 +70,43 @@ test('a worker that runs out of its heap is stopped with a clear error; the pool
     await assert.rejects(pool.run(oom, 60_000).promise, /ran out of memory \(worker heap limit 64 MB\)/);
     const next = await pool.run(quick, 60_000).promise;
     assert.equal(next.kind, 'analyze', 'the next job runs in a fresh worker');
+  } finally {
+    pool.dispose();
+    delete process.env.VMSCEN_TEST_WORKER_FAULTS;
+  }
+});
+
+test('a running job is cancelled through the shared flag: the worker answers, and the same worker runs the next job', { timeout: 60_000 }, async () => {
+  const logs: string[] = [];
+  const pool = new WorkerPool(SCRIPT, 2, undefined, (m) => logs.push(m));
+  try {
+    const tasks = planFile(checkFile(familyScenario(7, 'flush')), { maxStates: 50_000_000 }).flatMap((p) => ('task' in p ? [p.task] : []));
+    const long = pool.run({ kind: 'explore', tasks, text: '' }, 60_000);
+    await new Promise((r) => setTimeout(r, 500));
+    long.cancel();
+    await assert.rejects(long.promise, JobCancelled);
+    const next = await pool.run(quick, 60_000).promise;
+    assert.equal(next.kind, 'analyze');
+    assert.equal(pool.started, 1, 'no second worker: the next job waited for the cancelled one to answer');
+    assert.ok(!logs.some((l) => /terminated/.test(l)), logs.join('\n'));
+  } finally {
+    pool.dispose();
+  }
+});
+
+test('a cancelled job whose worker does not answer in time: the worker is terminated, a new one runs the next job', { timeout: 60_000 }, async () => {
+  process.env.VMSCEN_TEST_WORKER_FAULTS = '1';
+  const logs: string[] = [];
+  const pool = new WorkerPool(SCRIPT, 1, undefined, (m) => logs.push(m));
+  try {
+    const stuck = pool.run({ ...hang, kind: 'compare' }, 60_000);
+    await new Promise((r) => setTimeout(r, 300));
+    stuck.cancel();
+    await assert.rejects(stuck.promise, JobCancelled);
+    const next = await pool.run(quick, 60_000).promise;
+    assert.equal(next.kind, 'analyze');
+    assert.equal(pool.started, 2);
+    assert.ok(logs.some((l) => /exploration worker 1 terminated: it did not stop within \d+ ms of its job's cancellation/.test(l)), logs.join('\n'));
   } finally {
     pool.dispose();
     delete process.env.VMSCEN_TEST_WORKER_FAULTS;

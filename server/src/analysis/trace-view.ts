@@ -46,8 +46,8 @@ export interface TraceRequest {
   readonly maxBytes?: number;
 }
 
-/** Explore one scenario and build the view of one of its findings' interleavings. */
-export function traceView(file: CheckedFile, req: TraceRequest): TraceView | { error: string } {
+/** Explore one scenario and build the view of one of its findings' interleavings (`cancelled` stops the search: the budget's check). */
+export function traceView(file: CheckedFile, req: TraceRequest, cancelled?: () => boolean): TraceView | { error: string } {
   const sc = file.scenarios.find((s) => s.model.name === req.scenario);
   if (!sc) return { error: `no scenario '${req.scenario}'` };
   if (!isExplorable(file, sc)) return { error: `scenario '${req.scenario}' has errors` };
@@ -57,7 +57,7 @@ export function traceView(file: CheckedFile, req: TraceRequest): TraceView | { e
   } catch (e) {
     return { error: (e as Error).message };
   }
-  const res = explore(spec, { maxStates: req.maxStates ?? 500_000, ...(req.maxBytes !== undefined ? { maxBytes: req.maxBytes } : {}) });
+  const res = explore(spec, { maxStates: req.maxStates ?? 500_000, ...(req.maxBytes !== undefined ? { maxBytes: req.maxBytes } : {}), ...(cancelled ? { cancelled } : {}) });
   if (res.error) return { error: res.error };
   const ordered = [...res.findings.filter((f) => f.type === 'race'), ...res.findings.filter((f) => f.type === 'violation')];
   const f = ordered[req.finding ?? 0];

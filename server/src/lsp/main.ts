@@ -8,7 +8,7 @@ import { createConnection, ProposedFeatures, StreamMessageWriter, type Connectio
 import { VmscenServer } from './server';
 import { StdioReader } from './stdio-reader';
 import { setFindingsDoc } from './to-proto';
-import { WorkerPool } from './worker-pool';
+import { WORKER_LIMITS, WorkerPool } from './worker-pool';
 import { WorkspaceFiles } from './workspace-files';
 
 function stdioConnection(): Connection {
@@ -35,5 +35,7 @@ function stdioConnection(): Connection {
 
 const connection = process.argv.includes('--stdio') ? stdioConnection() : createConnection(ProposedFeatures.all);
 setFindingsDoc(pathToFileURL(path.join(__dirname, '..', 'docs', 'findings.md')).href);
-new VmscenServer(connection, new WorkerPool(path.join(__dirname, 'explore-worker.js')), new WorkspaceFiles()).listen();
+// the pool's worker starts and terminations go to the client's log (the Output panel in VS Code)
+const pool = new WorkerPool(path.join(__dirname, 'explore-worker.js'), 2, WORKER_LIMITS, (m) => connection.console.log(m));
+new VmscenServer(connection, pool, new WorkspaceFiles()).listen();
 connection.listen();

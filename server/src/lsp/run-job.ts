@@ -1,15 +1,15 @@
 // What an exploration worker does with a job (parse, check, explore, judge), shared by the Node
 // worker thread (explore-worker.ts) and the browser's web worker (browser-explore-worker.ts).
-import { analyze } from '../analysis/analyze';
+import { analyze, runTask } from '../analysis/analyze';
 import { checkFile } from '../analysis/check-file';
 import { traceView } from '../analysis/trace-view';
 import { DESIGNS } from '../engine/settings';
 import type { CompareResult, DesignCell } from '../protocol';
 import type { Job, JobResult } from './jobs';
 
-function compare(job: Extract<Job, { kind: 'compare' }>): CompareResult {
+function compare(job: Extract<Job, { kind: 'compare' }>, cancelled: () => boolean): CompareResult {
   const designs = DESIGNS.map((d) => d.value);
-  const fa = analyze(job.text, { designs, maxStates: job.maxStates, maxMs: job.maxMs, maxBytes: job.maxBytes, now: () => Date.now(), ...(job.scenario ? { only: [job.scenario] } : {}) });
+  const fa = analyze(job.text, { designs, maxStates: job.maxStates, maxMs: job.maxMs, maxBytes: job.maxBytes, now, cancelled, ...(job.scenario ? { only: [job.scenario] } : {}) });
   const names = [...new Set(fa.scenarios.map((s) => s.name))];
   return {
     designs,
@@ -26,14 +26,21 @@ function compare(job: Extract<Job, { kind: 'compare' }>): CompareResult {
   };
 }
 
-/** Run one job to its answer, in whichever worker this is. */
-export function runJob(job: Job): JobResult {
+const now = (): number => Date.now();
+
+/**
+ * Run one job to its answer, in whichever worker this is. `cancelled` is what every search's
+ * budget polls (the Node worker's shared flag; a browser worker is terminated instead).
+ */
+export function runJob(job: Job, cancelled: () => boolean = () => false): JobResult {
   switch (job.kind) {
     case 'analyze':
-      return { kind: 'analyze', analysis: analyze(job.text, { ...job.options, now: () => Date.now() }) };
+      return { kind: 'analyze', analysis: analyze(job.text, { ...job.options, now, cancelled }) };
+    case 'explore':
+      return { kind: 'explore', results: job.tasks.map((t) => runTask(t, { now, cancelled })) };
     case 'trace':
-      return { kind: 'trace', view: traceView(checkFile(job.text), job.request) };
+      return { kind: 'trace', view: traceView(checkFile(job.text), job.request, cancelled) };
     case 'compare':
-      return { kind: 'compare', table: compare(job) };
+      return { kind: 'compare', table: compare(job, cancelled) };
   }
 }

@@ -1,23 +1,35 @@
-// Exploration workers. A job runs in a worker thread; cancelling it terminates the worker (a
-// search in progress cannot be interrupted otherwise), and a worker that crashes, runs out of
-// its heap or runs past its deadline is terminated too. A fresh worker replaces it on the next
-// job. Jobs come in two lanes: `live` (as-you-type exploration and checks the user waits for)
-// and `background` (traces, design comparisons, files the editor has not opened). Background
-// jobs never take the last free worker, and a waiting live job goes first, so diagnostics never
-// queue behind a comparison. A job cancelled while it waits leaves the queue at once.
+// Exploration workers. A job runs in a worker thread. Cancelling a running job is cooperative:
+// each worker shares a flag with the pool (an Int32Array over a SharedArrayBuffer) that every
+// search's budget polls, so the job stops within a few thousand states, answers (incomplete;
+// the answer is dropped), and the same worker takes the next job — a job that needs a worker
+// while one is stopping waits for it rather than starting another. A worker that does not
+// answer within CANCEL_GRACE_MS of its cancellation, crashes, runs out of its heap or runs past
+// its deadline is terminated; a fresh worker replaces it on the next job. Jobs come in two
+// lanes: `live` (as-you-type exploration and checks the user waits for) and `background`
+// (traces, design comparisons, files the editor has not opened). Background jobs never take the
+// last free worker, and a waiting live job goes first, so diagnostics never queue behind a
+// comparison. A job cancelled while it waits leaves the queue at once.
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { JobCancelled, WorkerFailure, type ExploreRunner, type JobHandle, type Lane } from './explore-runner';
-import type { Job, JobResult, WorkerReply } from './jobs';
+import type { Job, JobResult, WorkerInit, WorkerReply } from './jobs';
 
 export { JobCancelled, WorkerFailure, type JobHandle, type Lane };
 
-interface Running {
+/** A worker thread, its cancellation flag, and who listens to it now (the job it runs, or its draining). */
+interface PooledWorker {
   readonly worker: Worker;
+  readonly flag: Int32Array;
+  /** 1 for the first worker the pool started, 2 for the next, … (the logs name it). */
+  readonly serial: number;
+  onReply: ((msg: WorkerReply) => void) | undefined;
+  onGone: ((why: string) => void) | undefined;
+  gone: boolean;
+}
+
+interface Running {
+  readonly pw: PooledWorker;
   readonly id: number;
   readonly lane: Lane;
-  /** Detach this job's listeners from the worker (it may be reused). */
-  detach: () => void;
-  readonly resolve: (r: JobResult) => void;
   readonly reject: (e: Error) => void;
   timer: NodeJS.Timeout | undefined;
   done: boolean;
@@ -32,13 +44,21 @@ interface Waiter {
 /** Heap limits of a worker: running out ends that worker (and its job), never the server. */
 export const WORKER_LIMITS: ResourceLimits = { maxOldGenerationSizeMb: 1024, maxYoungGenerationSizeMb: 64 };
 
+/** How long a cancelled job's worker has to answer before it is terminated. */
+export const CANCEL_GRACE_MS = 2_000;
+
 export class WorkerPool implements ExploreRunner {
-  private idle: Worker[] = [];
+  private idle: PooledWorker[] = [];
   private readonly running = new Set<Running>();
+  /** Workers whose job was cancelled, until they answer (then idle) or are terminated. */
+  private readonly draining = new Map<PooledWorker, NodeJS.Timeout>();
+  /** Admitted jobs waiting for a draining worker. */
+  private readonly claims: { readonly take: (pw: PooledWorker) => void; readonly reject: (e: Error) => void }[] = [];
   private readonly waiting: Waiter[] = [];
   /** Slots taken per lane (a slot is taken when a job is admitted, before its worker starts). */
   private readonly taken: Record<Lane, number> = { live: 0, background: 0 };
   private nextId = 1;
+  private disposed = false;
   /** Workers started so far (restarts included), for tests and logs. */
   started = 0;
 
@@ -46,13 +66,66 @@ export class WorkerPool implements ExploreRunner {
     private readonly script: string,
     private readonly size = 2,
     private readonly limits: ResourceLimits = WORKER_LIMITS,
+    /** Where the pool says a worker started or was terminated (the server's log). */
+    private readonly log: (message: string) => void = () => undefined,
   ) {}
 
-  private spawn(): Worker {
+  private say(message: string): void {
+    if (!this.disposed) this.log(message);
+  }
+
+  private spawn(): PooledWorker {
     this.started++;
-    const w = new Worker(this.script, { resourceLimits: this.limits });
-    w.unref();
-    return w;
+    const cancel = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+    const init: WorkerInit = { cancel };
+    const worker = new Worker(this.script, { resourceLimits: this.limits, workerData: init });
+    worker.unref();
+    const pw: PooledWorker = { worker, flag: new Int32Array(cancel), serial: this.started, onReply: undefined, onGone: undefined, gone: false };
+    worker.on('message', (msg: WorkerReply) => pw.onReply?.(msg));
+    worker.on('error', (e: Error & { code?: string }) => this.lost(pw, e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `the exploration ran out of memory (worker heap limit ${this.limits.maxOldGenerationSizeMb} MB) and was stopped: lower vmscen.maxStates` : `the exploration worker crashed: ${e.message}`));
+    worker.on('exit', (code: number) => this.lost(pw, `the exploration worker exited (code ${code})`));
+    this.say(`exploration worker ${pw.serial} started (thread ${worker.threadId})`);
+    return pw;
+  }
+
+  /** A worker ended by itself (crash, heap, exit): whoever listened to it hears why. */
+  private lost(pw: PooledWorker, why: string): void {
+    if (pw.gone) return;
+    pw.gone = true;
+    this.idle = this.idle.filter((x) => x !== pw);
+    this.say(`exploration worker ${pw.serial} ended: ${why}`);
+    const onGone = pw.onGone;
+    pw.onReply = pw.onGone = undefined;
+    onGone?.(why);
+  }
+
+  private terminate(pw: PooledWorker, why: string): void {
+    if (pw.gone) return;
+    pw.gone = true;
+    pw.onReply = pw.onGone = undefined;
+    this.say(`exploration worker ${pw.serial} terminated: ${why}`);
+    void pw.worker.terminate();
+  }
+
+  /** A worker for an admitted job: an idle one, else one that is stopping a cancelled job, else a new one. */
+  private acquire(): Promise<PooledWorker> {
+    const pw = this.idle.pop();
+    if (pw) return Promise.resolve(pw);
+    if (this.draining.size > this.claims.length) return new Promise((take, reject) => this.claims.push({ take, reject }));
+    return Promise.resolve(this.spawn());
+  }
+
+  /** A worker is free: to the first job waiting for one, else idle. */
+  private free(pw: PooledWorker): void {
+    pw.onReply = pw.onGone = undefined;
+    const claim = this.claims.shift();
+    if (claim) claim.take(pw);
+    else this.idle.push(pw);
+  }
+
+  /** A draining worker is gone: a job that counted on it gets a new worker instead. */
+  private drainedAway(): void {
+    if (this.claims.length > this.draining.size) this.claims.shift()!.take(this.spawn());
   }
 
   /** Whether a job of this lane may start now. */
@@ -80,16 +153,41 @@ export class WorkerPool implements ExploreRunner {
     }
   }
 
-  private release(r: Running, reuse: boolean): void {
+  /** A job is over: its slot is free; its worker is freed (reuse), terminated, or left to drain. */
+  private finish(r: Running, then: 'reuse' | 'terminate' | 'drain' | 'gone', why = ''): void {
     if (r.done) return;
     r.done = true;
     if (r.timer) clearTimeout(r.timer);
-    r.detach();
     this.running.delete(r);
     this.taken[r.lane]--;
-    if (reuse) this.idle.push(r.worker);
-    else void r.worker.terminate();
+    if (then === 'reuse') this.free(r.pw);
+    else if (then === 'terminate') this.terminate(r.pw, why);
+    else if (then === 'drain') this.drain(r);
     this.wake();
+  }
+
+  /** Cancel a running job through its worker's flag; the worker is freed when it answers, terminated if it does not in time. */
+  private drain(r: Running): void {
+    const pw = r.pw;
+    Atomics.store(pw.flag, 0, 1);
+    const grace = setTimeout(() => {
+      this.draining.delete(pw);
+      this.terminate(pw, `it did not stop within ${CANCEL_GRACE_MS} ms of its job's cancellation`);
+      this.drainedAway();
+    }, CANCEL_GRACE_MS);
+    grace.unref();
+    this.draining.set(pw, grace);
+    pw.onReply = (msg) => {
+      if (msg.id !== r.id) return;
+      clearTimeout(grace);
+      this.draining.delete(pw);
+      this.free(pw);
+    };
+    pw.onGone = () => {
+      clearTimeout(grace);
+      this.draining.delete(pw);
+      this.drainedAway();
+    };
   }
 
   run(job: Job, timeoutMs: number, lane: Lane = 'live'): JobHandle {
@@ -107,43 +205,41 @@ export class WorkerPool implements ExploreRunner {
     });
     const promise = (async (): Promise<JobResult> => {
       await admitted;
+      let pw: PooledWorker;
+      try {
+        if (cancelled) throw new JobCancelled();
+        pw = await this.acquire();
+      } catch (e) {
+        this.taken[lane]--;
+        this.wake();
+        throw e;
+      }
       if (cancelled) {
+        this.free(pw);
         this.taken[lane]--;
         this.wake();
         throw new JobCancelled();
       }
-      const worker = this.idle.pop() ?? this.spawn();
       return new Promise<JobResult>((resolve, reject) => {
-        const r: Running = { worker, id: this.nextId++, lane, resolve, reject, timer: undefined, done: false, detach: () => undefined };
+        const r: Running = { pw, id: this.nextId++, lane, reject, timer: undefined, done: false };
         current = r;
         this.running.add(r);
-        const onMessage = (msg: WorkerReply): void => {
+        pw.onReply = (msg) => {
           if (msg.id !== r.id) return;
-          this.release(r, true);
+          this.finish(r, 'reuse');
           if (msg.ok) resolve(msg.result);
           else reject(new WorkerFailure(msg.error));
         };
-        const onError = (e: Error & { code?: string }): void => {
-          this.release(r, false);
-          reject(new WorkerFailure(e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `the exploration ran out of memory (worker heap limit ${this.limits.maxOldGenerationSizeMb} MB) and was stopped: lower vmscen.maxStates` : `the exploration worker crashed: ${e.message}`));
-        };
-        const onExit = (code: number): void => {
-          this.release(r, false);
-          reject(new WorkerFailure(`the exploration worker exited (code ${code})`));
-        };
-        worker.on('message', onMessage);
-        worker.on('error', onError);
-        worker.on('exit', onExit);
-        r.detach = () => {
-          worker.off('message', onMessage);
-          worker.off('error', onError);
-          worker.off('exit', onExit);
+        pw.onGone = (why) => {
+          this.finish(r, 'gone');
+          reject(new WorkerFailure(why));
         };
         r.timer = setTimeout(() => {
-          this.release(r, false);
+          this.finish(r, 'terminate', `its job ran past its ${Math.round(timeoutMs / 1000)} s deadline`);
           reject(new WorkerFailure(`the exploration worker did not answer within ${Math.round(timeoutMs / 1000)} s and was restarted`));
         }, timeoutMs);
-        worker.postMessage({ id: r.id, job });
+        Atomics.store(pw.flag, 0, 0);
+        pw.worker.postMessage({ id: r.id, job });
       });
     })();
     return {
@@ -163,7 +259,7 @@ export class WorkerPool implements ExploreRunner {
         }
         if (current && !current.done) {
           const r = current;
-          this.release(r, false);
+          this.finish(r, 'drain');
           r.reject(new JobCancelled());
         }
       },
@@ -180,12 +276,19 @@ export class WorkerPool implements ExploreRunner {
   }
 
   dispose(): void {
+    this.disposed = true;
     for (const w of this.waiting.splice(0)) w.reject(new JobCancelled());
+    for (const c of this.claims.splice(0)) c.reject(new JobCancelled());
     for (const r of [...this.running]) {
-      this.release(r, false);
+      this.finish(r, 'terminate', 'the server is shutting down');
       r.reject(new JobCancelled());
     }
-    for (const w of this.idle) void w.terminate();
+    for (const [pw, grace] of this.draining) {
+      clearTimeout(grace);
+      this.terminate(pw, 'the server is shutting down');
+    }
+    this.draining.clear();
+    for (const pw of this.idle) this.terminate(pw, 'the server is shutting down');
     this.idle = [];
   }
 }
