@@ -1,6 +1,7 @@
 // The candidates of the verified fix search (fix-search.ts), as text edits of the design
 // under test, in the order they are tried and reported:
-//   1. one op option changed to another value the catalogue declares for it;
+//   1. one op option changed to another value the catalogue declares for it, or a declared
+//      kernel setting of the scenario (`reuse RULE`, `arch … rcu-table-free=`) changed;
 //   2. two option changes (on different op/option pairs);
 //   3. an explicit `lock mmap write` … `unlock mmap` around one thread's ops.
 // Today's hand-written quick fixes (code-actions.ts) for the finding's diagnostic join the
@@ -10,6 +11,7 @@
 // Only steps the finding's interleaving runs are changed: a step it never reaches leaves that
 // interleaving, and so the finding, in place.
 import { findOp, type OptionSpec } from '../engine/ops';
+import { ARCH_OPTIONS, REUSE_RULES } from '../engine/settings';
 import type * as A from '../lang/ast';
 import type { CheckedFile } from './check-file';
 import { codeActions, type TextEdit } from './code-actions';
@@ -128,7 +130,43 @@ export function singleChanges(sc: A.ScenarioNode, f: FindingView): Single[] {
       }
     }
   }
-  return stableSortByRank(out);
+  return stableSortByRank([...out, ...settingChanges(sc)]);
+}
+
+/** The scenario's `reuse` rule and its arch's options, changed to each other declared value. */
+function settingChanges(sc: A.ScenarioNode): Single[] {
+  const out: Single[] = [];
+  const add = (span: A.Name['span'], key: string, from: string, to: string, doc: string, text: string, line: number): void => {
+    const commit = shippedCommit(doc);
+    const change: OptionChange = { thread: '', op: 'setting', line, key, from, to, ...(commit ? { commit } : {}) };
+    out.push({
+      kind: 'option',
+      title: `setting ${key} ${from}→${to} (line ${line}${commit ? `, ${commit}` : ''})`,
+      size: 1,
+      rank: valueRank(doc),
+      changes: [change],
+      commits: commit ? [commit] : [],
+      edits: [{ line: span.line, col: span.col, endLine: span.endLine, endCol: span.endCol, newText: text }],
+      stepKey: `setting:${key}`,
+    });
+  };
+  for (const d of sc.items) {
+    if (d.kind === 'reuse' && d.rule) {
+      for (const r of REUSE_RULES) if (r.value !== d.rule.text) add(d.rule.span, 'reuse', d.rule.text, r.value, r.doc, r.value, d.span.line);
+    }
+    if (d.kind === 'arch' && d.arch) {
+      for (const opt of ARCH_OPTIONS) {
+        const given = d.options.find((o) => o.key.text === opt.key);
+        const cur = given?.value?.text ?? (opt.values[opt.values.length - 1]?.value ?? '');
+        for (const v of opt.values) {
+          if (v.value === cur) continue;
+          if (given) add(given.span, opt.key, cur, v.value, v.doc, `${opt.key}=${v.value}`, d.span.line);
+          else add({ ...d.arch.span, col: d.arch.span.endCol, line: d.arch.span.endLine }, opt.key, cur, v.value, v.doc, ` ${opt.key}=${v.value}`, d.span.line);
+        }
+      }
+    }
+  }
+  return out;
 }
 
 function stableSortByRank<T extends FixCandidate>(cs: T[]): T[] {

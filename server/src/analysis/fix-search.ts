@@ -85,7 +85,8 @@ interface Explored {
   readonly reason?: string;
   readonly states: number;
   readonly ms: number;
-  /** Terminal states in which a thread waits in userfaultfd forever. */
+  /** Terminal states, and those in which a thread waits in userfaultfd forever. */
+  readonly terminal: number;
   readonly uffdStuck: number;
 }
 
@@ -160,7 +161,7 @@ class Explorer {
     const outOfBudget = !r.complete && (r.reason === 'cancelled' || (r.reason === 'time-limit' && this.now() >= this.deadline) || (r.reason === 'state-limit' && remaining < ownLimit));
     const name = (t: number): string => (t < 0 ? '' : (spec.threads[t]?.name ?? ''));
     const findings = r.findings.map((f) => ({ key: findingKey({ type: f.type, code: f.code, thread: name(f.place.thread) }), type: f.type, code: f.code, thread: name(f.place.thread), message: f.message }));
-    return { explored: { findings, complete: r.complete, ...(r.reason ? { reason: r.reason } : {}), states: r.stats.states, ms: r.stats.ms, uffdStuck: r.uffdStuck }, outOfBudget };
+    return { explored: { findings, complete: r.complete, ...(r.reason ? { reason: r.reason } : {}), states: r.stats.states, ms: r.stats.ms, terminal: r.stats.terminal, uffdStuck: r.uffdStuck }, outOfBudget };
   }
 }
 
@@ -175,7 +176,9 @@ function judge(c: FixCandidate, o: Outcome, target: FindingView, original: Reado
   if (deadlock) return { ...base, verdict: 'deadlock', reason: `the scenario deadlocks: ${deadlock.message}` };
   if (fresh.length) return { ...base, verdict: 'new-finding', reason: `introduces ${fresh[0]!.type} ${fresh[0]!.code}${fresh[0]!.thread ? ` by ${fresh[0]!.thread}` : ''}` };
   if (!a.complete) return { ...base, verdict: 'incomplete', reason: `the exploration stopped (${a.reason ?? 'incomplete'}) before it covered every interleaving` };
-  if (a.uffdStuck > 0 && originalStuck === 0) return { ...base, verdict: 'stuck', reason: `a thread waits in userfaultfd forever (${a.uffdStuck} terminal state${a.uffdStuck === 1 ? '' : 's'}): the scenario no longer completes` };
+  // every interleaving ends with a thread waiting in userfaultfd (no `unprotect` frees it): the
+  // scenario no longer completes, though the engine reports no deadlock for it
+  if (a.uffdStuck > 0 && a.uffdStuck === a.terminal && originalStuck === 0) return { ...base, verdict: 'stuck', reason: 'every interleaving ends with a thread waiting in userfaultfd forever: the scenario no longer completes' };
   return { ...base, verdict: 'fix', reason: `removes ${target.type} ${target.code}; no other finding, no deadlock, every thread completes` };
 }
 
