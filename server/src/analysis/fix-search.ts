@@ -63,6 +63,8 @@ export interface FixSearchOptions {
   readonly maxBytes?: number;
   readonly now?: () => number;
   readonly cancelled?: () => boolean;
+  /** Search only for the finding reported here (an editor's diagnostic); default: every finding. */
+  readonly target?: { readonly line: number; readonly col: number; readonly code: string };
 }
 
 /** A scenario's exploration budget floor: tiny scenarios explore a few dozen states. */
@@ -227,7 +229,9 @@ export function searchScenarioFixes(file: CheckedFile, sc: CheckedScenario, orig
   const originalStuck = ex.run({ kind: 'option', title: 'unedited', size: 0, rank: 0, changes: [], commits: [], edits: [] }).explored?.uffdStuck ?? 0;
   const findings: FindingFixes[] = [];
   const done = new Set<string>();
+  const target = options.target;
   for (const f of all) {
+    if (target && (f.line !== target.line || f.col !== target.col || f.code !== target.code)) continue;
     if (done.has(findingKey(f))) continue;
     done.add(findingKey(f));
     findings.push(searchFinding(ex, file, sc, f, originalKeys, originalStuck, options.maxFixes ?? 3));

@@ -1,8 +1,9 @@
 // The exploration worker: runs analyses (parse, check, explore, judge) off the language
 // server's main loop. The server terminates it to cancel a job and restarts it after a crash.
 import { parentPort } from 'node:worker_threads';
-import { analyze } from '../analysis/analyze';
+import { analyze, analyzeScenario } from '../analysis/analyze';
 import { checkFile } from '../analysis/check-file';
+import { searchScenarioFixes } from '../analysis/fix-search';
 import { traceView } from '../analysis/trace-view';
 import { DESIGNS } from '../engine/settings';
 import type { CompareResult, DesignCell } from '../protocol';
@@ -38,6 +39,20 @@ function compare(job: Extract<Job, { kind: 'compare' }>): CompareResult {
   };
 }
 
+/** The fix search for one finding: its scenario explored again here, then the candidates. */
+function fixes(job: Extract<Job, { kind: 'fixes' }>): Extract<JobResult, { kind: 'fixes' }> {
+  const file = checkFile(job.text);
+  const sc = file.scenarios.find((s) => s.ast.span.line <= job.finding.line && job.finding.line <= s.ast.span.endLine);
+  if (!sc) return { kind: 'fixes', fixes: [], complete: true };
+  const now = (): number => Date.now();
+  const analysis = analyzeScenario(file, sc, sc.model.design, { maxStates: job.maxStates, maxMs: job.maxMs, maxBytes: job.maxBytes, now });
+  if (!analysis.explored || !analysis.complete) return { kind: 'fixes', fixes: [], complete: false };
+  const res = searchScenarioFixes(file, sc, analysis, { target: job.finding, maxMs: job.maxMs, maxBytes: job.maxBytes, now });
+  const found = res.findings[0];
+  if (!found) return { kind: 'fixes', fixes: [], complete: true };
+  return { kind: 'fixes', fixes: found.fixes.map((f) => ({ title: f.candidate.title, edits: f.candidate.edits })), complete: found.complete };
+}
+
 function run(job: Job): JobResult {
   testFaults(job.text);
   switch (job.kind) {
@@ -47,6 +62,8 @@ function run(job: Job): JobResult {
       return { kind: 'trace', view: traceView(checkFile(job.text), job.request) };
     case 'compare':
       return { kind: 'compare', table: compare(job) };
+    case 'fixes':
+      return fixes(job);
   }
 }
 
