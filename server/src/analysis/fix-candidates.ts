@@ -7,7 +7,9 @@
 // Today's hand-written quick fixes (code-actions.ts) for the finding's diagnostic join the
 // search as its first candidates of their size (their number of edits). Within a size, a
 // change whose value the catalogue documents as a shipped kernel commit comes first, then a
-// change with no commit named, then a proposal no kernel shipped; ties keep source order.
+// change with no commit named, then a proposal no kernel shipped, and last a value documented
+// as what kernels did *before* a fix (reverting a fix rarely fixes anything); ties keep source
+// order.
 // Only steps the finding's interleaving runs are changed: a step it never reaches leaves that
 // interleaving, and so the finding, in place.
 import { findOp, type OptionSpec } from '../engine/ops';
@@ -36,7 +38,7 @@ export interface FixCandidate {
   readonly title: string;
   /** Option changes, lock insertions and hand-written edits count one each. */
   readonly size: number;
-  /** 0: a shipped commit names it; 1: no commit named; 2: a proposal no kernel shipped. */
+  /** 0: a shipped commit names it; 1: no commit named; 2: a proposal no kernel shipped; 3: a pre-fix behaviour. */
   readonly rank: number;
   readonly changes: readonly OptionChange[];
   readonly commits: readonly string[];
@@ -64,9 +66,11 @@ function isProposal(doc: string): boolean {
   return /proposal|suggestion|no kernel shipped/i.test(doc);
 }
 
-function valueRank(doc: string): number {
+/** 0: a shipped commit; 1: no commit named; 2: a proposal; 3: what kernels did before a fix. */
+export function valueRank(doc: string): number {
   if (shippedCommit(doc)) return 0;
-  return isProposal(doc) ? 2 : 1;
+  if (isProposal(doc)) return 2;
+  return /\bbefore (the fix|[0-9a-f]{12}|\d)/i.test(doc) ? 3 : 1;
 }
 
 function optionValue(st: A.StepNode, opt: OptionSpec): { value: string; span?: A.StepArg['span'] } {
@@ -241,18 +245,19 @@ export function applyEdits(file: CheckedFile, edits: readonly TextEdit[]): strin
 
 /**
  * Every candidate for a finding, in the order tried: by size, quick fixes first within a
- * size, then by rank and source order; a candidate that yields the same text as an earlier
- * one is dropped.
+ * size, then by rank and source order. Pairs are made of the single changes `pairable` keeps
+ * (the search passes those that checked and are not a pre-fix value, rank 3: reverting a fix
+ * and changing something else is not a smaller fix of anything).
  */
-export function candidatesFor(file: CheckedFile, sc: A.ScenarioNode, f: FindingView): { maxSize: number; ordered: (size: number) => FixCandidate[] } {
+export function candidatesFor(file: CheckedFile, sc: A.ScenarioNode, f: FindingView): { maxSize: number; ordered: (size: number, pairable: (c: FixCandidate) => boolean) => FixCandidate[] } {
   const singles = singleChanges(sc, f);
   const quick = quickFixCandidates(file, f);
   return {
     maxSize: Math.max(3, ...quick.map((c) => c.size)),
-    ordered: (size: number) => {
+    ordered: (size, pairable) => {
       const q = quick.filter((c) => c.size === size);
       if (size === 1) return [...q, ...singles];
-      if (size === 2) return [...q, ...pairChanges(singles)];
+      if (size === 2) return [...q, ...pairChanges(singles.filter((c) => c.rank < 3 && pairable(c)))];
       if (size === 3) return [...q, ...lockInsertions(sc, f)];
       return q;
     },

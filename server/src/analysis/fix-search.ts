@@ -195,7 +195,7 @@ function searchFinding(ex: Explorer, file: CheckedFile, sc: CheckedScenario, tar
   const fixes: TriedCandidate[] = [];
   const seen = new Set<string>();
   for (let size = 1; size <= maxSize; size++) {
-    for (const c of ordered(size)) {
+    for (const c of ordered(size, (c1) => !tried.some((t) => t.candidate === c1 && t.verdict === 'invalid'))) {
       const keys = edgeKey(c);
       const id = [...keys].sort().join('|');
       if (seen.has(id)) continue;
