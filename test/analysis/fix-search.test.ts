@@ -128,3 +128,54 @@ for (const path of exampleFiles()) {
   });
 }
 
+
+const SEED = fs.readFileSync('test/data/cli/unexpected-race.vmscen', 'utf8');
+
+function seedSearch(options: Parameters<typeof searchFileFixes>[2]): ReturnType<typeof searchFileFixes>[number] {
+  const file = checkFile(SEED);
+  return searchFileFixes(file, analyzeChecked(file).scenarios, options)[0]!;
+}
+
+test('a budget that runs out makes the search incomplete (stopped: budget), never "no fix"', () => {
+  const full = seedSearch({});
+  const race = full.findings.find((f) => f.finding.code === 'lost-write')!;
+  assert.equal(race.complete, true);
+  // room for the unedited run and about one candidate
+  const cut = seedSearch({ budgetStates: 2 * full.explored.states });
+  const cutRace = cut.findings.find((f) => f.finding.code === 'lost-write')!;
+  assert.equal(cutRace.complete, false);
+  assert.equal(cutRace.stopped, 'budget');
+  assert.ok(cutRace.tried.length < race.tried.length);
+  assert.ok(cut.budget.used <= 2 * full.explored.states + full.explored.states * 2, 'at most one exploration past the budget');
+});
+
+test('a cancelled search stops before its first candidate and says so', () => {
+  const res = seedSearch({ cancelled: () => true });
+  for (const f of res.findings) {
+    assert.equal(f.complete, false);
+    assert.equal(f.stopped, 'cancelled');
+    assert.deepEqual(f.fixes, []);
+  }
+});
+
+test('every fix offered is verified: its edit, applied and explored from scratch, has no finding the original lacked and not the one it fixes', () => {
+  const file = checkFile(SEED);
+  const original = analyzeChecked(file).scenarios[0]!;
+  const keys = (fs2: readonly { type: string; code: string; thread: string }[]): string[] => fs2.map((f) => `${f.type}:${f.code}:${f.thread}`);
+  const before = new Set(keys([...original.races, ...original.violations]));
+  for (const f of seedSearch({}).findings) {
+    const target = `${f.finding.type}:${f.finding.code}:${f.finding.thread}`;
+    for (const fix of f.fixes) {
+      const lines = SEED.split('\n');
+      for (const e of [...fix.candidate.edits].sort((a, b) => b.line - a.line || b.col - a.col)) {
+        const l = lines[e.line - 1]!;
+        lines[e.line - 1] = l.slice(0, e.col - 1) + e.newText + l.slice(e.endCol - 1);
+      }
+      const after = analyzeChecked(checkFile(lines.join('\n'))).scenarios[0]!;
+      assert.ok(after.complete, fix.candidate.title);
+      const now = keys([...after.races, ...after.violations]);
+      assert.ok(!now.includes(target), `${fix.candidate.title} keeps ${target}`);
+      for (const k of now) assert.ok(before.has(k), `${fix.candidate.title} introduces ${k}`);
+    }
+  }
+});

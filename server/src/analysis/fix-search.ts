@@ -58,6 +58,8 @@ export interface FixSearchOptions {
   readonly maxFixes?: number;
   /** The shared state budget as a multiple of the scenario's own exploration (default 10). */
   readonly budgetFactor?: number;
+  /** The shared state budget in states, instead of budgetFactor's. */
+  readonly budgetStates?: number;
   /** A wall-clock limit for the whole scenario's search. */
   readonly maxMs?: number;
   readonly maxBytes?: number;
@@ -221,7 +223,7 @@ function searchFinding(ex: Explorer, file: CheckedFile, sc: CheckedScenario, tar
 export function searchScenarioFixes(file: CheckedFile, sc: CheckedScenario, original: ScenarioAnalysis, options: FixSearchOptions = {}): ScenarioFixes {
   const now = options.now ?? Date.now;
   const t0 = now();
-  const total = (options.budgetFactor ?? 10) * Math.max(original.stats.states, MIN_BUDGET);
+  const total = options.budgetStates ?? (options.budgetFactor ?? 10) * Math.max(original.stats.states, MIN_BUDGET);
   const ex = new Explorer(file, sc, original.locking, total, options);
   const all = [...original.races, ...original.violations];
   const originalKeys = new Set(all.map(findingKey));
