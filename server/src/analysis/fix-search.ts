@@ -186,7 +186,7 @@ function judge(c: FixCandidate, o: Outcome, target: FindingView, original: Reado
   return { ...base, verdict: 'fix', reason: `removes ${target.type} ${target.code}; no other finding, no deadlock, every thread completes` };
 }
 
-function edgeKey(c: FixCandidate): string[] {
+function editKeys(c: FixCandidate): string[] {
   return c.edits.map((e) => `${e.line}:${e.col}:${e.endLine}:${e.endCol}:${e.newText}`);
 }
 
@@ -198,12 +198,12 @@ function searchFinding(ex: Explorer, file: CheckedFile, sc: CheckedScenario, tar
   const seen = new Set<string>();
   for (let size = 1; size <= maxSize; size++) {
     for (const c of ordered(size, (c1) => !tried.some((t) => t.candidate === c1 && t.verdict === 'invalid'))) {
-      const keys = edgeKey(c);
+      const keys = editKeys(c);
       const id = [...keys].sort().join('|');
       if (seen.has(id)) continue;
       seen.add(id);
       // a superset of a verified fix is not a smaller fix
-      if (fixes.some((f) => edgeKey(f.candidate).every((k) => keys.includes(k)))) continue;
+      if (fixes.some((f) => editKeys(f.candidate).every((k) => keys.includes(k)))) continue;
       const stop = ex.stopReason();
       if (stop) return { finding, fixes, tried, complete: false, stopped: stop };
       const o = ex.run(c);
