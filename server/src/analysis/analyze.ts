@@ -102,6 +102,12 @@ export function planScenario(file: CheckedFile, sc: CheckedScenario, design: Des
   return { sc, head, task: { key: explorationKey(spec, what), spec, ...what } };
 }
 
+/** One scenario under one design, planned and explored now (the fix search explores its candidates so). */
+export function analyzeScenario(file: CheckedFile, sc: CheckedScenario, design: Design, options: AnalyzeOptions): ScenarioAnalysis {
+  const p = planScenario(file, sc, design, options);
+  return 'done' in p ? p.done : scenarioView(p, runTask(p.task, options));
+}
+
 /** Explores one task; the clock and the cancellation check come in through the budget. */
 export function runTask(task: ExplorationTask, options: Pick<AnalyzeOptions, 'now' | 'cancelled'> = {}): ExploreResult {
   return explore(task.spec, {

@@ -3,10 +3,13 @@
 // unreadable paths.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyze } from '../analysis/analyze';
+import { analyzeChecked } from '../analysis/analyze';
+import { checkFile } from '../analysis/check-file';
+import { searchFileFixes, type ScenarioFixes } from '../analysis/fix-search';
 import type { FileAnalysis } from '../analysis/views';
 import { DESIGNS, type Design } from '../engine/settings';
 import { toJsonFile } from './format-json';
+import { formatFixesText, toJsonFixes } from './format-fixes';
 import { toSarif } from './format-sarif';
 import { formatFileText, isOk, summaryLine, tally } from './format-text';
 import { designTable } from './design-table';
@@ -33,6 +36,10 @@ options for check:
   --full                 show every step of each interleaving
   --quiet                leave out information lines
   --timing               show exploration times
+  --suggest-fixes        for each finding, search small edits of the design under test
+                         (an op option changed, two, a 'lock mmap write' section) and
+                         print those verified to remove it without any other finding;
+                         with --json, every candidate tried and why it failed
   -h, --help             show this help
   --version              show the version`;
 
@@ -52,6 +59,7 @@ interface CheckArgs {
   /** --full (true) or --slice (false); undefined: the default, the slice. */
   full: boolean | undefined;
   outcomes: boolean;
+  suggestFixes: boolean;
 }
 
 function parsePositive(flag: string, v: string | undefined): number {
@@ -60,7 +68,7 @@ function parsePositive(flag: string, v: string | undefined): number {
 }
 
 function parseCheckArgs(argv: string[]): CheckArgs {
-  const a: CheckArgs = { paths: [], json: false, sarif: false, designs: undefined, maxStates: undefined, maxMs: undefined, maxMemoryMb: undefined, brief: false, quiet: false, timing: false, full: undefined, outcomes: false };
+  const a: CheckArgs = { paths: [], json: false, sarif: false, designs: undefined, maxStates: undefined, maxMs: undefined, maxMemoryMb: undefined, brief: false, quiet: false, timing: false, full: undefined, outcomes: false, suggestFixes: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -88,6 +96,9 @@ function parseCheckArgs(argv: string[]): CheckArgs {
         break;
       case '--outcomes':
         a.outcomes = true;
+        break;
+      case '--suggest-fixes':
+        a.suggestFixes = true;
         break;
       case '--max-states':
         a.maxStates = parsePositive('--max-states', value());
@@ -118,13 +129,14 @@ function parseCheckArgs(argv: string[]): CheckArgs {
   }
   if (a.paths.length === 0) throw new UsageError('check needs at least one file or folder');
   if (a.json && a.sarif) throw new UsageError('--json and --sarif each print one document: choose one');
+  if (a.suggestFixes && a.sarif) throw new UsageError('--suggest-fixes prints with text or --json, not --sarif');
   return a;
 }
 
 function runCheck(argv: string[], out: Output): number {
   const args = parseCheckArgs(argv);
   const files = collectFiles(args.paths);
-  const results: { file: string; fa: FileAnalysis; readError?: string }[] = [];
+  const results: { file: string; fa: FileAnalysis; readError?: string; fixes?: ScenarioFixes[] }[] = [];
   const now = (): number => Date.now();
   let unreadable = 0;
   for (const file of files) {
@@ -135,7 +147,8 @@ function runCheck(argv: string[], out: Output): number {
       if (!args.json && !args.sarif) out.write(`${displayPath(file)}:1:1: error: [read] cannot read: ${src.error}\n`);
       continue;
     }
-    const analyzed = analyze(src.text, {
+    const checked = checkFile(src.text);
+    const analyzed = analyzeChecked(checked, {
       ...(args.maxStates !== undefined ? { maxStates: args.maxStates } : {}),
       ...(args.maxMs !== undefined ? { maxMs: args.maxMs } : {}),
       ...(args.maxMemoryMb !== undefined ? { maxBytes: args.maxMemoryMb * 1024 * 1024 } : {}),
@@ -146,9 +159,11 @@ function runCheck(argv: string[], out: Output): number {
     // an empty file checks nothing: say so rather than pass silently
     const empty = analyzed.scenarios.length === 0 && analyzed.errors.length === 0;
     const fa: FileAnalysis = empty ? { ...analyzed, errors: [{ line: 1, col: 1, endLine: 1, endCol: 1, severity: 'warning', code: 'empty', message: 'no scenarios in this file' }] } : analyzed;
-    results.push({ file, fa });
+    const fixes = args.suggestFixes ? searchFileFixes(checked, fa.scenarios, { ...(args.maxMemoryMb !== undefined ? { maxBytes: args.maxMemoryMb * 1024 * 1024 } : {}), now }) : undefined;
+    results.push({ file, fa, ...(fixes ? { fixes } : {}) });
     if (!args.json && !args.sarif) {
       const lines = formatFileText(displayPath(file), fa, { brief: args.brief, quiet: args.quiet, timing: args.timing, full: args.full ?? false, outcomes: args.outcomes });
+      if (fixes) lines.push(...formatFixesText(displayPath(file), checked, fixes, args.timing));
       if (lines.length) out.write(lines.join('\n') + '\n');
     }
   }
@@ -159,7 +174,7 @@ function runCheck(argv: string[], out: Output): number {
   if (args.sarif) {
     out.write(JSON.stringify(toSarif(results, { quiet: args.quiet, toolVersion: version(), root: process.cwd(), exitCode }), null, 2) + '\n');
   } else if (args.json) {
-    const docs = results.map((r) => ({ ...toJsonFile(r.file, r.fa), ...(r.readError ? { readError: r.readError } : {}) }));
+    const docs = results.map((r) => ({ ...toJsonFile(r.file, r.fa), ...(r.readError ? { readError: r.readError } : {}), ...(r.fixes ? { fixes: toJsonFixes(r.fixes) } : {}) }));
     out.write(JSON.stringify({ files: docs, summary: { ...t, ok: !failed } }, null, 2) + '\n');
   } else {
     if (args.designs) out.write(designTable(results, args.designs).join('\n') + '\n');
