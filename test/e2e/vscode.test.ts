@@ -123,6 +123,10 @@ test('"Compare designs" shows each scenario under the four designs, and a findin
 test('"Debug scenario" steps through the interleaving in the debugger: threads, the micro-step as the top frame, the machine changing in the Variables view', { skip }, async () => {
   // one editor: the lens clicked is the seed race's (other open files have findings too)
   await command('View: Close All Editors');
+  // and at its top: a reopened editor keeps its scroll, and the first lens shown is the first scenario's
+  await openFile('uffd-wp.vmscen');
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+Home');
   const t0 = await clickLens('uffd-wp.vmscen', 'Debug scenario');
   try {
     await stepThroughSeedRace(t0);
@@ -190,7 +194,8 @@ async function replaceLine(line: number, text: string): Promise<void> {
 async function showTesting(): Promise<void> {
   const icon = page.locator('.activitybar .action-item a[aria-label^="Testing"]').first();
   await icon.waitFor({ timeout: 30_000 });
-  if (!(await page.locator('.test-explorer').isVisible())) await icon.click();
+  // forced: the icon's own failure-count badge sits over it, and playwright calls that an intercepting element
+  if (!(await page.locator('.test-explorer').isVisible())) await icon.click({ force: true });
 }
 
 /** The Test Explorer's rows whose label is exactly `label`. */
