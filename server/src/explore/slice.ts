@@ -20,6 +20,8 @@
 // A pure function of the scenario and the finding (its trace and place): the trace's threads
 // and kinds are all it replays.
 import type { ExecContext } from '../engine/context';
+import { Exec } from '../engine/exec';
+import type { State } from '../engine/machine';
 import type { FindingEvent, Place } from '../engine/events';
 import type { ScenarioSpec } from '../engine/scenario';
 import { evalCond } from './check-final';
@@ -63,10 +65,36 @@ export function sliceTraceOrThrow(spec: ScenarioSpec, f: SliceInput, context?: E
     accesses.push(judged);
     target = accesses.length - 1;
   }
-  const kept = closure(accesses, threads, target, rec.initial);
+  const kept = closure(accesses, threads, target, rec.initial, f.code === 'check-failed');
   const out: number[] = [];
   for (let j = 0; j < rec.steps.length; j++) if (kept[j]) out.push(j);
+  // A failed `check final` is judged on the terminal state, which the steps scheduled after the
+  // slice go on to shape too (a load the slice drops may then run after a store and read another
+  // value): the slice stands only if the rest, run after it, leaves the check failing the same
+  // way; else it is the whole trace.
+  if (f.code === 'check-failed' && f.place.thread < 0 && !checkFailsAfter(spec, f, out)) return f.trace.map((_, i) => i);
   return out;
+}
+
+/** Whether the slice, then the rest of the trace in its order, ends in a state that fails the check as the trace does. */
+function checkFailsAfter(spec: ScenarioSpec, f: SliceInput, slice: readonly number[]): boolean {
+  const check = spec.checks[f.place.step];
+  if (!check) return false;
+  const exec = new Exec(spec);
+  const run = (order: readonly number[]): State => {
+    const s = exec.initial();
+    for (const i of order) {
+      const t = f.trace[i]!.thread;
+      if (!exec.enabled(s, t)) return s;
+      exec.step(s, t);
+    }
+    return s;
+  };
+  const inSlice = new Set(slice);
+  const all = f.trace.map((_, i) => i);
+  const want = evalCond(check.cond, exec, run(all));
+  const got = evalCond(check.cond, exec, run([...slice, ...all.filter((i) => !inSlice.has(i))]));
+  return !want.ok && !got.ok && got.detail === want.detail;
 }
 
 /** What the report of a terminal finding reads of the final state. */
@@ -94,9 +122,12 @@ function judgement(spec: ScenarioSpec, f: SliceInput, rec: RecordedTrace): StepA
 
 /**
  * The steps `target` depends on (see the head of the file): program order, and the writers a
- * step in the slice needs to read what it read in the trace.
+ * step in the slice needs to read what it read in the trace. With `lastWritersOfTarget` the
+ * target keeps the last writer of every field it reads, even one that wrote the value the field
+ * already had (a failed `check final`: the rest of the trace runs after the slice, and a
+ * register a dropped load left at 0 could then be loaded with another value).
  */
-function closure(steps: readonly StepAccess[], threads: readonly number[], target: number, initial: Int32Array): boolean[] {
+function closure(steps: readonly StepAccess[], threads: readonly number[], target: number, initial: Int32Array, lastWritersOfTarget = false): boolean[] {
   const n = steps.length;
   // per field, its writers in trace order with the value each left
   const writers = new Map<number, { step: number; value: number }[]>();
@@ -137,7 +168,7 @@ function closure(steps: readonly StepAccess[], threads: readonly number[], targe
         }
         if (last < 0) continue;
         const seen = lastKept < 0 ? initial[field]! : list[lastKept]!.value;
-        if (seen === a.readValues[k] || lastKept === last) continue;
+        if (lastKept === last || (seen === a.readValues[k] && !(lastWritersOfTarget && j === target))) continue;
         keep(list[last]!.step);
         changed = true;
       }
