@@ -20,6 +20,26 @@ import { threadExit } from './thread-exit';
 
 export type { WaitInfo } from './micro-sem';
 
+/** Engine options: the reductions (tests turn them off to compare). */
+export interface ExecOptions {
+  /** Lipton reduction (default on). */
+  readonly reduce?: boolean;
+  /** Canonical states (default on). */
+  readonly canonical?: boolean;
+  /** Dead values (default off here; the explorer turns it on); ignored with `check final`. */
+  readonly deadValues?: boolean;
+}
+
+/**
+ * Whether something in the scenario observes stored values beyond `== 0`, so dead values would
+ * be unsound: `check final` compares values and registers, and a swap entry keeps its page's
+ * value in the PTE, where a PTE snapshot compare (pte_same) would see it. A new rule that reads
+ * a value must add its condition here (test/engine/dead-values.test.ts lists the readers).
+ */
+export function valuesObserved(spec: ScenarioSpec): boolean {
+  return spec.checks.length > 0 || spec.threads.some((t) => t.steps.some((s) => s.op === 'reclaim'));
+}
+
 export class Exec {
   readonly cx: ExecContext;
   readonly m: Machine;
@@ -32,13 +52,19 @@ export class Exec {
   /** Canonical states (fresh frames renumbered); off only for tests of canonicalization. */
   readonly canonical: boolean;
   /** Mover class of each micro-step kind for this scenario (the table's, demoted where unsound). */
+  /**
+   * Dead values (machine.ts `deadValues`): stored values abstracted to zero / non-zero. Off
+   * unless asked for, and always off where a value is observed (`valuesObserved`).
+   */
+  readonly deadValues: boolean;
   private readonly mover: Mover[];
   private readonly canon: Canonicalizer;
 
-  constructor(spec: ScenarioSpec, options: { reduce?: boolean; canonical?: boolean } = {}) {
+  constructor(spec: ScenarioSpec, options: ExecOptions = {}) {
     this.reduce = options.reduce ?? true;
     this.canonical = options.canonical ?? true;
-    this.cx = new ExecContext(spec);
+    this.deadValues = (options.deadValues ?? false) && !valuesObserved(spec);
+    this.cx = new ExecContext(spec, { deadValues: this.deadValues });
     this.spec = spec;
     this.L = this.cx.L;
     this.m = this.cx.m;

@@ -51,17 +51,21 @@ interface Pending {
   readonly mover: number;
 }
 
-/** Engine options for tests: the reduction and canonical states can be turned off. */
+/**
+ * Engine options for tests: the reduction, canonical states and dead values can be turned off.
+ * Dead values are on by default (the engine ignores them for a scenario with `check final`).
+ */
 export interface ExploreOptions {
   readonly reduce?: boolean;
   readonly canonical?: boolean;
+  readonly deadValues?: boolean;
 }
 
 export function explore(spec: ScenarioSpec, budget: Budget, options: ExploreOptions = {}): ExploreResult {
   const clock = new BudgetClock(budget);
   let exec: Exec;
   try {
-    exec = new Exec(spec, options);
+    exec = new Exec(spec, { ...options, deadValues: options.deadValues ?? true });
   } catch (e) {
     return failed(`cannot build the model: ${(e as Error).message}`, clock);
   }
@@ -141,7 +145,7 @@ export function explore(spec: ScenarioSpec, budget: Budget, options: ExploreOpti
   for (const p of found.values()) {
     const path = p.parent >= 0 ? store.path(p.parent) : [];
     if (p.mover >= 0) path.push(p.mover);
-    findings.push({ ...p.event, trace: buildTrace(spec, path, options), path });
+    findings.push({ ...p.event, trace: buildTrace(spec, path, { reduce: options.reduce, canonical: options.canonical }), path });
   }
   findings.sort((a, b) => a.trace.length - b.trace.length || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
   return {
