@@ -4,6 +4,7 @@
 // No clock, no randomness, no IO.
 import { growsUnderRead } from './step/stack';
 import { Canonicalizer } from './canonical';
+import { symmetryClasses, ThreadSymmetry } from './symmetry';
 import { ExecContext } from './context';
 import { waitInfo } from './deadlock';
 import type { EventSink } from './events';
@@ -28,6 +29,8 @@ export interface ExecOptions {
   readonly canonical?: boolean;
   /** Dead values (default off here; the explorer turns it on); ignored with `check final`. */
   readonly deadValues?: boolean;
+  /** Thread symmetry (symmetry.ts; default off here, the explorer turns it on); needs canonical states. */
+  readonly symmetry?: boolean;
 }
 
 /**
@@ -70,6 +73,10 @@ export class Exec {
     this.m = this.cx.m;
     this.programs = this.cx.programs;
     this.canon = new Canonicalizer(this.m);
+    if (options.symmetry && this.canonical) {
+      const classes = symmetryClasses(this.cx, this.rawInitial());
+      if (classes.length > 0) this.canon.symmetry = new ThreadSymmetry(this.cx, classes);
+    }
     // Taking mmap_lock (or a range) for read is a right mover because nobody changes a VMA
     // without the write lock. A scenario where a VMA changes under a read or inherited lock
     // (a vma-needs-mmap-write violation) breaks that: there the acquisition must stay visible.
@@ -85,10 +92,28 @@ export class Exec {
   }
 
   initial(): State {
-    const s = this.m.initial();
-    for (let t = 0; t < this.L.nThread; t++) if (this.programs[t]!.instrs.length === 0) s[this.m.th(t, L.T_STATUS)] = L.DONE;
+    const s = this.rawInitial();
     if (this.canonical) this.canon.canonicalize(s);
     return s;
+  }
+
+  private rawInitial(): State {
+    const s = this.m.initial();
+    for (let t = 0; t < this.L.nThread; t++) if (this.programs[t]!.instrs.length === 0) s[this.m.th(t, L.T_STATUS)] = L.DONE;
+    return s;
+  }
+
+  /** The classes of symmetric threads the canonical form sorts (empty without symmetry). */
+  get symmetryClasses(): readonly (readonly number[])[] {
+    return this.canon.symmetry?.classes ?? [];
+  }
+
+  /**
+   * The thread permutation (old -> new) the canonical form applied in the last `initial()`,
+   * `transition()` or `step()`, or undefined if it moved no thread. A view: copy to keep it.
+   */
+  get lastPermutation(): Int32Array | undefined {
+    return this.canon.lastPerm;
   }
 
   instr(s: State, t: number): Instr | undefined {

@@ -5,12 +5,12 @@
 import { Exec } from '../engine/exec';
 import type { FindingEvent, Place } from '../engine/events';
 import type { RaceKind, ViolationCode } from '../engine/findings';
-import * as L from '../engine/layout';
 import type { ScenarioSpec } from '../engine/scenario';
-import { evalCond } from './check-final';
 import { BudgetClock, type Budget, type StopReason } from './budget';
 import { MemoryGuard, MemoryLimitError } from './memory';
 import { StateStore } from './state-store';
+import { realFindings, type RealFinding } from './symmetric-findings';
+import { terminalFindings } from './terminal';
 import { buildTrace, type TraceStep } from './trace';
 
 export interface Finding {
@@ -33,6 +33,8 @@ export interface ExploreStats {
   readonly maxDepth: number;
   readonly ms: number;
   readonly bytesPerState: number;
+  /** Classes of symmetric threads the search merged (0 without thread symmetry). */
+  readonly symmetryClasses: number;
 }
 
 export interface ExploreResult {
@@ -52,20 +54,22 @@ interface Pending {
 }
 
 /**
- * Engine options for tests: the reduction, canonical states and dead values can be turned off.
- * Dead values are on by default (the engine ignores them for a scenario with `check final`).
+ * Engine options for tests: the reduction, canonical states, dead values and thread symmetry
+ * can be turned off. Dead values and symmetry are on by default (the engine uses them only
+ * where they are sound: engine/exec.ts valuesObserved, engine/symmetry.ts).
  */
 export interface ExploreOptions {
   readonly reduce?: boolean;
   readonly canonical?: boolean;
   readonly deadValues?: boolean;
+  readonly symmetry?: boolean;
 }
 
 export function explore(spec: ScenarioSpec, budget: Budget, options: ExploreOptions = {}): ExploreResult {
   const clock = new BudgetClock(budget);
   let exec: Exec;
   try {
-    exec = new Exec(spec, { ...options, deadValues: options.deadValues ?? true });
+    exec = new Exec(spec, { ...options, deadValues: options.deadValues ?? true, symmetry: options.symmetry ?? true });
   } catch (e) {
     return failed(`cannot build the model: ${(e as Error).message}`, clock);
   }
@@ -126,7 +130,10 @@ export function explore(spec: ScenarioSpec, budget: Budget, options: ExploreOpti
         terminal++;
         parent = i;
         mover = -1;
-        const stuck = terminalFindings(exec, cur, spec, found, i);
+        const stuck = terminalFindings(exec, cur, spec, (event) => {
+          const key = `${event.type}:${event.code}:${event.place.thread}:${event.place.step}`;
+          if (!found.has(key)) found.set(key, { event, parent: i, mover: -1 });
+        });
         if (stuck) uffdStuck++;
       }
       if (store.size >= budget.maxStates) {
@@ -142,74 +149,32 @@ export function explore(spec: ScenarioSpec, budget: Budget, options: ExploreOpti
     }
   }
   const findings: Finding[] = [];
+  const symmetric = exec.symmetryClasses.length > 0;
+  exec.setSink(() => {});
+  const reported = new Set<string>();
   for (const p of found.values()) {
     const path = p.parent >= 0 ? store.path(p.parent) : [];
     if (p.mover >= 0) path.push(p.mover);
-    findings.push({ ...p.event, trace: buildTrace(spec, path, { reduce: options.reduce, canonical: options.canonical }), path });
+    // with symmetry the stored path names canonical threads: map it to real ones, per class member
+    const real: RealFinding[] = symmetric ? realFindings(spec, options, exec, path, p.event, p.mover < 0) : [{ event: p.event, path }];
+    for (const r of real) {
+      const key = `${r.event.type}:${r.event.code}:${r.event.place.thread}:${r.event.place.step}`;
+      if (reported.has(key)) continue;
+      reported.add(key);
+      findings.push({ ...r.event, trace: buildTrace(spec, r.path, { reduce: options.reduce, canonical: options.canonical }), path: [...r.path] });
+    }
   }
   findings.sort((a, b) => a.trace.length - b.trace.length || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
   return {
     complete: reason === undefined,
     ...(reason ? { reason } : {}),
     ...(error ? { error } : {}),
-    stats: { states: store.size, transitions, terminal, maxDepth: depth, ms: clock.elapsed(), bytesPerState: store.bytesPerState() },
+    stats: { states: store.size, transitions, terminal, maxDepth: depth, ms: clock.elapsed(), bytesPerState: store.bytesPerState(), symmetryClasses: exec.symmetryClasses.length },
     findings,
     uffdStuck,
   };
 }
 
 function failed(message: string, clock: BudgetClock): ExploreResult {
-  return { complete: false, reason: 'error', error: message, stats: { states: 0, transitions: 0, terminal: 0, maxDepth: 0, ms: clock.elapsed(), bytesPerState: 0 }, findings: [], uffdStuck: 0 };
-}
-
-/** Deadlock and `check final` in a terminal state. Returns true if only userfaultfd waiters remain. */
-function terminalFindings(exec: Exec, s: Int32Array, spec: ScenarioSpec, found: Map<string, Pending>, id: number): boolean {
-  const m = exec.m;
-  const blocked: number[] = [];
-  let uffdOnly = true;
-  for (let t = 0; t < spec.threads.length; t++) {
-    if (exec.isDone(s, t)) continue;
-    blocked.push(t);
-    if (s[m.th(t, L.T_STATUS)] !== L.WAIT_UFFD) uffdOnly = false;
-  }
-  const add = (event: FindingEvent): void => {
-    const key = `${event.type}:${event.code}:${event.place.thread}:${event.place.step}`;
-    if (!found.has(key)) found.set(key, { event, parent: id, mover: -1 });
-  };
-  if (blocked.length > 0 && !uffdOnly) {
-    const waits = blocked.map((t) => exec.waitInfo(s, t)).filter((w) => w !== undefined);
-    const cycle = findCycle(waits);
-    const name = (t: number): string => spec.threads[t]!.name;
-    const describe = (w: (typeof waits)[number]): string => `${name(w.thread)} waits for ${w.what}${w.holders.length ? ` ${w.queuedAhead ? 'held or queued ahead (a fair lock) by' : 'held by'} ${w.holders.map(name).join(', ')}` : ''}`;
-    const shown = cycle ?? waits;
-    const first = shown[0] ?? waits[0]!;
-    add({
-      type: 'race',
-      code: 'deadlock',
-      place: { thread: first.thread, step: exec.curStep(s, first.thread) === Infinity ? 0 : exec.curStep(s, first.thread) },
-      message: `deadlock: ${shown.map(describe).join('; ')}${cycle ? ' (a cycle)' : ''}`,
-      related: shown.slice(1).map((w) => ({ thread: w.thread, step: Math.min(exec.curStep(s, w.thread), spec.threads[w.thread]!.steps.length - 1) })),
-    });
-    return false;
-  }
-  spec.checks.forEach((c, i) => {
-    const r = evalCond(c.cond, exec, s);
-    if (!r.ok) add({ type: 'race', code: 'check-failed', place: { thread: -1, step: i }, message: `check final fails: ${r.detail}`, related: [] });
-  });
-  return blocked.length > 0;
-}
-
-function findCycle<T extends { thread: number; holders: readonly number[] }>(waits: T[]): T[] | undefined {
-  const byThread = new Map(waits.map((w) => [w.thread, w]));
-  for (const start of waits) {
-    const seen: T[] = [];
-    let cur: T | undefined = start;
-    while (cur && !seen.includes(cur)) {
-      seen.push(cur);
-      const nextHolder: number | undefined = cur.holders.find((h) => byThread.has(h));
-      cur = nextHolder === undefined ? undefined : byThread.get(nextHolder);
-    }
-    if (cur) return seen.slice(seen.indexOf(cur));
-  }
-  return undefined;
+  return { complete: false, reason: 'error', error: message, stats: { states: 0, transitions: 0, terminal: 0, maxDepth: 0, ms: clock.elapsed(), bytesPerState: 0, symmetryClasses: 0 }, findings: [], uffdStuck: 0 };
 }
