@@ -1,6 +1,7 @@
 // Random small scenarios for property tests: under each locking design, one anonymous VMA of
 // two pages (uffd-registered or not; or one page with a growsdown stack page above it), a
-// frame or two, 2-3 threads of 1-3 steps drawn from every op and option.
+// frame or two, 2-3 threads of 1-3 steps drawn from every op and option; often two of them
+// clones doing user accesses (symmetric threads).
 import fc from 'fast-check';
 
 const STEPS = [
@@ -106,6 +107,9 @@ const threadArb = fc.array(stepArb, { minLength: 1, maxLength: 3 }).map((steps) 
   return out.length ? out : ['store 0x1000 = 5'];
 });
 
+/** User accesses only: the threads thread symmetry puts in one class (engine/symmetry.ts). */
+const ACCESS = ['store 0x1000 = 5', 'store 0x2000 = 6', 'load 0x1000 -> r', 'store 0x1000 = 9'];
+
 export type GenDesign = 'classic' | 'spf' | 'range' | 'pervma';
 
 /** Random scenarios under a random design, or under the one given. */
@@ -124,8 +128,16 @@ export function scenarioArbFor(design?: GenDesign): fc.Arbitrary<string> {
       tlbCpus: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
       // stack growth (issue 10): the second page is a stack above the first
       stack: fc.constantFrom(false, false, true),
+      // thread symmetry: thread 0 does user accesses only and a clone of it (another stored
+      // value, its own CPU with the same TLB line) joins the threads, often
+      clone: fc.constantFrom(false, true, true),
+      access: fc.array(fc.constantFrom(...ACCESS), { minLength: 1, maxLength: 2 }),
     })
     .map((r) => {
+      if (r.clone) {
+        r.threads = [r.access, ...r.threads.slice(1, 2), r.access.map((x) => x.replace('= 5', '= 7'))];
+        r.tlbCpus = [r.tlbCpus[0]!, r.tlbCpus[1]!, r.tlbCpus[0]!];
+      }
       const vmas = r.stack ? [`  vma 0x1000..0x2000 rw anon private${r.uffd ? ' uffd' : ''}`, '  vma 0x2000..0x3000 rw anon private growsdown'] : [`  vma 0x1000..0x3000 rw anon private${r.uffd ? ' uffd' : ''}`];
       const lines = ['scenario gen {', `  locking ${r.design}`, `  reuse ${r.reuse}`, `  arch ${r.arch}`, ...vmas];
       lines.push(`  frame A = 1${r.shared ? ' shared' : ''}${r.refs ? ` refs=${r.refs}` : ''}`);

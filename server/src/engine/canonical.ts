@@ -4,9 +4,15 @@
 // differ only in such naming are one state.
 import * as L from './layout';
 import { L_VMA, type Machine, type State } from './machine';
+import type { ThreadSymmetry } from './symmetry';
 
 export class Canonicalizer {
   private readonly m: Machine;
+
+  /** Thread symmetry (symmetry.ts), when the scenario has classes and it is asked for. */
+  symmetry: ThreadSymmetry | undefined;
+  /** The thread permutation the last `canonicalize` applied (old -> new), undefined if none. */
+  lastPerm: Int32Array | undefined;
 
   constructor(m: Machine) {
     this.m = m;
@@ -20,6 +26,15 @@ export class Canonicalizer {
    * drop unreferenced fresh frames, and sort VMA slots. In place.
    */
   canonicalize(s: State): void {
+    this.renumberFrames(s);
+    this.canonicalizeVmas(s);
+    if (this.m.L.nRangeSlots > 1) this.canonicalizeRanges(s);
+    this.lastPerm = this.symmetry?.apply(s);
+    // the blocks moved: fresh frames are numbered by first reference again (thread order)
+    if (this.lastPerm) this.renumberFrames(s);
+  }
+
+  private renumberFrames(s: State): void {
     const Ly = this.m.L;
     const nFixed = Ly.nFixedFrames;
     const nFresh = Ly.nFrame - nFixed;
@@ -69,8 +84,6 @@ export class Canonicalizer {
       }
       s.set(sc, base);
     }
-    this.canonicalizeVmas(s);
-    if (Ly.nRangeSlots > 1) this.canonicalizeRanges(s);
   }
 
   /**

@@ -30,11 +30,11 @@ export class ExecContext {
   curThread = 0;
   curStep0 = 0;
 
-  constructor(spec: ScenarioSpec) {
+  constructor(spec: ScenarioSpec, options: { readonly deadValues?: boolean } = {}) {
     this.spec = spec;
     this.design = designFor(spec.design);
     this.L = L.buildLayout(spec);
-    this.m = new Machine(this.L);
+    this.m = new Machine(this.L, options);
     this.programs = spec.threads.map((_, t) => compileThread(this.L, spec, t, this.design));
     this.tMm = Int32Array.from(spec.threads.map((t) => t.mm));
     this.tCpu = Int32Array.from(spec.threads.map((t) => t.cpu));

@@ -4,6 +4,7 @@
 // No clock, no randomness, no IO.
 import { growsUnderRead } from './step/stack';
 import { Canonicalizer } from './canonical';
+import { symmetryClasses, ThreadSymmetry } from './symmetry';
 import { ExecContext } from './context';
 import { waitInfo } from './deadlock';
 import type { EventSink } from './events';
@@ -20,6 +21,30 @@ import { threadExit } from './thread-exit';
 
 export type { WaitInfo } from './micro-sem';
 
+/** Engine options: the reductions (tests turn them off to compare). */
+export interface ExecOptions {
+  /** Lipton reduction (default on). */
+  readonly reduce?: boolean;
+  /** Canonical states (default on). */
+  readonly canonical?: boolean;
+  /** Dead values (default off here; the explorer turns it on); ignored with `check final`. */
+  readonly deadValues?: boolean;
+  /** Thread symmetry (symmetry.ts; default off here, the explorer turns it on); needs canonical states. */
+  readonly symmetry?: boolean;
+  /** Another Exec's context for the same spec, to share its compiled programs (it holds no state of a search). */
+  readonly context?: ExecContext;
+}
+
+/**
+ * Whether something in the scenario observes stored values beyond `== 0`, so dead values would
+ * be unsound: `check final` compares values and registers, and a swap entry keeps its page's
+ * value in the PTE, where a PTE snapshot compare (pte_same) would see it. A new rule that reads
+ * a value must add its condition here (test/engine/dead-values.test.ts lists the readers).
+ */
+export function valuesObserved(spec: ScenarioSpec): boolean {
+  return spec.checks.length > 0 || spec.threads.some((t) => t.steps.some((s) => s.op === 'reclaim'));
+}
+
 export class Exec {
   readonly cx: ExecContext;
   readonly m: Machine;
@@ -32,19 +57,29 @@ export class Exec {
   /** Canonical states (fresh frames renumbered); off only for tests of canonicalization. */
   readonly canonical: boolean;
   /** Mover class of each micro-step kind for this scenario (the table's, demoted where unsound). */
+  /**
+   * Dead values (machine.ts `deadValues`): stored values abstracted to zero / non-zero. Off
+   * unless asked for, and always off where a value is observed (`valuesObserved`).
+   */
+  readonly deadValues: boolean;
   private readonly mover: Mover[];
   private readonly canon: Canonicalizer;
 
-  /** `context`: another Exec's of the same spec, to share its compiled programs (it holds no state of a search). */
-  constructor(spec: ScenarioSpec, options: { reduce?: boolean; canonical?: boolean; context?: ExecContext } = {}) {
+  constructor(spec: ScenarioSpec, options: ExecOptions = {}) {
     this.reduce = options.reduce ?? true;
     this.canonical = options.canonical ?? true;
-    this.cx = options.context ?? new ExecContext(spec);
+    this.deadValues = (options.deadValues ?? false) && !valuesObserved(spec);
+    // a shared context holds the compiled programs and whether values are dead
+    this.cx = options.context && options.context.m.deadValues === this.deadValues ? options.context : new ExecContext(spec, { deadValues: this.deadValues });
     this.spec = spec;
     this.L = this.cx.L;
     this.m = this.cx.m;
     this.programs = this.cx.programs;
     this.canon = new Canonicalizer(this.m);
+    if (options.symmetry && this.canonical) {
+      const classes = symmetryClasses(this.cx, this.rawInitial());
+      if (classes.length > 0) this.canon.symmetry = new ThreadSymmetry(this.cx, classes);
+    }
     // Taking mmap_lock (or a range) for read is a right mover because nobody changes a VMA
     // without the write lock. A scenario where a VMA changes under a read or inherited lock
     // (a vma-needs-mmap-write violation) breaks that: there the acquisition must stay visible.
@@ -60,10 +95,28 @@ export class Exec {
   }
 
   initial(): State {
-    const s = this.m.initial();
-    for (let t = 0; t < this.L.nThread; t++) if (this.programs[t]!.instrs.length === 0) s[this.m.th(t, L.T_STATUS)] = L.DONE;
+    const s = this.rawInitial();
     if (this.canonical) this.canon.canonicalize(s);
     return s;
+  }
+
+  private rawInitial(): State {
+    const s = this.m.initial();
+    for (let t = 0; t < this.L.nThread; t++) if (this.programs[t]!.instrs.length === 0) s[this.m.th(t, L.T_STATUS)] = L.DONE;
+    return s;
+  }
+
+  /** The classes of symmetric threads the canonical form sorts (empty without symmetry). */
+  get symmetryClasses(): readonly (readonly number[])[] {
+    return this.canon.symmetry?.classes ?? [];
+  }
+
+  /**
+   * The thread permutation (old -> new) the canonical form applied in the last `initial()`,
+   * `transition()` or `step()`, or undefined if it moved no thread. A view: copy to keep it.
+   */
+  get lastPermutation(): Int32Array | undefined {
+    return this.canon.lastPerm;
   }
 
   instr(s: State, t: number): Instr | undefined {

@@ -64,8 +64,21 @@ export class Machine {
   readonly frameFields: Int32Array;
   readonly frameFieldsThreadStart: number;
 
-  constructor(layout: L.Layout) {
+  /**
+   * Dead values (issue 11): stores keep only whether the value is 0, and loads leave registers
+   * alone, so states that differ only in stored values merge. Sound only while no micro-step
+   * branches on a value other than through `== 0` (step/stack.ts) and nothing reads a register
+   * (`check final` does: Exec turns this off for scenarios with checks). A rule that reads a
+   * value or a register must turn it off too, and be listed in test/engine/dead-values.test.ts.
+   */
+  readonly deadValues: boolean;
+  private readonly nonZeroValue: number;
+
+  constructor(layout: L.Layout, options: { readonly deadValues?: boolean } = {}) {
     this.L = layout;
+    this.deadValues = options.deadValues ?? false;
+    const nz = layout.values.findIndex((v) => v !== 0);
+    this.nonZeroValue = nz;
     const o = layout.off;
     this.threadBase = new Int32Array(layout.nThread).map((_, t) => o.thread + t * o.threadStride);
     this.mmBase = new Int32Array(layout.nMm).map((_, m) => o.mm + m * o.mmSize);
@@ -158,6 +171,21 @@ export class Machine {
     return i;
   }
 
+  /**
+   * The value index a store, a kernel write or an initial frame puts into a frame: the value's
+   * own, or with dead values the index of 0 or of one representative non-zero value. The only
+   * place values are abstracted.
+   */
+  storedValueIndex(v: number): number {
+    if (!this.deadValues || v === 0 || this.nonZeroValue < 0) return this.valueIndex(v);
+    return this.nonZeroValue;
+  }
+
+  /** Whether a load puts the value it read into its register (not with dead values: only `check final` reads registers). */
+  get loadsKeepValues(): boolean {
+    return !this.deadValues;
+  }
+
   pageIndex(addr: number): number {
     return this.L.pageIndex.get(addr) ?? -1;
   }
@@ -181,7 +209,7 @@ export class Machine {
     const boundIdx = (a: number): number => Ly.boundIndex.get(a) ?? -1;
     // frames
     spec.frames.forEach((f, i) => {
-      s[this.fr(i, L.F_VALUE)] = this.valueIndex(f.value);
+      s[this.fr(i, L.F_VALUE)] = this.storedValueIndex(f.value);
       // the page cache holds a reference, and so does the unmodelled mm mapping a `shared` frame
       s[this.fr(i, L.F_REFS)] = f.refs + (f.pageCache ? 1 : 0) + (f.shared ? 1 : 0);
       let flags = L.FR_LIVE;

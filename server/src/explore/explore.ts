@@ -5,16 +5,15 @@
 import { Exec } from '../engine/exec';
 import type { FindingEvent, Place } from '../engine/events';
 import type { RaceKind, ViolationCode } from '../engine/findings';
-import * as L from '../engine/layout';
 import type { ScenarioSpec } from '../engine/scenario';
-import { evalCond } from './check-final';
 import { BudgetClock, type Budget, type StopReason } from './budget';
 import { MemoryGuard, MemoryLimitError } from './memory';
-import { OutcomeCollector, type OutcomeTable, type TerminalKind } from './outcomes';
+import { OutcomeCollector, type OutcomeTable } from './outcomes';
 import { StateStore } from './state-store';
 import { sliceTrace } from './slice';
+import { realFindings, type RealFinding } from './symmetric-findings';
+import { terminalFindings } from './terminal';
 import { buildTrace, type TraceStep } from './trace';
-import { findCycle } from './wait-cycle';
 
 export interface Finding {
   readonly type: 'race' | 'violation';
@@ -38,6 +37,8 @@ export interface ExploreStats {
   readonly maxDepth: number;
   readonly ms: number;
   readonly bytesPerState: number;
+  /** Classes of symmetric threads the search merged (0 without thread symmetry). */
+  readonly symmetryClasses: number;
 }
 
 export interface ExploreResult {
@@ -58,22 +59,31 @@ interface Pending {
   readonly mover: number;
 }
 
-/** Engine options for tests: the reduction and canonical states can be turned off. */
+/**
+ * Engine options for tests: the reduction, canonical states, dead values and thread symmetry
+ * can be turned off. Dead values and symmetry are on by default (the engine uses them only
+ * where they are sound: engine/exec.ts valuesObserved, engine/symmetry.ts).
+ */
 export interface ExploreOptions {
   readonly reduce?: boolean;
   readonly canonical?: boolean;
   /**
-   * Collect the outcome table (explore/outcomes.ts). Values stay live: any mode that stops
-   * tracking values the scenario does not check must be off when this is on.
+   * Collect the outcome table (explore/outcomes.ts). It turns dead values and thread symmetry
+   * off: the table reads every register and value, each thread's as the user named it.
    */
   readonly outcomes?: boolean;
+  readonly deadValues?: boolean;
+  readonly symmetry?: boolean;
 }
 
 export function explore(spec: ScenarioSpec, budget: Budget, options: ExploreOptions = {}): ExploreResult {
   const clock = new BudgetClock(budget);
   let exec: Exec;
   try {
-    exec = new Exec(spec, options);
+    // the outcome table reads registers and values, per thread as the user named them: no dead
+    // values, no thread symmetry
+    const live = options.outcomes === true;
+    exec = new Exec(spec, { ...options, deadValues: !live && (options.deadValues ?? true), symmetry: !live && (options.symmetry ?? true) });
   } catch (e) {
     return failed(`cannot build the model: ${(e as Error).message}`, clock);
   }
@@ -135,7 +145,10 @@ export function explore(spec: ScenarioSpec, budget: Budget, options: ExploreOpti
         terminal++;
         parent = i;
         mover = -1;
-        const kind = terminalFindings(exec, cur, spec, found, i);
+        const kind = terminalFindings(exec, cur, spec, (event) => {
+          const key = `${event.type}:${event.code}:${event.place.thread}:${event.place.step}`;
+          if (!found.has(key)) found.set(key, { event, parent: i, mover: -1 });
+        });
         if (kind === 'uffd') uffdStuck++;
         outcomes?.record(cur, i, kind);
       }
@@ -152,18 +165,28 @@ export function explore(spec: ScenarioSpec, budget: Budget, options: ExploreOpti
     }
   }
   const findings: Finding[] = [];
+  const symmetric = exec.symmetryClasses.length > 0;
+  exec.setSink(() => {});
+  const reported = new Set<string>();
   for (const p of found.values()) {
     const path = p.parent >= 0 ? store.path(p.parent) : [];
     if (p.mover >= 0) path.push(p.mover);
-    const finding = { ...p.event, trace: buildTrace(spec, path, options), path };
-    findings.push({ ...finding, slice: sliceTrace(spec, finding, exec.cx) });
+    // with symmetry the stored path names canonical threads: map it to real ones, per class member
+    const real: RealFinding[] = symmetric ? realFindings(spec, options, exec, path, p.event, p.mover < 0) : [{ event: p.event, path }];
+    for (const r of real) {
+      const key = `${r.event.type}:${r.event.code}:${r.event.place.thread}:${r.event.place.step}`;
+      if (reported.has(key)) continue;
+      reported.add(key);
+      const finding = { ...r.event, trace: buildTrace(spec, r.path, { reduce: options.reduce, canonical: options.canonical }), path: [...r.path] };
+      findings.push({ ...finding, slice: sliceTrace(spec, finding, exec.cx) });
+    }
   }
   findings.sort((a, b) => a.trace.length - b.trace.length || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
   return {
     complete: reason === undefined,
     ...(reason ? { reason } : {}),
     ...(error ? { error } : {}),
-    stats: { states: store.size, transitions, terminal, maxDepth: depth, ms: clock.elapsed(), bytesPerState: store.bytesPerState() },
+    stats: { states: store.size, transitions, terminal, maxDepth: depth, ms: clock.elapsed(), bytesPerState: store.bytesPerState(), symmetryClasses: exec.symmetryClasses.length },
     findings,
     uffdStuck,
     ...(outcomes ? { outcomes: outcomes.finish(
@@ -178,42 +201,6 @@ export function explore(spec: ScenarioSpec, budget: Budget, options: ExploreOpti
 }
 
 function failed(message: string, clock: BudgetClock): ExploreResult {
-  return { complete: false, reason: 'error', error: message, stats: { states: 0, transitions: 0, terminal: 0, maxDepth: 0, ms: clock.elapsed(), bytesPerState: 0 }, findings: [], uffdStuck: 0 };
-}
+  return { complete: false, reason: 'error', error: message, stats: { states: 0, transitions: 0, terminal: 0, maxDepth: 0, ms: clock.elapsed(), bytesPerState: 0, symmetryClasses: 0 }, findings: [], uffdStuck: 0 };
 
-/** Deadlock and `check final` in a terminal state; how it ended. */
-function terminalFindings(exec: Exec, s: Int32Array, spec: ScenarioSpec, found: Map<string, Pending>, id: number): TerminalKind {
-  const m = exec.m;
-  const blocked: number[] = [];
-  let uffdOnly = true;
-  for (let t = 0; t < spec.threads.length; t++) {
-    if (exec.isDone(s, t)) continue;
-    blocked.push(t);
-    if (s[m.th(t, L.T_STATUS)] !== L.WAIT_UFFD) uffdOnly = false;
-  }
-  const add = (event: FindingEvent): void => {
-    const key = `${event.type}:${event.code}:${event.place.thread}:${event.place.step}`;
-    if (!found.has(key)) found.set(key, { event, parent: id, mover: -1 });
-  };
-  if (blocked.length > 0 && !uffdOnly) {
-    const waits = blocked.map((t) => exec.waitInfo(s, t)).filter((w) => w !== undefined);
-    const cycle = findCycle(waits);
-    const name = (t: number): string => spec.threads[t]!.name;
-    const describe = (w: (typeof waits)[number]): string => `${name(w.thread)} waits for ${w.what}${w.holders.length ? ` ${w.queuedAhead ? 'held or queued ahead (a fair lock) by' : 'held by'} ${w.holders.map(name).join(', ')}` : ''}`;
-    const shown = cycle ?? waits;
-    const first = shown[0] ?? waits[0]!;
-    add({
-      type: 'race',
-      code: 'deadlock',
-      place: { thread: first.thread, step: exec.curStep(s, first.thread) === Infinity ? 0 : exec.curStep(s, first.thread) },
-      message: `deadlock: ${shown.map(describe).join('; ')}${cycle ? ' (a cycle)' : ''}`,
-      related: shown.slice(1).map((w) => ({ thread: w.thread, step: Math.min(exec.curStep(s, w.thread), spec.threads[w.thread]!.steps.length - 1) })),
-    });
-    return 'deadlock';
-  }
-  spec.checks.forEach((c, i) => {
-    const r = evalCond(c.cond, exec, s);
-    if (!r.ok) add({ type: 'race', code: 'check-failed', place: { thread: -1, step: i }, message: `check final fails: ${r.detail}`, related: [] });
-  });
-  return blocked.length > 0 ? 'uffd' : 'done';
 }

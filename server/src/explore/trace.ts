@@ -1,7 +1,7 @@
 // Traces: the interleaving that leads to a finding, as the micro-steps each thread ran.
 // Built by replaying the thread choices on a fresh engine, so a trace is always one the
 // engine can reproduce.
-import { Exec } from '../engine/exec';
+import { Exec, type ExecOptions } from '../engine/exec';
 import type { Instr, MicroKind } from '../engine/instr';
 import type { ScenarioSpec } from '../engine/scenario';
 
@@ -16,8 +16,13 @@ export interface TraceStep {
   readonly kernel: string;
 }
 
-export function buildTrace(spec: ScenarioSpec, path: readonly number[], options: { reduce?: boolean; canonical?: boolean } = {}): TraceStep[] {
-  const exec = new Exec(spec, options);
+/**
+ * Replays on the plain engine with real values (dead values off): the search may have run with
+ * values abstracted, and it follows the same path because no micro-step branches on a value
+ * beyond `== 0`, which the abstraction keeps (a step that cannot move here throws).
+ */
+export function buildTrace(spec: ScenarioSpec, path: readonly number[], options: Pick<ExecOptions, 'reduce' | 'canonical'> = {}): TraceStep[] {
+  const exec = new Exec(spec, { reduce: options.reduce, canonical: options.canonical });
   const s = exec.initial();
   const out: TraceStep[] = [];
   for (const t of path) {

@@ -29,7 +29,7 @@ function kwrite(cx: ExecContext, s: State, t: number, ins: InstrOf<'kwrite'>): N
   const f = s[m.ref(t, o.ref, R_FRAME)]! - 1;
   if (f < 0) return ins.next;
   checkAfterPut(cx, s, t, o.ref, f, 'the kernel write');
-  landWrite(cx, s, t, f, cx.tMm[t]!, s[m.ref(t, o.ref, R_PAGE)]! - 1, m.valueIndex(o.value), false);
+  landWrite(cx, s, t, f, cx.tMm[t]!, s[m.ref(t, o.ref, R_PAGE)]! - 1, m.storedValueIndex(o.value), false);
   return ins.next;
 }
 
@@ -40,7 +40,7 @@ function kread(cx: ExecContext, s: State, t: number, ins: InstrOf<'kread'>): Nex
   if (f < 0) return ins.next;
   checkAfterPut(cx, s, t, o.ref, f, 'the kernel read');
   const v = readFrame(cx, s, t, f, 'kread');
-  if (o.reg !== undefined) s[m.reg(t, o.reg)] = v;
+  if (o.reg !== undefined && m.loadsKeepValues) s[m.reg(t, o.reg)] = v;
   return ins.next;
 }
 

@@ -24,7 +24,7 @@ function access(cx: ExecContext, s: State, t: number, ins: InstrOf<'user-store'>
     const f = (e & F) - 1;
     if (isStore) {
       checkStaleEntry(cx, s, t, cpu, p, f);
-      landWrite(cx, s, t, f, mm, p, m.valueIndex(ins.op.value), true);
+      landWrite(cx, s, t, f, mm, p, m.storedValueIndex(ins.op.value), true);
     } else loadInto(cx, s, t, ins.op, f);
     return ins.next;
   }
@@ -35,7 +35,7 @@ function access(cx: ExecContext, s: State, t: number, ins: InstrOf<'user-store'>
   if (ptPresent && (pte & F) !== 0 && (pte & L.PTE_PROTNONE) === 0 && (!isStore || (pte & L.PTE_W) !== 0)) {
     const f = (pte & F) - 1;
     s[o] = (pte & F) | (pte & L.PTE_W);
-    if (isStore) landWrite(cx, s, t, f, mm, p, m.valueIndex(ins.op.value), true);
+    if (isStore) landWrite(cx, s, t, f, mm, p, m.storedValueIndex(ins.op.value), true);
     else loadInto(cx, s, t, ins.op, f);
     return ins.next;
   }
@@ -44,7 +44,7 @@ function access(cx: ExecContext, s: State, t: number, ins: InstrOf<'user-store'>
 
 function loadInto(cx: ExecContext, s: State, t: number, op: InstrOf<'user-load'>['op'] | InstrOf<'user-store'>['op'], f: number): void {
   const v = readFrame(cx, s, t, f, 'the load');
-  if (op.op === 'load' && op.reg !== undefined) s[cx.m.reg(t, op.reg)] = v;
+  if (op.op === 'load' && op.reg !== undefined && cx.m.loadsKeepValues) s[cx.m.reg(t, op.reg)] = v;
 }
 
 export const USER_ACCESS: SemanticsPart<'user-store' | 'user-load'> = {
